@@ -1,0 +1,58 @@
+# wol — the two commands: `make run` and `make test`. Everything else is a helper for those.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wol
+
+.PHONY: run test test-postgres lint i18n-extract i18n-check translations bench system-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[prod,test]"
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d wol/translations >/dev/null
+
+run: $(VENV)/.installed translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask wol demo --if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port 5000 --debug
+
+system-deps:
+	@scripts/ensure-system-deps chromium
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check wol tests
+
+# Fails when a Dutch entry is missing or fuzzy, or the catalog is behind the code.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o wol/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -q -i wol/translations/messages.pot -d wol/translations --no-fuzzy-matching --ignore-obsolete --omit-header
+
+i18n-check: $(VENV)/.installed
+	@tmp=$$(mktemp -d); \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o $$tmp/messages.pot --no-location --sort-output --omit-header . && \
+	$(BIN)/pybabel update -q --check -i $$tmp/messages.pot -d wol/translations --no-fuzzy-matching --ignore-obsolete --omit-header \
+	  || { echo "The Dutch catalog is out of date with the code: run 'make i18n-extract' and translate the new entries."; exit 1; }
+	$(BIN)/python scripts/check-catalog wol/translations
+
+test: $(VENV)/.installed translations system-deps
+	$(MAKE) --no-print-directory i18n-check
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on a throw-away PostgreSQL cluster (CI runs this too).
+test-postgres: $(VENV)/.installed translations system-deps
+	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance/wol.sqlite .pytest_cache

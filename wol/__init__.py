@@ -1,0 +1,54 @@
+"""wol: coordinates Working Out Loud circles."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from wol.config import load_config
+from wol.extensions import babel, csrf, db, login_manager, migrate
+from wol.paths import resource_dir
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the wol application; ``config`` overrides environment settings (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("WOL_GUIDES_DIR"):
+        app.config["WOL_GUIDES_DIR"] = str(resource_dir("guides"))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from wol.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+
+    from wol import models  # noqa: F401 - registers every table with the metadata
+    from wol.admin import bp as admin_bp
+    from wol.auth import bp as auth_bp
+    from wol.cli import register_cli
+    from wol.main import bp as main_bp
+    from wol.settings import bp as settings_bp
+    from wol.web import register_web
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(settings_bp)
+    app.register_blueprint(admin_bp)
+    register_web(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,7 @@
+"""Administration: who holds which role."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from wol.admin import routes  # noqa: E402, F401

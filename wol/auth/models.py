@@ -1,0 +1,105 @@
+"""Accounts: users, failed log-ins (for rate limiting) and password-reset tokens."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wol.extensions import db
+from wol.timestamps import UTCDateTime, utcnow
+
+ROLES = ("organiser", "translator", "admin")
+
+
+class User(db.Model):
+    """A person using wol; everyone is a participant, some also have roles."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # Lower-cased copy with a unique index: the address is unique regardless of case.
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    is_organiser: Mapped[bool] = mapped_column(default=False)
+    is_translator: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Part of the session id: raising it signs the user out everywhere (password reset).
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session."""
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, role: str) -> bool:
+        """Tell whether the user holds ``role`` (admins hold every role)."""
+        if role == "participant":
+            return True
+        if self.is_admin:
+            return True
+        return bool(getattr(self, f"is_{role}", False))
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the display name, shown to people outside a circle."""
+        return self.display_name.split()[0] if self.display_name.strip() else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email_key}>"
+
+
+class LoginFailure(db.Model):
+    """One failed log-in, kept for a while to limit guessing per account and per address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_key_at", "email_key", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LoginFailure {self.email_key} {self.ip} {self.at:%Y-%m-%d %H:%M}>"
+
+
+class PasswordReset(db.Model):
+    """A single-use, time-limited password-reset token; only its hash is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
+def organisation_suggestions(limit: int = 200) -> list[str]:
+    """Distinct organisation names already in use, for the settings suggestions list."""
+    rows = db.session.scalars(
+        db.select(User.organisation)
+        .where(User.organisation.is_not(None), User.organisation != "")
+        .group_by(User.organisation)
+        .order_by(func.count().desc(), User.organisation)
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,79 @@
+"""The `flask wol` command group: tick, demo data, user administration."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from wol.auth.models import User
+from wol.auth.service import find_user_by_email, register_user, set_roles
+from wol.errors import DomainError
+from wol.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the `flask wol` commands to ``app``."""
+    app.cli.add_command(wol_group)
+
+
+wol_group = AppGroup("wol", help="wol maintenance commands.")
+
+
+@wol_group.command("tick")
+def tick_command() -> None:
+    """Do the scheduled work: deliver the mail outbox. Run it from cron every few minutes."""
+    from wol.tick import run_tick
+
+    report = run_tick(current_app.config)
+    click.echo(" ".join(f"{key}={value}" for key, value in report.items()))
+
+
+@wol_group.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load when there are no accounts yet.")
+def demo_command(if_empty: bool) -> None:
+    """Load demo people and circles so a fresh install does not look empty."""
+    from wol.demo import DEMO_PASSWORD, load_demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("Accounts exist already; demo data not loaded.")
+        return
+    people = load_demo()
+    db.session.commit()
+    click.echo(f"Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
+    for user, note in people:
+        click.echo(f"  {user.email:<28} {note}")
+
+
+@wol_group.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--name", default=None, help="Display name (default: the part before @).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Make the account an admin.")
+@click.option("--organiser", is_flag=True, help="Give the organiser role.")
+@click.option("--translator", is_flag=True, help="Give the translator role.")
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl")
+def user_create(email, name, password, admin, organiser, translator, language) -> None:
+    """Create an account, or give an existing one the roles asked for."""
+    user = find_user_by_email(email)
+    roles = {r for r, on in (("admin", admin), ("organiser", organiser),
+                             ("translator", translator)) if on}
+    if user is None:
+        if len(password) < 10:
+            raise click.BadParameter("use at least 10 characters", param_hint="--password")
+        try:
+            user = register_user(email, name or email.split("@")[0], password, language=language)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Created {user.email}.")
+    else:
+        click.echo(f"{user.email} exists; updating roles.")
+    current = {r for r in ("admin", "organiser", "translator") if getattr(user, f"is_{r}")}
+    set_roles(user, current | roles)
+    db.session.commit()
+    if roles:
+        click.echo("Roles: " + ", ".join(sorted(current | roles)))

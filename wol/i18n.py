@@ -1,0 +1,57 @@
+"""Language and time zone selection, and the list of time zones people can pick from."""
+
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+LANGUAGES = ("nl", "en")
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+COMMON_TIMEZONES = (
+    "Europe/Brussels",
+    "Europe/Amsterdam",
+    "Europe/Luxembourg",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/London",
+    "UTC",
+)
+
+
+def select_locale() -> str:
+    """Pick the language: user setting, then ?lang=, then the visitor's choice, then headers."""
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or current_app.config[
+        "WOL_DEFAULT_LANGUAGE"
+    ]
+
+
+def select_timezone() -> str:
+    """Pick the time zone dates are shown in: the user's, else the configured default."""
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["WOL_DEFAULT_TIMEZONE"]
+
+
+@lru_cache(maxsize=1)
+def all_timezones() -> tuple[str, ...]:
+    """Every IANA zone name this system knows, sorted, without legacy aliases."""
+    names = {
+        name
+        for name in available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    }
+    return tuple(sorted(names | {"UTC"}))
+
+
+def is_timezone(name: str) -> bool:
+    """Tell whether ``name`` is an IANA time zone wol accepts."""
+    return name in all_timezones()

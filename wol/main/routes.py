@@ -1,0 +1,44 @@
+"""Front page, home and language switch."""
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from wol.extensions import db
+from wol.i18n import LANGUAGES
+from wol.main import bp
+from wol.web import safe_next
+
+
+@bp.get("/")
+def index():
+    """What wol and a circle are, for a first-time visitor; signed-in people go home."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("main/index.html")
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """The signed-in person's own page: their circles and this week's guide."""
+    return render_template("main/home.html")
+
+
+@bp.post("/language")
+def switch_language():
+    """Switch the interface language; saved in the account when signed in."""
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.language = lang
+        db.session.commit()
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """A liveness check for load balancers; touches the database."""
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

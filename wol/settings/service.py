@@ -1,0 +1,30 @@
+"""Rules for changing personal settings."""
+
+from flask_babel import gettext as _
+
+from wol.auth.models import User
+from wol.errors import DomainError
+from wol.extensions import db
+from wol.i18n import LANGUAGES, is_timezone
+
+
+def update_settings(
+    user: User, *, display_name: str, language: str, timezone: str, organisation: str | None
+) -> User:
+    """Save a person's settings after checking every value."""
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 80:
+        raise DomainError(_("Enter the name other members will see."), field="display_name")
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose Dutch or English."), field="language")
+    if not is_timezone(timezone):
+        raise DomainError(_("Choose a time zone from the list."), field="timezone")
+    organisation = (organisation or "").strip() or None
+    if organisation and len(organisation) > 120:
+        raise DomainError(_("Use at most %(max)d characters.", max=120), field="organisation")
+    user.display_name = display_name
+    user.language = language
+    user.timezone = timezone
+    user.organisation = organisation
+    db.session.flush()
+    return user
