@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d wol/translations >/dev/null
+	$(BIN)/pybabel -q compile -d wol/translations
 
 run: $(VENV)/.installed translations
 	$(BIN)/flask db upgrade
@@ -32,15 +32,14 @@ lint: $(VENV)/.installed
 
 # Fails when a Dutch entry is missing or fuzzy, or the catalog is behind the code.
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o wol/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -q -i wol/translations/messages.pot -d wol/translations --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o wol/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel -q update -i wol/translations/messages.pot -d wol/translations --no-fuzzy-matching --ignore-obsolete
 
 i18n-check: $(VENV)/.installed
 	@tmp=$$(mktemp -d); \
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $$tmp/messages.pot --no-location --sort-output --omit-header . && \
-	$(BIN)/pybabel update -q --check -i $$tmp/messages.pot -d wol/translations --no-fuzzy-matching --ignore-obsolete --omit-header \
-	  || { echo "The Dutch catalog is out of date with the code: run 'make i18n-extract' and translate the new entries."; exit 1; }
-	$(BIN)/python scripts/check-catalog wol/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o $$tmp/messages.pot --no-location . && \
+	$(BIN)/python scripts/check-catalog wol/translations $$tmp/messages.pot; status=$$?; \
+	rm -rf $$tmp; exit $$status
 
 test: $(VENV)/.installed translations system-deps
 	$(MAKE) --no-print-directory i18n-check

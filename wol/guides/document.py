@@ -1,0 +1,660 @@
+"""One guide file: parse, validate, render, hash and stamp a week's Markdown guide.
+
+The file format, the translation record and the hash are specified in ``guides/README.md``.
+This module is pure (stdlib, PyYAML, markdown-it-py, nh3): no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Literal
+
+import nh3
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+FIRST_WEEK = 1
+LAST_WEEK = 12
+MAX_AGENDA_MINUTES = 60
+# Pseudo-section ids under which the front matter and the introduction are hashed; a `##`
+# section may not use them, or its hash would collide with theirs.
+RESERVED_IDS = ("title", "summary", "intro")
+FRONT_MATTER_KEYS = ("week", "title", "summary", "agenda", "translation")
+TRANSLATION_STATUSES = ("complete", "draft")
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "a", "blockquote",
+        "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr", "br",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})  # relative URLs are kept too
+LINK_REL = "noopener noreferrer"
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+_HEADING_ID_RE = re.compile(r"\s*\{#([^{}]*)\}\s*\Z")
+_HASH_RE = re.compile(r"[0-9a-f]{16}\Z")
+_FENCE_RE = re.compile(r"(?:---|\.\.\.)[ \t]*\Z")
+_TOP_LEVEL_KEY_RE = re.compile(r"[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|\Z)")
+_TRANSLATION_KEY_RE = re.compile(r"translation[ \t]*:")
+_FILE_NAME_RE = re.compile(r"(?:start|week-(\d\d))\.md\Z")
+
+# Structure is read with HTML recognised (so raw HTML can be reported); output is rendered
+# with HTML disabled and then sanitised, so neither step alone has to be perfect.
+_STRUCTURE_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_RENDER_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    url_schemes=set(ALLOWED_URL_SCHEMES),
+    link_rel=LINK_REL,
+    strip_comments=True,
+    filter_style_properties={"text-align"},  # markdown-it's table column alignment
+)
+
+
+class GuideError(ValueError):
+    """A guide file that breaks the format; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `## Title {#id}` section: plain-text title, Markdown body and sanitised HTML."""
+
+    id: str
+    title: str
+    body_md: str
+    html: str
+    # What the hash covers: the heading line without its {#id}, then the body as written
+    # (blank lines after the heading included). Empty for a Section built by hand.
+    source_md: str = ""
+
+    @property
+    def heading_md(self) -> str:
+        """The heading line without its {#id}, e.g. `## Check-in`."""
+        return self.source_md.split("\n", 1)[0] if self.source_md else f"## {self.title}"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The `translation` record of a translated file."""
+
+    status: Literal["complete", "draft"]
+    source: dict[str, str]  # id -> English hash at sync time
+
+
+@dataclass(frozen=True)
+class GuideDoc:
+    """One parsed guide file (one week in one language)."""
+
+    lang: str
+    week: int
+    title: str
+    summary: str
+    agenda: tuple[tuple[str, int], ...]
+    intro_md: str
+    intro_html: str
+    sections: tuple[Section, ...]
+    translation: Translation | None
+    path: str = ""
+
+    @property
+    def section_ids(self) -> tuple[str, ...]:
+        """The ids of the `##` sections, in file order."""
+        return tuple(section.id for section in self.sections)
+
+    def section(self, section_id: str) -> Section | None:
+        """The section with this id, or None."""
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def sanitize_html(html: str) -> str:
+    """Reduce HTML to the guide allowlist: inert tags, safe links with rel=noopener."""
+    return _CLEANER.clean(html)
+
+
+def render_markdown(md: str) -> str:
+    """Render guide Markdown to sanitised HTML (raw HTML in the input is shown as text)."""
+    return sanitize_html(_RENDER_MD.render(md))
+
+
+# --- hashing --------------------------------------------------------------------------------
+
+
+def normalise_text(text: str) -> str:
+    """Normalise text for hashing: trailing spaces and outer blank lines dropped, `\\n` joins."""
+    lines = [line.rstrip(" \t") for line in _split_lines(text)]
+    return "\n".join(_trim_blank(lines))
+
+
+def text_hash(text: str) -> str:
+    """The 16-hex-digit hash of a text, as recorded in `translation.source`."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def section_texts(doc: GuideDoc) -> dict[str, str]:
+    """The normalised text behind each hash: title, summary, intro, then every section."""
+    texts = {
+        "title": normalise_text(doc.title),
+        "summary": normalise_text(doc.summary),
+        "intro": normalise_text(doc.intro_md),
+    }
+    for section in doc.sections:
+        source = section.source_md or f"## {section.title}\n\n{section.body_md}"
+        texts[section.id] = normalise_text(source)
+    return texts
+
+
+def section_hashes(doc: GuideDoc) -> dict[str, str]:
+    """Hashes of title, summary, intro and every section, per guides/README.md."""
+    return {
+        key: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        for key, text in section_texts(doc).items()
+    }
+
+
+def section_diff(old_en: GuideDoc | None, new_en: GuideDoc) -> dict[str, list[str]]:
+    """Unified diff lines per changed, added or removed section (title/summary/intro too)."""
+    old = section_texts(old_en) if old_en is not None else {}
+    new = section_texts(new_en)
+    diffs: dict[str, list[str]] = {}
+    for key in [*new, *(k for k in old if k not in new)]:
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        diffs[key] = list(
+            difflib.unified_diff(
+                before.split("\n") if before else [],
+                after.split("\n") if after else [],
+                fromfile=f"synced/{key}" if before is not None else "/dev/null",
+                tofile=f"english/{key}" if after is not None else "/dev/null",
+                lineterm="",
+            )
+        )
+    return diffs
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def parse_guide(text: str, *, lang: str, path: str = "") -> GuideDoc:
+    """Parse and validate one guide file; raise GuideError naming the file and the problem."""
+    return _parse(text, lang=lang, path=path, check_agenda=True)
+
+
+def parse_synced_copy(text: str, *, lang: str, path: str = "") -> GuideDoc:
+    """Parse a `_synced` English copy; its agenda is not checked (it is a record, not served)."""
+    return _parse(text, lang=lang, path=path, check_agenda=False)
+
+
+def week_of_file_name(name: str) -> int | None:
+    """0 for `start.md`, n for `week-NN.md` (any two digits), None for other names."""
+    match = _FILE_NAME_RE.match(name)
+    if match is None:
+        return None
+    return int(match.group(1)) if match.group(1) else 0
+
+
+def file_name_of_week(week: int) -> str:
+    """`start.md` for week 0, `week-NN.md` otherwise."""
+    return "start.md" if week == 0 else f"week-{week:02d}.md"
+
+
+def _parse(text: str, *, lang: str, path: str, check_agenda: bool) -> GuideDoc:
+    where = path or "<guide>"
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    split = _split_front_matter(text, where)
+    data = _load_front_matter(split.front_matter, where)
+    week = _check_week(data, where)
+    title = _check_text(data, "title", where)
+    summary = _check_text(data, "summary", where)
+    agenda = _check_agenda(data.get("agenda"), week, where, required=check_agenda)
+    translation = _check_translation(data["translation"], where) if "translation" in data else None
+
+    body_lines = _split_lines(split.body)
+    intro_lines, raw_sections = _split_sections(split.body, body_lines, split.body_offset, where)
+    intro_md = "\n".join(_trim_blank(intro_lines))
+    sections = tuple(
+        Section(
+            id=sid,
+            title=title_text,
+            body_md=body_md,
+            html=render_markdown(body_md),
+            source_md=source_md,
+        )
+        for sid, title_text, source_md, body_md in raw_sections
+    )
+    if check_agenda:
+        ids = {section.id for section in sections}
+        for agenda_id, _minutes in agenda:
+            if agenda_id not in ids:
+                raise GuideError(
+                    f"{where}: agenda item {agenda_id!r} is not the id of a ## section"
+                )
+    return GuideDoc(
+        lang=lang,
+        week=week,
+        title=title,
+        summary=summary,
+        agenda=agenda,
+        intro_md=intro_md,
+        intro_html=render_markdown(intro_md),
+        sections=sections,
+        translation=translation,
+        path=path,
+    )
+
+
+@dataclass(frozen=True)
+class _FrontMatterSplit:
+    bom: str
+    open_line: str
+    front_matter_lines: list[str]  # raw, each may end in "\r"
+    close_line: str
+    body: str
+    body_offset: int  # 0-based file line of the first body line
+    newline: str
+
+    @property
+    def front_matter(self) -> str:
+        return "\n".join(line.removesuffix("\r") for line in self.front_matter_lines)
+
+
+def _split_front_matter(text: str, where: str) -> _FrontMatterSplit:
+    """Split `---` front matter from the body, keeping every byte of both."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    lines = text[len(bom) :].split("\n")
+    if not _FENCE_RE.match(lines[0].removesuffix("\r")) or lines[0].startswith("..."):
+        raise GuideError(f"{where}: the file must start with '---' YAML front matter")
+    for index in range(1, len(lines)):
+        if _FENCE_RE.match(lines[index].removesuffix("\r")):
+            return _FrontMatterSplit(
+                bom=bom,
+                open_line=lines[0],
+                front_matter_lines=lines[1:index],
+                close_line=lines[index],
+                body="\n".join(lines[index + 1 :]),
+                body_offset=index + 1,
+                newline="\r\n" if lines[0].endswith("\r") else "\n",
+            )
+    raise GuideError(f"{where}: the front matter has no closing '---' line")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys instead of keeping the last one."""
+
+
+def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: set[Any] = set()
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _load_front_matter(front_matter: str, where: str) -> dict[str, Any]:
+    try:
+        data = _load_yaml(front_matter)
+    except yaml.YAMLError as exc:
+        raise GuideError(f"{where}: invalid YAML front matter: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise GuideError(f"{where}: the front matter must be a mapping of keys to values")
+    unknown = [str(key) for key in data if key not in FRONT_MATTER_KEYS]
+    if unknown:
+        raise GuideError(
+            f"{where}: unknown front matter key(s) {', '.join(unknown)}"
+            f" (allowed: {', '.join(FRONT_MATTER_KEYS)})"
+        )
+    return data
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_week(data: dict[str, Any], where: str) -> int:
+    if "week" not in data:
+        raise GuideError(f"{where}: the front matter has no 'week'")
+    week = data["week"]
+    if not _is_int(week) or not 0 <= week <= LAST_WEEK:
+        raise GuideError(f"{where}: 'week' must be a whole number from 0 to {LAST_WEEK}")
+    expected = week_of_file_name(PurePath(where).name)
+    if expected is not None and expected != week:
+        raise GuideError(
+            f"{where}: 'week: {week}' does not match the file name"
+            f" (expected {file_name_of_week(week)})"
+        )
+    return week
+
+
+def _check_text(data: dict[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if value is None:
+        raise GuideError(f"{where}: the front matter has no '{key}'")
+    if not isinstance(value, str) or not value.strip():
+        raise GuideError(f"{where}: '{key}' must be non-empty text")
+    return value.strip()
+
+
+def _check_id(value: Any, where: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise GuideError(f"{where}: {what} {value!r} is not text (quote it in the YAML)")
+    if not _ID_RE.match(value):
+        raise GuideError(
+            f"{where}: {what} {value!r} is not a valid id (lower-case letters, digits, hyphens)"
+        )
+    return value
+
+
+def _check_agenda(
+    agenda: Any, week: int, where: str, *, required: bool
+) -> tuple[tuple[str, int], ...]:
+    if agenda is None:
+        if required and week >= FIRST_WEEK:
+            raise GuideError(f"{where}: weeks 1-12 need an 'agenda' (section id: minutes)")
+        return ()
+    if not isinstance(agenda, dict):
+        raise GuideError(f"{where}: 'agenda' must be a mapping of section id to minutes")
+    if required and week >= FIRST_WEEK and not agenda:
+        raise GuideError(f"{where}: the 'agenda' is empty")
+    items: list[tuple[str, int]] = []
+    for key, minutes in agenda.items():
+        agenda_id = _check_id(key, where, "agenda item")
+        if not _is_int(minutes) or minutes <= 0:
+            raise GuideError(
+                f"{where}: agenda item {agenda_id!r} must have a positive whole number of"
+                f" minutes, not {minutes!r}"
+            )
+        items.append((agenda_id, minutes))
+    total = sum(minutes for _id, minutes in items)
+    if required and week >= FIRST_WEEK and total > MAX_AGENDA_MINUTES:
+        raise GuideError(
+            f"{where}: the agenda adds up to {total} minutes; the meeting has {MAX_AGENDA_MINUTES}"
+        )
+    return tuple(items)
+
+
+def _check_translation(value: Any, where: str) -> Translation:
+    if not isinstance(value, dict):
+        raise GuideError(f"{where}: 'translation' must be a mapping with 'status' and 'source'")
+    unknown = [str(key) for key in value if key not in ("status", "source")]
+    if unknown:
+        raise GuideError(f"{where}: unknown 'translation' key(s) {', '.join(unknown)}")
+    status = value.get("status")
+    if status not in TRANSLATION_STATUSES:
+        raise GuideError(f"{where}: 'translation.status' must be 'complete' or 'draft'")
+    source = value.get("source")
+    if source is None:
+        source = {}
+    if not isinstance(source, dict):
+        raise GuideError(f"{where}: 'translation.source' must map section ids to hashes")
+    hashes: dict[str, str] = {}
+    for key, digest in source.items():
+        section_id = _check_id(key, where, "translation.source id")
+        if not isinstance(digest, str) or not _HASH_RE.match(digest):
+            raise GuideError(
+                f"{where}: translation.source {section_id!r} must be 16 hex digits"
+                " (quote it if it is all digits)"
+            )
+        hashes[section_id] = digest
+    return Translation(status=status, source=hashes)
+
+
+def _split_sections(
+    body: str, body_lines: list[str], body_offset: int, where: str
+) -> tuple[list[str], list[tuple[str, str, str, str]]]:
+    """Find the `##` sections; return intro lines and (id, title, source_md, body_md)."""
+    tokens = _STRUCTURE_MD.parse(body)
+    headings: list[tuple[int, int, str, str, str]] = []  # start, end, id, title, heading_md
+    seen: set[str] = set()
+
+    def fail(token: Token, problem: str) -> GuideError:
+        line = body_offset + (token.map[0] if token.map else 0) + 1
+        return GuideError(f"{where}: line {line}: {problem}")
+
+    for index, token in enumerate(tokens):
+        if token.type == "html_block":
+            raise fail(token, "raw HTML is not allowed in a guide; use Markdown")
+        if token.type == "inline" and any(c.type == "html_inline" for c in token.children or []):
+            raise fail(token, "raw HTML is not allowed in a guide; use Markdown")
+        if token.type != "heading_open" or token.tag not in ("h1", "h2"):
+            continue
+        if token.tag == "h1":
+            raise fail(
+                token,
+                "'#' headings are not used: the title is in the front matter;"
+                " use '## Title {#id}' for sections and '###' within them",
+            )
+        if token.level != 0:
+            raise fail(token, "a '##' section heading cannot be inside a list or quote")
+        if token.markup != "##":
+            raise fail(
+                token,
+                "a line of text followed by '---' makes a heading; use '## Title {#id}' for a"
+                " section, or leave a blank line before '---' for a rule",
+            )
+        inline = tokens[index + 1]
+        match = _HEADING_ID_RE.search(inline.content)
+        if match is None:
+            raise fail(token, f"the heading '## {inline.content}' has no {{#id}} at its end")
+        section_id = match.group(1)
+        if not _ID_RE.match(section_id):
+            raise fail(
+                token,
+                f"section id {section_id!r} must be lower-case letters, digits and hyphens",
+            )
+        if section_id in RESERVED_IDS:
+            raise fail(token, f"section id {section_id!r} is reserved; choose another")
+        if section_id in seen:
+            raise fail(token, f"section id {section_id!r} is used twice")
+        seen.add(section_id)
+        plain = "".join(
+            child.content
+            for child in inline.children or []
+            if child.type in ("text", "code_inline")
+        )
+        title = _HEADING_ID_RE.sub("", plain).strip()
+        if not title or not inline.content[: match.start()].strip():
+            raise fail(token, f"section {section_id!r} has a heading without a title")
+        start, end = token.map or (0, 1)
+        raw = body_lines[start]
+        marker = raw.rfind("{#" + section_id + "}")
+        heading_md = (raw[:marker].rstrip() + raw[marker + len(section_id) + 3 :]).rstrip()
+        headings.append((start, end, section_id, title, heading_md))
+
+    intro_end = headings[0][0] if headings else len(body_lines)
+    sections: list[tuple[str, str, str, str]] = []
+    for position, (start, end, section_id, title, heading_md) in enumerate(headings):
+        stop = headings[position + 1][0] if position + 1 < len(headings) else len(body_lines)
+        body_md = "\n".join(_trim_blank(body_lines[end:stop]))
+        if not body_md.strip():
+            line = body_offset + start + 1
+            raise GuideError(f"{where}: line {line}: section {section_id!r} is empty")
+        source_md = "\n".join(_trim_blank([heading_md, *body_lines[end:stop]]))
+        sections.append((section_id, title, source_md, body_md))
+    return body_lines[:intro_end], sections
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _trim_blank(lines: list[str]) -> list[str]:
+    start, stop = 0, len(lines)
+    while start < stop and not lines[start].strip():
+        start += 1
+    while stop > start and not lines[stop - 1].strip():
+        stop -= 1
+    return lines[start:stop]
+
+
+# --- writing translation records ------------------------------------------------------------
+
+
+def stamp_text(
+    translation_text: str,
+    english: GuideDoc,
+    *,
+    only: str | None = None,
+    status: str | None = None,
+    path: str = "",
+) -> str:
+    """Return the translation's text with `translation.source` set to the English hashes.
+
+    All hashes, or with `only` just that id (an English id is recorded; an id the English no
+    longer has is dropped). Status: `status` if given, else "complete" for a full stamp and the
+    current status (or "draft") for `only`. Only the front matter block is rewritten;
+    `path` only names the file in error messages.
+    """
+    where = path or "<translation>"
+    split = _split_front_matter(translation_text, where)
+    data = _load_front_matter(split.front_matter, where)
+    if data.get("week") != english.week:
+        raise GuideError(
+            f"{where}: week {data.get('week')!r} does not match the English week {english.week}"
+        )
+    english_hashes = section_hashes(english)
+    if only is None:  # a full stamp replaces the old record, so it need not be valid
+        source = dict(english_hashes)
+        new_status = status or "complete"
+    else:
+        current = data.get("translation")
+        record = _check_translation(current, where) if current is not None else None
+        recorded = dict(record.source) if record else {}
+        if only in english_hashes:
+            recorded[only] = english_hashes[only]
+        elif only in recorded:
+            del recorded[only]
+        else:
+            raise GuideError(
+                f"{where}: {only!r} is neither an English section of week {english.week}"
+                " nor recorded in the translation"
+            )
+        ordered = [key for key in english_hashes if key in recorded]
+        source = {key: recorded[key] for key in [*ordered, *recorded] if key in recorded}
+        new_status = status or (record.status if record else "draft")
+    if new_status not in TRANSLATION_STATUSES:
+        raise GuideError(f"status must be one of {', '.join(TRANSLATION_STATUSES)}")
+    return _with_translation(split, data, {"status": new_status, "source": source})
+
+
+def draft_from_english(english_text: str, english: GuideDoc) -> str:
+    """A new translation file: the English text marked as a draft translated from it."""
+    return stamp_text(english_text, english, status="draft", path=english.path)
+
+
+def merge_synced_section(old_text: str, new_text: str, key: str) -> str:
+    """The old `_synced` English copy with one id (section, title, summary or intro) taken
+    from the new English, so diffs of the sections not yet stamped stay correct."""
+    old = parse_synced_copy(old_text, lang="", path="<synced copy>")
+    new = parse_synced_copy(new_text, lang="", path="<english>")
+    title = new.title if key == "title" else old.title
+    summary = new.summary if key == "summary" else old.summary
+    intro = new.intro_md if key == "intro" else old.intro_md
+    sections = list(old.sections)
+    if key not in RESERVED_IDS:
+        replacement = new.section(key)
+        ids = [s.id for s in sections]
+        if key in ids:
+            if replacement is None:
+                del sections[ids.index(key)]
+            else:
+                sections[ids.index(key)] = replacement
+        elif replacement is not None:
+            # insert after the nearest section that precedes it in the new English
+            new_ids = list(new.section_ids)
+            position = 0
+            for previous in reversed(new_ids[: new_ids.index(key)]):
+                if previous in ids:
+                    position = ids.index(previous) + 1
+                    break
+            sections.insert(position, replacement)
+    front = {"week": old.week, "title": title, "summary": summary}
+    if old.agenda:
+        front["agenda"] = dict(old.agenda)
+    parts = [f"---\n{_dump_yaml(front)}---\n"]
+    if intro:
+        parts.append(intro + "\n")
+    for section in sections:
+        heading, _newline, body = (
+            section.source_md or f"## {section.title}\n\n{section.body_md}"
+        ).partition("\n")
+        parts.append(f"{heading} {{#{section.id}}}\n{body}\n")
+    return "\n".join(parts)
+
+
+def _dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+    )
+
+
+def _with_translation(
+    split: _FrontMatterSplit, data: dict[str, Any], translation: dict[str, Any]
+) -> str:
+    """Rebuild the file with a new translation block; the body is kept byte for byte."""
+    expected = {**data, "translation": translation}
+    block = _dump_yaml({"translation": translation}).rstrip("\n").split("\n")
+    lines = _replace_translation_lines(split.front_matter_lines, block, split.newline)
+    try:
+        keeps_rest = _load_yaml("\n".join(x.removesuffix("\r") for x in lines)) == expected
+    except yaml.YAMLError:
+        keeps_rest = False
+    if not keeps_rest:
+        # Unusual layout (flow style, quoted keys): regenerate the whole front matter.
+        ordered = {key: expected[key] for key in FRONT_MATTER_KEYS if key in expected}
+        dumped = _dump_yaml(ordered).rstrip("\n").split("\n")
+        lines = [line + split.newline.removesuffix("\n") for line in dumped]
+    return "\n".join([split.bom + split.open_line, *lines, split.close_line]) + "\n" + split.body
+
+
+def _replace_translation_lines(lines: list[str], block: list[str], newline: str) -> list[str]:
+    """Swap the top-level `translation:` block in raw front matter lines (or append it)."""
+    cr = newline.removesuffix("\n")
+    block = [line + cr for line in block]
+    keys = [i for i, line in enumerate(lines) if _TOP_LEVEL_KEY_RE.match(line)]
+    start = next((i for i in keys if _TRANSLATION_KEY_RE.match(lines[i])), None)
+    if start is None:
+        end = len(lines)
+        while end > 0 and not lines[end - 1].strip():
+            end -= 1
+        return [*lines[:end], *block, *lines[end:]]
+    end = next((i for i in keys if i > start), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return [*lines[:start], *block, *lines[end:]]
