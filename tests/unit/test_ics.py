@@ -1,0 +1,654 @@
+"""Tests for wol.calendar.ics: one recurring series per circle, checked by independent parsers.
+
+Expected UTC starts are written out by hand (from the DST rules of each zone), never computed
+with the code under test. The icalcheck tool (../shared/tools/icalcheck) runs three parsers
+that wol does not use itself; its absence is a failure, not a skip.
+"""
+
+import os
+import re
+import subprocess
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from wol.calendar.ics import (
+    Occurrence,
+    Series,
+    grid_slots,
+    render_calendar,
+    render_cancel,
+    vtimezone,
+)
+
+CHECK = Path(
+    os.environ.get(
+        "WOL_ICALCHECK", Path(__file__).resolve().parents[3] / "shared/tools/icalcheck/check"
+    )
+)
+STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+ORGANIZER = ("noreply@wol.example.org", "wol")
+ATTENDEES = (("ann@example.be", "Ann Peeters"), ("bram@example.be", "Bram Janssens"))
+
+
+def utc(text: str) -> datetime:
+    """Parse "2026-03-03T11:00:00Z" into an aware UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# Brussels, Tuesdays 12:00 from 3 March 2026; CET (+01) until 29 March, then CEST (+02).
+# 13 grid slots: week 5 is skipped and the later weeks move back one week.
+BRUSSELS_GRID = [
+    "2026-03-03T11:00:00Z",  # slot 1  = week 1
+    "2026-03-10T11:00:00Z",  # slot 2  = week 2
+    "2026-03-17T11:00:00Z",  # slot 3  = week 3
+    "2026-03-24T11:00:00Z",  # slot 4  = week 4
+    "2026-03-31T10:00:00Z",  # slot 5  = no meeting (skipped) -> EXDATE
+    "2026-04-07T10:00:00Z",  # slot 6  = week 5
+    "2026-04-14T10:00:00Z",  # slot 7  = week 6
+    "2026-04-21T10:00:00Z",  # slot 8  = week 7, moved to Thursday 23 April 14:00 CEST
+    "2026-04-28T10:00:00Z",  # slot 9  = week 8
+    "2026-05-05T10:00:00Z",  # slot 10 = week 9
+    "2026-05-12T10:00:00Z",  # slot 11 = week 10
+    "2026-05-19T10:00:00Z",  # slot 12 = week 11
+    "2026-05-26T10:00:00Z",  # slot 13 = week 12
+]
+BRUSSELS_EXPECTED = [
+    "2026-03-03T11:00:00Z",
+    "2026-03-10T11:00:00Z",
+    "2026-03-17T11:00:00Z",
+    "2026-03-24T11:00:00Z",
+    "2026-04-07T10:00:00Z",
+    "2026-04-14T10:00:00Z",
+    "2026-04-23T12:00:00Z",
+    "2026-04-28T10:00:00Z",
+    "2026-05-05T10:00:00Z",
+    "2026-05-12T10:00:00Z",
+    "2026-05-19T10:00:00Z",
+    "2026-05-26T10:00:00Z",
+]
+
+# New York, Wednesdays 19:30 from 25 February 2026; EST (-05) until 8 March, then EDT (-04).
+# In EST the meeting starts on the next UTC day. Week 2 is skipped without moving the others.
+NEW_YORK_SLOTS = [
+    "2026-02-26T00:30:00Z",
+    "2026-03-05T00:30:00Z",  # week 2: skipped -> EXDATE;TZID=America/New_York:20260304T193000
+    "2026-03-11T23:30:00Z",
+    "2026-03-18T23:30:00Z",
+    "2026-03-25T23:30:00Z",
+    "2026-04-01T23:30:00Z",
+    "2026-04-08T23:30:00Z",
+    "2026-04-15T23:30:00Z",
+    "2026-04-22T23:30:00Z",
+    "2026-04-29T23:30:00Z",
+    "2026-05-06T23:30:00Z",
+    "2026-05-13T23:30:00Z",
+]
+NEW_YORK_EXPECTED = [s for i, s in enumerate(NEW_YORK_SLOTS) if i != 1]
+
+# Sydney, Mondays 18:00 from 16 March 2026; AEDT (+11) until 5 April, then AEST (+10).
+SYDNEY_SLOTS = [
+    "2026-03-16T07:00:00Z",
+    "2026-03-23T07:00:00Z",
+    "2026-03-30T07:00:00Z",
+    "2026-04-06T08:00:00Z",
+    "2026-04-13T08:00:00Z",
+    "2026-04-20T08:00:00Z",
+    "2026-04-27T08:00:00Z",
+    "2026-05-04T08:00:00Z",
+    "2026-05-11T08:00:00Z",
+    "2026-05-18T08:00:00Z",
+    "2026-05-25T08:00:00Z",
+    "2026-06-01T08:00:00Z",
+]
+
+# New York in 2006/07, Wednesdays 19:30 from 18 October 2006: the US rules changed in 2007
+# (old: last Sunday of October; new: second Sunday of March, first of November), so the
+# VTIMEZONE must list the transitions. EDT until 29 October 2006, then EST.
+NEW_YORK_2006_SLOTS = [
+    "2006-10-18T23:30:00Z",
+    "2006-10-25T23:30:00Z",
+    "2006-11-02T00:30:00Z",
+    "2006-11-09T00:30:00Z",
+    "2006-11-16T00:30:00Z",
+    "2006-11-23T00:30:00Z",
+    "2006-11-30T00:30:00Z",
+    "2006-12-07T00:30:00Z",
+    "2006-12-14T00:30:00Z",
+    "2006-12-21T00:30:00Z",
+    "2006-12-28T00:30:00Z",
+    "2007-01-04T00:30:00Z",
+]
+
+
+def occurrences(slots, name, base_url, *, moved=None, skipped=()):
+    """Build Occurrence values: slots[n-1] for week n, `moved` {week: start}, `skipped` weeks."""
+    moved = moved or {}
+    result = []
+    for week, slot in enumerate(slots, start=1):
+        start = None if week in skipped else utc(moved.get(week, slot))
+        result.append(
+            Occurrence(
+                week=week,
+                slot_start=utc(slot),
+                start=start,
+                summary=f"{name} · week {week}: Guide title {week}",
+                description=f"What we do in week {week}.",
+                url=f"{base_url}/week/{week}",
+            )
+        )
+    return tuple(result)
+
+
+def brussels_series(**changes) -> Series:
+    """The Journey 4 circle: week 5 skipped (later weeks back one week), week 7 on Thursday."""
+    slots = [s for i, s in enumerate(BRUSSELS_GRID) if i != 4]
+    series = Series(
+        uid="circle-42@wol.example.org",
+        sequence=3,
+        tzid="Europe/Brussels",
+        duration_minutes=60,
+        summary="Cirkel Digitale Overheid",
+        location="WTC III, Koning Albert II-laan 33; 1030 Brussel",
+        occurrences=occurrences(
+            slots,
+            "Cirkel Digitale Overheid",
+            "https://wol.example.org/circles/42",
+            moved={7: "2026-04-23T12:00:00Z"},
+        ),
+    )
+    return replace(series, **changes)
+
+
+def new_york_series() -> Series:
+    """A New York circle with week 2 skipped."""
+    return Series(
+        uid="circle-7@wol.example.org",
+        sequence=0,
+        tzid="America/New_York",
+        duration_minutes=90,
+        summary="WOL circle NYC",
+        location="Zoom",
+        occurrences=occurrences(
+            NEW_YORK_SLOTS, "WOL circle NYC", "https://wol.example.org/circles/7", skipped={2}
+        ),
+    )
+
+
+def plain_series(uid: str, tzid: str, slots: list[str]) -> Series:
+    """A circle with all 12 meetings at their slots."""
+    return Series(
+        uid=uid,
+        sequence=1,
+        tzid=tzid,
+        duration_minutes=60,
+        summary=uid,
+        location=None,
+        occurrences=occurrences(slots, uid, "https://wol.example.org/c"),
+    )
+
+
+def check(tmp_path: Path, name: str, data: bytes, expected: list[str] | None = None) -> str:
+    """Run the icalcheck tool on `data`; fail with its output unless all parsers accept it."""
+    result = run_checker(tmp_path, name, data, expected)
+    assert result.returncode == 0, f"icalcheck failed (exit {result.returncode}):\n{result.stdout}"
+    return result.stdout
+
+
+def check_feed(tmp_path: Path, name: str, data: bytes, expected: list[str]) -> None:
+    """Like check(), for a file with several series; tolerates ical.js issue #1019 only.
+
+    ical.js 2.2.1 (kewisch/ical.js#1019) relates every RECURRENCE-ID component of a VCALENDAR
+    to every master, whatever its UID, so the checker's ical.js step reports each override of
+    one series as "matching no instance" of the other. Those exact messages are accepted; any
+    other error (including different occurrences) still fails.
+    """
+    result = run_checker(tmp_path, name, data, expected)
+    if result.returncode == 0:
+        return
+    output = result.stdout
+    assert "ok    icalendar" in output and "ok    vobject" in output, output
+    rids: dict[str, set[str]] = {}
+    for event in parse(data).walk("VEVENT"):
+        if "RECURRENCE-ID" in event:
+            local = event["RECURRENCE-ID"].dt.replace(tzinfo=None).isoformat()
+            rids.setdefault(str(event["UID"]), set()).add(local)
+    pattern = re.compile(r"ERROR RECURRENCE-ID (\S+) of (\S+) matches no instance")
+    errors = [x.strip() for x in output.splitlines() if x.strip().startswith("ERROR")]
+    assert errors, output
+    for error in errors:
+        match = pattern.fullmatch(error)
+        assert match, output
+        rid, uid = match.groups()
+        others = set().union(*(v for k, v in rids.items() if k != uid))
+        assert rid not in rids.get(uid, set()) and rid in others, output
+
+
+def run_checker(
+    tmp_path: Path, name: str, data: bytes, expected: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """Write `data` (and the expected starts) to tmp_path and run the icalcheck tool."""
+    if not CHECK.exists():
+        pytest.fail(f"icalcheck not found at {CHECK} (set WOL_ICALCHECK)")
+    ics = tmp_path / f"{name}.ics"
+    ics.write_bytes(data)
+    args = [str(CHECK), str(ics)]
+    if expected is not None:
+        want = tmp_path / f"{name}.expected.txt"
+        want.write_text("\n".join(expected) + "\n")
+        args += ["--expect", str(want)]
+    # The first run installs the parsers (pip + npm): allow it minutes, not seconds.
+    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+    output = result.stdout + result.stderr
+    print(output)
+    if "install failed" in output or "skip  ical.js" in output:
+        pytest.fail(f"icalcheck could not install all three parsers:\n{output}")
+    result.stdout = output
+    return result
+
+
+def parse(data: bytes) -> icalendar.Calendar:
+    """Parse with icalendar and fail on any recorded parse error."""
+    cal = icalendar.Calendar.from_ical(data)
+    errors = [err for comp in cal.walk() for err in (getattr(comp, "errors", None) or [])]
+    assert errors == []
+    return cal
+
+
+def lines(data: bytes) -> list[str]:
+    """Return the unfolded content lines."""
+    return data.decode().replace("\r\n ", "").split("\r\n")
+
+
+# --------------------------------------------------------------------------------------------
+# the weekly grid
+
+
+def test_grid_slots_keep_local_time_across_dst():
+    """13 Brussels Tuesdays at 12:00: 11:00Z before 29 March, 10:00Z after."""
+    slots = grid_slots(utc("2026-03-03T11:00:00Z"), 13, "Europe/Brussels")
+    assert slots == [utc(s) for s in BRUSSELS_GRID]
+    assert all(s.tzinfo == UTC for s in slots)
+
+
+# --------------------------------------------------------------------------------------------
+# independent parsers
+
+
+def test_brussels_skip_shift_and_move_pass_the_checker(tmp_path):
+    """Journey 4: slot 5 EXDATE, 12 overrides, week 7 on Thursday; all parsers agree."""
+    data = render_calendar([brussels_series()], name="Cirkel Digitale Overheid", stamp=STAMP)
+    check(tmp_path, "brussels", data, BRUSSELS_EXPECTED)
+
+    content = lines(data)
+    assert "RRULE:FREQ=WEEKLY;COUNT=13" in content
+    assert "DTSTART;TZID=Europe/Brussels:20260303T120000" in content
+    assert [x for x in content if x.startswith("EXDATE")] == [
+        "EXDATE;TZID=Europe/Brussels:20260331T120000"
+    ]
+    recurrence_ids = [x for x in content if x.startswith("RECURRENCE-ID")]
+    assert len(recurrence_ids) == 12
+    assert all(x.startswith("RECURRENCE-ID;TZID=Europe/Brussels:") for x in recurrence_ids)
+    assert "RECURRENCE-ID;TZID=Europe/Brussels:20260421T120000" in content
+    assert "DTSTART;TZID=Europe/Brussels:20260423T140000" in content
+    assert "X-WR-CALNAME:Cirkel Digitale Overheid" in content
+    assert not any(x.startswith("METHOD") for x in content)
+
+
+def test_feed_of_two_circles_in_two_zones(tmp_path):
+    """A Brussels and a New York circle in one feed: both VTIMEZONEs, both series expand."""
+    data = render_calendar([brussels_series(), new_york_series()], name="My circles", stamp=STAMP)
+    check_feed(tmp_path, "feed", data, sorted(BRUSSELS_EXPECTED + NEW_YORK_EXPECTED))
+    # Each series on its own passes all three parsers without any allowance.
+    alone = render_calendar([new_york_series()], name="one", stamp=STAMP)
+    check(tmp_path, "new-york", alone, NEW_YORK_EXPECTED)
+
+    content = lines(data)
+    assert [x for x in content if x.startswith("TZID:")] == [
+        "TZID:Europe/Brussels",
+        "TZID:America/New_York",
+    ]
+    # The skipped EST meeting is excluded on its local date, the day before its UTC date.
+    assert "EXDATE;TZID=America/New_York:20260304T193000" in content
+    assert "mailto:" not in data.decode()
+
+
+def test_southern_hemisphere_and_changed_rules_pass_the_checker(tmp_path):
+    """Sydney (DST ends in April) and New York across the 2007 US rule change (RDATE style)."""
+    sydney = plain_series("circle-sydney@wol.example.org", "Australia/Sydney", SYDNEY_SLOTS)
+    ny2006 = plain_series("circle-2006@wol.example.org", "America/New_York", NEW_YORK_2006_SLOTS)
+    data = render_calendar([sydney, ny2006], name="Elsewhere", stamp=STAMP)
+    check_feed(tmp_path, "elsewhere", data, sorted(SYDNEY_SLOTS + NEW_YORK_2006_SLOTS))
+    for series, expected in ((sydney, SYDNEY_SLOTS), (ny2006, NEW_YORK_2006_SLOTS)):
+        alone = render_calendar([series], name="one", stamp=STAMP)
+        check(tmp_path, series.uid, alone, expected)
+
+    new_york = parse(data).walk("VTIMEZONE")[1]
+    assert str(new_york["TZID"]) == "America/New_York"
+    assert all("RRULE" not in sub for sub in new_york.subcomponents)
+    assert any("RDATE" in sub for sub in new_york.subcomponents)
+
+
+def test_invitation_update_and_cancellations_pass_the_checker(tmp_path):
+    """REQUEST, an update that moves week 9, and CANCELs for one week and for the series."""
+    invited = brussels_series(organizer=ORGANIZER, attendees=ATTENDEES)
+    request = render_calendar([invited], name="Invitation", stamp=STAMP, method="REQUEST")
+    check(tmp_path, "request", request, BRUSSELS_EXPECTED)
+    content = lines(request)
+    assert "METHOD:REQUEST" in content
+    assert "ORGANIZER;CN=wol:mailto:noreply@wol.example.org" in content
+    assert (
+        'ATTENDEE;CN="Ann Peeters";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE'
+        ":mailto:ann@example.be"
+    ) in content
+
+    # Week 9 (slot 10, Tuesday 5 May 12:00 CEST) moves to Wednesday 6 May 09:00 CEST.
+    moved = tuple(
+        replace(o, start=utc("2026-05-06T07:00:00Z")) if o.week == 9 else o
+        for o in invited.occurrences
+    )
+    updated = replace(invited, sequence=invited.sequence + 1, occurrences=moved)
+    update = render_calendar([updated], name="Invitation", stamp=STAMP, method="REQUEST")
+    expected = sorted(
+        [s for s in BRUSSELS_EXPECTED if s != "2026-05-05T10:00:00Z"] + ["2026-05-06T07:00:00Z"]
+    )
+    check(tmp_path, "update", update, expected)
+    assert {x for x in lines(update) if x.startswith("SEQUENCE")} == {"SEQUENCE:4"}
+    assert "RECURRENCE-ID;TZID=Europe/Brussels:20260505T120000" in lines(update)
+    assert "DTSTART;TZID=Europe/Brussels:20260506T090000" in lines(update)
+
+    whole = render_cancel(updated, stamp=STAMP)
+    check(tmp_path, "cancel-series", whole)
+    content = lines(whole)
+    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content
+    assert not any(x.startswith("RECURRENCE-ID") for x in content)
+    assert "RRULE:FREQ=WEEKLY;COUNT=13" in content and "SEQUENCE:4" in content
+
+    one = render_cancel(updated, stamp=STAMP, week=7)
+    content = lines(one)
+    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content and "SEQUENCE:4" in content
+    assert [x for x in content if x.startswith("RECURRENCE-ID")] == [
+        "RECURRENCE-ID;TZID=Europe/Brussels:20260421T120000"
+    ]
+    event_lines = content[content.index("BEGIN:VEVENT") :]
+    assert not any(x.startswith(("RRULE", "EXDATE")) for x in event_lines)
+    # A one-week CANCEL is, per RFC 5546, an exception without its master. vobject and ical.js
+    # expand stand-alone files, so they report exactly that (the checker's own sample
+    # good_itip_cancel_one.ics fails the same way); anything else is a real error.
+    result = run_checker(tmp_path, "cancel-one", one)
+    if result.returncode != 0:
+        assert "ok    icalendar" in result.stdout, result.stdout
+        errors = [x.strip() for x in result.stdout.splitlines() if x.strip().startswith("ERROR")]
+        known = (
+            "ERROR RECURRENCE-ID 2026-04-21T10:00:00Z of circle-42@wol.example.org "
+            "matches no instance",
+            "ERROR exception circle-42@wol.example.org without master",
+        )
+        assert errors and all(e in known for e in errors), result.stdout
+    # What a client stores after applying it: the cancelled exception in place of week 7's
+    # override. All three parsers must find its RECURRENCE-ID among the series' instances.
+    stored = parse(update)
+    cancelled = parse(one).walk("VEVENT")[0]
+    stored.subcomponents = [
+        c
+        for c in stored.subcomponents
+        if not (c.name == "VEVENT" and "RECURRENCE-ID" in c and c["RECURRENCE-ID"].dt.day == 21)
+    ] + [cancelled]
+    check(tmp_path, "after-cancel", stored.to_ical(), expected)
+
+
+# --------------------------------------------------------------------------------------------
+# identity, determinism, privacy
+
+
+def test_same_input_gives_identical_bytes_and_stable_uid():
+    """No random values: identical input renders byte-identically; UID is the series' UID."""
+    changed = datetime(2026, 2, 27, 9, 15, tzinfo=UTC)
+    first = render_calendar([brussels_series(last_modified=changed)], name="x", stamp=STAMP)
+    again = render_calendar([brussels_series(last_modified=changed)], name="x", stamp=STAMP)
+    assert first == again
+    uids = {str(ev["UID"]) for ev in parse(first).walk("VEVENT")}
+    assert uids == {"circle-42@wol.example.org"}
+    content = lines(first)
+    assert content.count("DTSTAMP:20260301T120000Z") == 13
+    assert content.count("LAST-MODIFIED:20260227T091500Z") == 13
+
+
+def test_uid_and_recurrence_ids_survive_a_move_and_sequence_is_as_given():
+    """Moving a meeting changes its DTSTART only; UID and RECURRENCE-IDs stay."""
+    before = brussels_series()
+    moved = tuple(
+        replace(o, start=o.start + timedelta(hours=3)) if o.week == 2 else o
+        for o in before.occurrences
+    )
+    after = replace(before, sequence=7, occurrences=moved)
+
+    def ids(series):
+        cal = parse(render_calendar([series], name="x", stamp=STAMP))
+        events = cal.walk("VEVENT")
+        return (
+            {str(ev["UID"]) for ev in events},
+            sorted(ev["RECURRENCE-ID"].dt for ev in events if "RECURRENCE-ID" in ev),
+            {int(ev["SEQUENCE"]) for ev in events},
+        )
+
+    uid_before, rids_before, seq_before = ids(before)
+    uid_after, rids_after, seq_after = ids(after)
+    assert uid_before == uid_after == {"circle-42@wol.example.org"}
+    assert rids_before == rids_after
+    assert (seq_before, seq_after) == ({3}, {7})
+
+
+def test_feed_never_carries_email_addresses():
+    """Without a METHOD, ORGANIZER and ATTENDEE are left out even if a caller passes them."""
+    data = render_calendar(
+        [brussels_series(organizer=ORGANIZER, attendees=ATTENDEES)], name="x", stamp=STAMP
+    )
+    assert b"mailto:" not in data
+    assert b"ATTENDEE" not in data and b"ORGANIZER" not in data
+
+
+def test_invitations_need_organizer_and_attendees_and_aware_times():
+    """Bad input is refused with ValueError rather than rendered into a broken file."""
+    with pytest.raises(ValueError, match="organizer"):
+        render_calendar([brussels_series()], name="x", stamp=STAMP, method="REQUEST")
+    with pytest.raises(ValueError, match="organizer"):
+        render_cancel(brussels_series(), stamp=STAMP)
+    with pytest.raises(ValueError, match="method"):
+        render_calendar([brussels_series()], name="x", stamp=STAMP, method="CANCEL")
+    with pytest.raises(ValueError, match="aware"):
+        render_calendar([brussels_series()], name="x", stamp=datetime(2026, 3, 1, 12))
+    off_grid = brussels_series()
+    shifted = (replace(off_grid.occurrences[0], slot_start=utc("2026-03-03T11:30:00Z")),)
+    with pytest.raises(ValueError, match="grid"):
+        render_calendar(
+            [replace(off_grid, occurrences=shifted + off_grid.occurrences[1:])],
+            name="x",
+            stamp=STAMP,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# VTIMEZONE
+
+
+def observances(tzid: str, start: str, end: str) -> dict[str, list[icalendar.Component]]:
+    """Render a VTIMEZONE and group its sub-components by name."""
+    tz = vtimezone(tzid, utc(start), utc(end))
+    assert str(tz["TZID"]) == tzid
+    grouped: dict[str, list[icalendar.Component]] = {}
+    for sub in icalendar.Timezone.from_ical(tz.to_ical()).subcomponents:
+        grouped.setdefault(sub.name, []).append(sub)
+    return grouped
+
+
+def yearly_rule(sub: icalendar.Component) -> tuple:
+    """Return (FREQ, BYMONTH, BYDAY, TZOFFSETFROM, TZOFFSETTO) of an observance."""
+    rule = sub["RRULE"]
+    return (
+        rule["FREQ"][0],
+        rule["BYMONTH"][0],
+        str(rule["BYDAY"][0]),
+        sub["TZOFFSETFROM"].td,
+        sub["TZOFFSETTO"].td,
+    )
+
+
+H = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("tzid", "standard", "daylight"),
+    [
+        ("Europe/Brussels", ("YEARLY", 10, "-1SU", 2 * H, H), ("YEARLY", 3, "-1SU", H, 2 * H)),
+        (
+            "America/New_York",
+            ("YEARLY", 11, "1SU", -4 * H, -5 * H),
+            ("YEARLY", 3, "2SU", -5 * H, -4 * H),
+        ),
+        (
+            "Australia/Sydney",
+            ("YEARLY", 4, "1SU", 11 * H, 10 * H),
+            ("YEARLY", 10, "1SU", 10 * H, 11 * H),
+        ),
+    ],
+)
+def test_vtimezone_with_dst_has_yearly_rules(tzid, standard, daylight):
+    """One STANDARD and one DAYLIGHT with the RRULE Outlook and Google write."""
+    subs = observances(tzid, "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")
+    assert sorted(subs) == ["DAYLIGHT", "STANDARD"]
+    assert len(subs["STANDARD"]) == len(subs["DAYLIGHT"]) == 1
+    assert yearly_rule(subs["STANDARD"][0]) == standard
+    assert yearly_rule(subs["DAYLIGHT"][0]) == daylight
+    assert subs["STANDARD"][0]["DTSTART"].dt.year >= 1970
+
+
+def test_vtimezone_brussels_names_and_start_times():
+    """CET/CEST, switching at 02:00 (spring) and 03:00 (autumn) local time."""
+    subs = observances("Europe/Brussels", "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")
+    standard, daylight = subs["STANDARD"][0], subs["DAYLIGHT"][0]
+    assert (str(standard["TZNAME"]), str(daylight["TZNAME"])) == ("CET", "CEST")
+    assert standard["DTSTART"].dt.strftime("%m-%d %H:%M") in {
+        f"10-{d} 03:00" for d in range(25, 32)
+    }
+    assert daylight["DTSTART"].dt.strftime("%m-%d %H:%M") in {
+        f"03-{d} 02:00" for d in range(25, 32)
+    }
+
+
+@pytest.mark.parametrize(
+    ("tzid", "offset"), [("Asia/Kolkata", timedelta(hours=5, minutes=30)), ("UTC", timedelta(0))]
+)
+def test_vtimezone_without_dst_is_one_standard(tzid, offset):
+    """A zone without DST gets a single STANDARD and no RRULE."""
+    subs = observances(tzid, "2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")
+    assert list(subs) == ["STANDARD"] and len(subs["STANDARD"]) == 1
+    sub = subs["STANDARD"][0]
+    assert "RRULE" not in sub
+    assert sub["TZOFFSETTO"].td == offset
+
+
+def test_vtimezone_falls_back_to_rdates_when_rules_change():
+    """US rules changed in 2007: the 2006-2007 VTIMEZONE lists the real transitions."""
+    subs = observances("America/New_York", "2006-10-01T00:00:00Z", "2007-12-01T00:00:00Z")
+    onsets = set()
+    for sub in (sub for group in subs.values() for sub in group):
+        assert "RRULE" not in sub
+        rdates = sub.get("RDATE", [])
+        for prop in rdates if isinstance(rdates, list) else [rdates]:
+            onsets |= {(sub.name, d.dt.strftime("%Y-%m-%d %H:%M")) for d in prop.dts}
+    assert {
+        ("STANDARD", "2006-10-29 02:00"),  # last Sunday of October (old rule)
+        ("DAYLIGHT", "2007-03-11 02:00"),  # second Sunday of March (new rule)
+        ("STANDARD", "2007-11-04 02:00"),  # first Sunday of November (new rule)
+    } <= onsets
+
+
+@pytest.mark.parametrize(
+    ("tzid", "first", "last"),
+    [
+        ("Europe/Brussels", 2026, 2026),
+        ("America/New_York", 2026, 2027),
+        ("America/New_York", 2006, 2007),
+        ("Australia/Sydney", 2026, 2026),
+        ("Asia/Kolkata", 2026, 2026),
+        ("Europe/Dublin", 2026, 2026),
+    ],
+)
+def test_vtimezone_agrees_with_zoneinfo(tzid, first, last):
+    """dateutil's reading of our VTIMEZONE gives zoneinfo's offset throughout the years spanned.
+
+    Daily samples find the days with a change; those days are checked every half hour.
+    """
+    start, end = datetime(first, 1, 1, tzinfo=UTC), datetime(last + 1, 1, 1, tzinfo=UTC)
+    component = icalendar.Timezone.from_ical(vtimezone(tzid, start, end).to_ical())
+    ours, real = component.to_tz(lookup_tzid=False), ZoneInfo(tzid)
+
+    def offsets(t):
+        return t.astimezone(ours).utcoffset(), t.astimezone(real).utcoffset()
+
+    wrong, changes, day = [], 0, start
+    while day < end:
+        ours_offset, real_offset = offsets(day)
+        if ours_offset != real_offset:
+            wrong.append(day)
+        if offsets(day + timedelta(days=1))[1] != real_offset:
+            changes += 1
+            wrong += [
+                t
+                for t in (day + timedelta(minutes=30 * n) for n in range(49))
+                if len(set(offsets(t))) != 1
+            ]
+        day += timedelta(days=1)
+    assert wrong == []
+    assert changes == (0 if tzid == "Asia/Kolkata" else 2 * (last - first + 1))
+
+
+# --------------------------------------------------------------------------------------------
+# text
+
+
+def test_text_with_commas_semicolons_newlines_and_accents_round_trips():
+    """Escaping survives icalendar's parser; lines are CRLF and folded at 75 octets."""
+    name = 'Cirkel "Één", Zoë; Noël\\Brussel 🎉'
+    place = "Zaal 3, verdieping 2; WTC III\nKoning Albert II-laan 33, 1030 Brussel ☕"
+    description = "Week 3: relaties, bijdragen; doelen\r\nTweede regel — café, naïef 🙂"
+    series = brussels_series(
+        summary=name,
+        location=place,
+        occurrences=tuple(
+            replace(o, summary=f"{name} · week {o.week}: Één, twee; drie", description=description)
+            for o in brussels_series().occurrences
+        ),
+        organizer=("noreply@wol.example.org", 'wol, Brussel; "team"'),
+        attendees=(("zoe@example.be", 'Zoë, de Smet; "Z"'),),
+    )
+    data = render_calendar([series], name=name, stamp=STAMP, method="REQUEST")
+
+    raw = data.split(b"\r\n")
+    assert raw[-1] == b"" and all(b"\n" not in line for line in raw)
+    assert max(len(line) for line in raw) <= 75
+
+    cal = parse(data)
+    assert str(cal["X-WR-CALNAME"]) == name
+    master, *overrides = cal.walk("VEVENT")
+    assert str(master["SUMMARY"]) == name
+    assert str(master["LOCATION"]) == place
+    week3 = next(
+        ev
+        for ev in overrides
+        if str(ev["SUMMARY"]).endswith("Één, twee; drie") and "week 3" in str(ev["SUMMARY"])
+    )
+    assert str(week3["DESCRIPTION"]).startswith(description.replace("\r\n", "\n"))
+    assert str(week3["DESCRIPTION"]).endswith("https://wol.example.org/circles/42/week/3")
+    assert str(week3["URL"]) == "https://wol.example.org/circles/42/week/3"
+    assert str(week3["LOCATION"]) == place
+    attendee = master["ATTENDEE"]
+    attendee = attendee[0] if isinstance(attendee, list) else attendee
+    assert str(attendee) == "mailto:zoe@example.be"
+    assert attendee.params["CN"] == "Zoë, de Smet; 'Z'"
+    assert master["ORGANIZER"].params["CN"] == "wol, Brussel; 'team'"
