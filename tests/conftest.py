@@ -62,6 +62,8 @@ def app_config(database_url, tmp_path):
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
         "BASE_URL": "http://wol.test",
         "SERVER_NAME": None,
+        # Still scrypt, at a cost that keeps hundreds of sign-ins in the suite quick.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

@@ -15,13 +15,9 @@ def _fresh_url(tmp_path) -> str:
     base = os.environ.get("WOL_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path / 'migrate.sqlite'}"
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS wol_migrate_test WITH (FORCE)")
-                     .execution_options(isolation_level="AUTOCOMMIT"))
-    engine.dispose()
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS wol_migrate_test WITH (FORCE)"))
         conn.execute(text("CREATE DATABASE wol_migrate_test"))
     engine.dispose()
     return base.rsplit("/", 1)[0] + "/wol_migrate_test"
@@ -32,13 +28,15 @@ def test_upgrade_to_head_and_downgrade_to_base(tmp_path):
     app = create_app({"WOL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
     directory = str(resource_dir("migrations"))
     with app.app_context():
-        upgrade(directory=directory)
-        tables = set(inspect(db.engine).get_table_names())
-        assert {t.name for t in db.metadata.sorted_tables} <= tables
-        downgrade(directory=directory, revision="base")
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        upgrade(directory=directory)
-        db.engine.dispose()
+        try:
+            upgrade(directory=directory)
+            tables = set(inspect(db.engine).get_table_names())
+            assert {t.name for t in db.metadata.sorted_tables} <= tables
+            downgrade(directory=directory, revision="base")
+            assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+            upgrade(directory=directory)
+        finally:
+            db.engine.dispose()
 
 
 def test_models_and_migrations_agree(tmp_path):
@@ -49,9 +47,11 @@ def test_models_and_migrations_agree(tmp_path):
     url = _fresh_url(tmp_path)
     app = create_app({"WOL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(directory=str(resource_dir("migrations")))
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": False})
-            diff = compare_metadata(context, db.metadata)
-        db.engine.dispose()
+        try:
+            upgrade(directory=str(resource_dir("migrations")))
+            with db.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": False})
+                diff = compare_metadata(context, db.metadata)
+        finally:
+            db.engine.dispose()
     assert diff == []

@@ -24,7 +24,9 @@ def tick_command() -> None:
     """Do the scheduled work: deliver the mail outbox. Run it from cron every few minutes."""
     from wol.tick import run_tick
 
-    report = run_tick(current_app.config)
+    # Mails link back to pages, so the jobs run as if serving a request to BASE_URL.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        report = run_tick(current_app.config)
     click.echo(" ".join(f"{key}={value}" for key, value in report.items()))
 
 
@@ -37,8 +39,9 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("Accounts exist already; demo data not loaded.")
         return
-    people = load_demo()
-    db.session.commit()
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        people = load_demo()
+        db.session.commit()
     click.echo(f"Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
     for user, note in people:
         click.echo(f"  {user.email:<28} {note}")

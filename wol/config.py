@@ -43,6 +43,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_ACCOUNT": int(env.get("WOL_LOGIN_MAX_FAILURES_ACCOUNT", "5")),
         "LOGIN_MAX_FAILURES_IP": int(env.get("WOL_LOGIN_MAX_FAILURES_IP", "20")),
         "LOGIN_WINDOW_MINUTES": int(env.get("WOL_LOGIN_WINDOW_MINUTES", "15")),
+        "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_HOURS": int(env.get("WOL_PASSWORD_RESET_HOURS", "2")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,

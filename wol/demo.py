@@ -1,7 +1,20 @@
-"""Demo data: a few people (and, once circles exist, circles in different states)."""
+"""Demo data: a few people and circles in different states, so a fresh install looks alive."""
+
+from datetime import date, time, timedelta
 
 from wol.auth.models import User
 from wol.auth.service import find_user_by_email, register_user, set_roles
+from wol.circles.models import Circle
+from wol.circles.service import (
+    CircleDetails,
+    create_circle,
+    end_circle,
+    join_circle,
+    move_meeting,
+    skip_meeting,
+)
+from wol.extensions import db
+from wol.timestamps import utcnow
 
 DEMO_PASSWORD = "wol-demo-2026"  # noqa: S105 - printed on purpose, for demo accounts only
 
@@ -16,18 +29,99 @@ DEMO_PEOPLE = (
      "translator"),
     ("fatima@example.org", "Fatima El Amrani", "en", "Europe/Amsterdam", "Rijkswaterstaat",
      set(), "participant (English)"),
+    ("noor@example.org", "Noor Visser", "nl", "Europe/Amsterdam", "Belastingdienst", set(),
+     "participant"),
+    ("pieter@example.org", "Pieter Claes", "nl", "Europe/Brussels", "Stad Gent", set(),
+     "participant"),
+    ("joris@example.org", "Joris Wouters", "en", "America/New_York", "Vlaamse overheid", set(),
+     "participant in New York"),
     ("admin@example.org", "Admin", "en", "Europe/Brussels", None, {"admin"}, "admin"),
 )
 
 
-def load_demo() -> list[tuple[User, str]]:
-    """Create the demo people (skipping those that exist) and return them with a note."""
-    people = []
+def _next_weekday(start: date, weekday: int) -> date:
+    """The first date on or after ``start`` that falls on ``weekday`` (Monday = 0)."""
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _first_tuesday_of_march(today: date) -> date:
+    """The first Tuesday of the coming March: a circle that crosses the spring DST change."""
+    year = today.year if today.month < 3 else today.year + 1
+    return _next_weekday(date(year, 3, 1), 1)
+
+
+def load_demo(today: date | None = None) -> list[tuple[User, str]]:
+    """Create the demo people and circles (people that exist are kept) and return the people."""
+    today = today or utcnow().date()
+    people = {}
+    listing = []
     for email, name, lang, tz, org, roles, note in DEMO_PEOPLE:
         user = find_user_by_email(email)
         if user is None:
             user = register_user(email, name, DEMO_PASSWORD, language=lang, timezone=tz)
             user.organisation = org
             set_roles(user, roles)
-        people.append((user, note))
-    return people
+        people[email.split("@")[0]] = user
+        listing.append((user, note))
+    if db.session.scalar(db.select(db.func.count()).select_from(Circle)):
+        return listing
+
+    ann, bram, els, marc, fatima, noor, pieter, joris = (
+        people[k] for k in ("ann", "bram", "els", "marc", "fatima", "noor", "pieter", "joris")
+    )
+
+    # A running Dutch circle in its fourth week, Ann's (journey 1 and 2).
+    running = create_circle(ann, CircleDetails(
+        name="Cirkel Digitale Overheid", language="nl",
+        first_day=_next_weekday(today - timedelta(weeks=3, days=6), 1), local_time=time(12, 0),
+        timezone="Europe/Brussels", kind="hybrid", place="Zaal 4.12, Kunstberg, Brussel",
+        video_url="https://teams.example.org/l/meetup/cirkel-digitale-overheid",
+        chat_url="https://engage.example.org/groups/cirkel-digitale-overheid",
+        description="Vijf collega's van verschillende overheden die werken aan digitale "
+                    "dienstverlening."), join=True, today=today)
+    for person in (bram, marc, noor):
+        join_circle(running, person)
+
+    # Next spring: crosses the DST change, with one week skipped and one moved (journey 4).
+    spring = create_circle(ann, CircleDetails(
+        name="Cirkel Voorjaar", language="nl", first_day=_first_tuesday_of_march(today),
+        local_time=time(12, 0), timezone="Europe/Brussels", kind="in_person",
+        place="Vergaderzaal Atrium, Gent"), join=True, today=today)
+    join_circle(spring, pieter)
+    join_circle(spring, bram)
+    skip_meeting(spring, spring.meetings[4], ann, shift=True)
+    week7 = spring.meetings[6]
+    from zoneinfo import ZoneInfo
+
+    local = week7.starts_at.astimezone(ZoneInfo("Europe/Brussels"))
+    move_meeting(spring, week7, ann, local.date() + timedelta(days=2), time(14, 0))
+
+    # An English online circle with a member in New York, organised by Els (not a member).
+    online = create_circle(els, CircleDetails(
+        name="Open Data Circle", language="en",
+        first_day=_next_weekday(today - timedelta(weeks=1), 3), local_time=time(15, 0),
+        timezone="Europe/Amsterdam", kind="online",
+        video_url="https://zoom.example.org/j/123456789"), join=False, today=today)
+    for person in (fatima, joris, noor):
+        join_circle(online, person)
+
+    # A circle still forming: two members, starting in two weeks.
+    forming = create_circle(pieter, CircleDetails(
+        name="Cirkel Zorg en Welzijn", language="nl",
+        first_day=_next_weekday(today + timedelta(weeks=2), 0), local_time=time(9, 30),
+        timezone="Europe/Brussels", kind="in_person", place="Stadskantoor Gent, lokaal 2.01"),
+        join=True, today=today)
+    join_circle(forming, marc)
+
+    # A circle that stopped early, with its reason.
+    stopped = create_circle(els, CircleDetails(
+        name="Cirkel Beleid en Communicatie", language="nl",
+        first_day=_next_weekday(today - timedelta(weeks=8), 2), local_time=time(8, 30),
+        timezone="Europe/Brussels", kind="online",
+        video_url="https://teams.example.org/l/meetup/beleid"), join=True, today=today)
+    join_circle(stopped, pieter)
+    join_circle(stopped, fatima)
+    end_circle(stopped, els, "Twee leden kregen een andere functie; met drie lukte het niet meer "
+                             "om een vast moment te vinden.")
+    db.session.flush()
+    return listing

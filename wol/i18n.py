@@ -1,9 +1,12 @@
 """Language and time zone selection, and the list of time zones people can pick from."""
 
+from datetime import datetime
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 LANGUAGES = ("nl", "en")
@@ -55,3 +58,8 @@ def all_timezones() -> tuple[str, ...]:
 def is_timezone(name: str) -> bool:
     """Tell whether ``name`` is an IANA time zone wol accepts."""
     return name in all_timezones()
+
+
+def in_zone(moment: datetime, tz: str, fmt: str = "EEEE d MMMM y, HH:mm") -> str:
+    """Format ``moment`` in time zone ``tz`` and the current language (for mails and invites)."""
+    return babel_format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from wol.circles.service import expire_offers
+from wol.extensions import db
 from wol.mail.service import deliver_outbox
 from wol.timestamps import utcnow
 
@@ -9,5 +11,9 @@ from wol.timestamps import utcnow
 def run_tick(config: dict, now: datetime | None = None) -> dict:
     """Run every scheduled job once and report what each did."""
     now = now or utcnow()
+    report = {"offers_expired": expire_offers(now)}
+    db.session.commit()
+    # Mail last, so that what the jobs above queued leaves in the same tick.
     mail = deliver_outbox(config, now)
-    return {f"mail_{key}": value for key, value in mail.items()}
+    report.update({f"mail_{key}": value for key, value in mail.items()})
+    return report

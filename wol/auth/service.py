@@ -29,8 +29,8 @@ def email_key(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with scrypt."""
-    return generate_password_hash(password, method="scrypt")
+    """Hash a password with scrypt (cost from PASSWORD_HASH_METHOD; tests use a cheaper one)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -3,9 +3,11 @@
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from wol.circles.service import circles_of, current_week, next_meeting
 from wol.extensions import db
 from wol.i18n import LANGUAGES
 from wol.main import bp
+from wol.timestamps import utcnow
 from wol.web import safe_next
 
 
@@ -21,7 +23,15 @@ def index():
 @login_required
 def home():
     """The signed-in person's own page: their circles and this week's guide."""
-    return render_template("main/home.html")
+    now = utcnow()
+    circles = circles_of(current_user)
+    return render_template(
+        "main/home.html",
+        circles=circles,
+        now=now,
+        next_meetings={c.id: next_meeting(c, now) for c in circles},
+        weeks={c.id: current_week(c, now) for c in circles},
+    )
 
 
 @bp.post("/language")

@@ -1,0 +1,163 @@
+"""Circles, their members, the waiting list and the twelve meeting rows."""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wol.auth.models import User
+from wol.extensions import db
+from wol.timestamps import UTCDateTime, utcnow
+
+MAX_MEMBERS = 5
+KINDS = ("in_person", "online", "hybrid")
+LANGUAGES = ("nl", "en")
+
+
+class Circle(db.Model):
+    """A group of at most five peers meeting weekly for twelve weeks."""
+
+    __tablename__ = "circles"
+    __table_args__ = (
+        CheckConstraint("seats_taken >= 0 AND seats_taken <= 5", name="seats_in_range"),
+        CheckConstraint("duration_minutes BETWEEN 15 AND 240", name="duration_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    first_day: Mapped[date] = mapped_column(Date)
+    local_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    kind: Mapped[str] = mapped_column(String(12), default="in_person")
+    place: Mapped[str | None] = mapped_column(String(200))
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    chat_url: Mapped[str | None] = mapped_column(String(500))
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invite_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Members plus seats held for a waiting-list offer; changed only by conditional UPDATEs
+    # so that people joining at the same instant can never make it exceed five.
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    # Raised on every change to the schedule; calendars carry it as SEQUENCE.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organiser: Mapped[User] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="circle", order_by="Membership.joined_at", cascade="all, delete-orphan"
+    )
+    meetings: Mapped[list["Meeting"]] = relationship(
+        back_populates="circle", order_by="Meeting.week", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active_memberships(self) -> list["Membership"]:
+        """Memberships of people who are still in the circle."""
+        return [m for m in self.memberships if m.left_at is None]
+
+    @property
+    def members(self) -> list[User]:
+        """The people in the circle, in order of joining."""
+        return [m.user for m in self.active_memberships]
+
+    @property
+    def is_ended(self) -> bool:
+        """True when the circle was ended early."""
+        return self.ended_at is not None
+
+    @property
+    def seats_left(self) -> int:
+        """Free seats, not counting seats held for a waiting-list offer."""
+        return max(MAX_MEMBERS - self.seats_taken, 0)
+
+    def __repr__(self) -> str:
+        return f"<Circle {self.id} {self.name!r}>"
+
+
+class Membership(db.Model):
+    """A person's place in a circle; kept after leaving, for the history."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("circle_id", "user_id", name="uq_memberships_circle_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    circle: Mapped[Circle] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<Membership circle={self.circle_id} user={self.user_id}>"
+
+
+class WaitlistEntry(db.Model):
+    """Someone waiting for a seat in a full circle; may hold a time-limited offer."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "user_id", name="uq_waitlist_entries_circle_user"),
+        Index("ix_waitlist_entries_offer_expires_at", "offer_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    circle: Mapped[Circle] = relationship()
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WaitlistEntry circle={self.circle_id} user={self.user_id}>"
+
+
+class Meeting(db.Model):
+    """One of the twelve weekly meetings, a concrete row that can be moved or skipped."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "week", name="uq_meetings_circle_week"),
+        CheckConstraint("week BETWEEN 1 AND 12", name="week_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    week: Mapped[int] = mapped_column()
+    # Position on the circle's weekly grid (0 = the first meeting's date). A skipped week that
+    # pushes the later ones back leaves an empty position: a date without a meeting.
+    slot: Mapped[int] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    moved: Mapped[bool] = mapped_column(default=False)
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    held_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    circle: Mapped[Circle] = relationship(back_populates="meetings")
+
+    @property
+    def is_skipped(self) -> bool:
+        """True when the circle decided not to meet this week."""
+        return self.skipped_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Meeting circle={self.circle_id} week={self.week} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,300 @@
+"""Circle pages: start, invite, join, leave, end, move and skip meetings."""
+
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from wol.circles import bp, service
+from wol.circles.forms import (
+    CircleForm,
+    ConfirmForm,
+    EndCircleForm,
+    InviteEmailForm,
+    MoveMeetingForm,
+    SkipMeetingForm,
+)
+from wol.circles.models import Circle, Meeting
+from wol.errors import DomainError
+from wol.extensions import db
+from wol.timestamps import utcnow
+
+
+def _today_for(user) -> date:
+    """Today's date in the user's own time zone."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(user.timezone)).date()
+
+
+def _circle_for_member(circle_id: int) -> Circle:
+    """Load a circle the current user may see, or answer 404/403."""
+    circle = service.load_circle(circle_id)
+    if circle is None:
+        abort(404)
+    if not service.can_view(circle, current_user):
+        abort(403)
+    return circle
+
+
+def _meeting_of(circle: Circle, week: int) -> Meeting:
+    """The meeting of ``week`` in ``circle`` or 404."""
+    for meeting in circle.meetings:
+        if meeting.week == week:
+            return meeting
+    abort(404)
+
+
+def _form_error(form, exc: DomainError) -> None:
+    """Show a domain error beside the field it concerns."""
+    db.session.rollback()
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is None:
+        form.form_errors.append(exc.message)
+    else:
+        field.errors = [*field.errors, exc.message]
+
+
+@bp.route("/circles/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Start a circle."""
+    form = CircleForm()
+    if request.method == "GET":
+        form.timezone.data = current_user.timezone
+        form.language.data = current_user.language
+    if form.validate_on_submit():
+        details = service.CircleDetails(
+            name=form.name.data,
+            language=form.language.data,
+            first_day=form.first_day.data,
+            local_time=form.local_time.data,
+            timezone=form.timezone.data,
+            duration_minutes=form.duration_minutes.data,
+            kind=form.kind.data,
+            place=form.place.data,
+            video_url=form.video_url.data,
+            chat_url=form.chat_url.data,
+            description=form.description.data,
+        )
+        try:
+            circle = service.create_circle(current_user, details, join=form.join.data,
+                                           today=_today_for(current_user))
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your circle is ready. Share the invite link to find members."), "success")
+            return redirect(url_for("circles.detail", circle_id=circle.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("circles/new.html", form=form), status
+
+
+def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, status=200):
+    """Render the circle page for the current user."""
+    now = utcnow()
+    return render_template(
+        "circles/detail.html",
+        circle=circle,
+        now=now,
+        membership=service.membership_of(circle, current_user),
+        is_organiser=service.is_organiser(circle, current_user),
+        states={m.week: service.meeting_state(m, circle, now, current_user.timezone)
+                for m in circle.meetings},
+        schedule_rows=service.schedule_rows(circle),
+        next_meeting=service.next_meeting(circle, now),
+        invite_url=url_for("circles.invite", token=circle.invite_token),
+        invite_form=invite_form or InviteEmailForm(),
+        confirm=ConfirmForm(),
+    ), status
+
+
+@bp.get("/circles/<int:circle_id>")
+@login_required
+def detail(circle_id: int):
+    """The circle page: members, the twelve meetings and what the viewer may do."""
+    return _render_detail(_circle_for_member(circle_id))
+
+
+def _circle_of_invite(token: str) -> Circle:
+    """The circle of an invite token, or a 404 page."""
+    circle = service.find_by_invite(token)
+    if circle is None:
+        abort(make_response(render_template("circles/invite_invalid.html"), 404))
+    return circle
+
+
+@bp.route("/join/<token>", methods=["GET"])
+def invite(token: str):
+    """What a prospective member needs to decide, and the Join button."""
+    circle = _circle_of_invite(token)
+    now = utcnow()
+    user = current_user if current_user.is_authenticated else None
+    return render_template(
+        "circles/invite.html",
+        circle=circle,
+        token=token,
+        membership=service.membership_of(circle, user),
+        position=service.waitlist_position(circle, user) if user else None,
+        offer=service.offer_for(circle, user, now) if user else None,
+        next_meeting=service.next_meeting(circle, now),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/join/<token>")
+@login_required
+def join(token: str):
+    """Join the circle of this invite link."""
+    circle = _circle_of_invite(token)
+    service.join_circle(circle, current_user)
+    db.session.commit()
+    flash(_("Welcome to %(circle)s! The meetings are on this page.", circle=circle.name),
+          "success")
+    return redirect(url_for("circles.detail", circle_id=circle.id))
+
+
+@bp.post("/join/<token>/waitlist")
+@login_required
+def waitlist(token: str):
+    """Join the waiting list of a full circle."""
+    circle = _circle_of_invite(token)
+    service.join_waitlist(circle, current_user)
+    db.session.commit()
+    flash(_("You are on the waiting list. We mail you when a seat is free."), "success")
+    return redirect(url_for("circles.invite", token=token))
+
+
+@bp.post("/join/<token>/waitlist/leave")
+@login_required
+def leave_waitlist(token: str):
+    """Leave the waiting list."""
+    circle = _circle_of_invite(token)
+    service.leave_waitlist(circle, current_user)
+    db.session.commit()
+    flash(_("You are off the waiting list."), "info")
+    return redirect(url_for("circles.invite", token=token))
+
+
+@bp.post("/circles/<int:circle_id>/leave")
+@login_required
+def leave(circle_id: int):
+    """Leave the circle."""
+    circle = _circle_for_member(circle_id)
+    service.leave_circle(circle, current_user)
+    db.session.commit()
+    flash(_("You left %(circle)s.", circle=circle.name), "info")
+    if service.is_organiser(circle, current_user):
+        return redirect(url_for("circles.detail", circle_id=circle.id))
+    return redirect(url_for("main.home"))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(circle_id: int, user_id: int):
+    """The organiser removes a member."""
+    circle = _circle_for_member(circle_id)
+    member = next((u for u in circle.members if u.id == user_id), None)
+    if member is None:
+        abort(404)
+    service.remove_member(circle, member, current_user)
+    db.session.commit()
+    flash(_("%(name)s is no longer a member.", name=member.display_name), "info")
+    return redirect(url_for("circles.detail", circle_id=circle.id))
+
+
+@bp.post("/circles/<int:circle_id>/invite/rotate")
+@login_required
+def rotate_invite(circle_id: int):
+    """Renew the invite link; the old one stops working."""
+    circle = _circle_for_member(circle_id)
+    service.rotate_invite(circle, current_user)
+    db.session.commit()
+    flash(_("The invite link is renewed. The old link no longer works."), "success")
+    return redirect(url_for("circles.detail", circle_id=circle.id) + "#invite")
+
+
+@bp.post("/circles/<int:circle_id>/invite/email")
+@login_required
+def invite_email(circle_id: int):
+    """Mail the invite link to colleagues."""
+    circle = _circle_for_member(circle_id)
+    form = InviteEmailForm()
+    if form.validate_on_submit():
+        try:
+            count = service.invite_by_email(circle, current_user, form.address_list)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Invitations sent: %(count)d.", count=count), "success")
+            return redirect(url_for("circles.detail", circle_id=circle.id) + "#invite")
+    return _render_detail(circle, form, 400)
+
+
+@bp.route("/circles/<int:circle_id>/end", methods=["GET", "POST"])
+@login_required
+def end(circle_id: int):
+    """End the circle early, with a reason."""
+    circle = _circle_for_member(circle_id)
+    form = EndCircleForm()
+    if form.validate_on_submit():
+        try:
+            service.end_circle(circle, current_user, form.reason.data)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The circle has ended. Thank you for what you did together."), "info")
+            return redirect(url_for("circles.detail", circle_id=circle.id))
+    return render_template("circles/end.html", circle=circle, form=form), (
+        400 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/circles/<int:circle_id>/meetings/<int:week>/move", methods=["GET", "POST"])
+@login_required
+def move(circle_id: int, week: int):
+    """Move one meeting to another date or time."""
+    from zoneinfo import ZoneInfo
+
+    circle = _circle_for_member(circle_id)
+    meeting = _meeting_of(circle, week)
+    form = MoveMeetingForm()
+    if request.method == "GET":
+        local = meeting.starts_at.astimezone(ZoneInfo(circle.timezone))
+        form.day.data, form.at.data = local.date(), local.time()
+    if form.validate_on_submit():
+        try:
+            service.move_meeting(circle, meeting, current_user, form.day.data, form.at.data)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Week %(week)d is moved. The other members get a mail.", week=week),
+                  "success")
+            return redirect(url_for("circles.detail", circle_id=circle.id) + f"#week-{week}")
+    return render_template("circles/move.html", circle=circle, meeting=meeting, form=form), (
+        400 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/circles/<int:circle_id>/meetings/<int:week>/skip", methods=["GET", "POST"])
+@login_required
+def skip(circle_id: int, week: int):
+    """Skip one meeting date, choosing whether the later weeks move."""
+    circle = _circle_for_member(circle_id)
+    meeting = _meeting_of(circle, week)
+    form = SkipMeetingForm()
+    if form.validate_on_submit():
+        service.skip_meeting(circle, meeting, current_user, shift=form.shift.data == "yes")
+        db.session.commit()
+        flash(_("Done. The other members get a mail."), "success")
+        return redirect(url_for("circles.detail", circle_id=circle.id) + f"#week-{week}")
+    return render_template("circles/skip.html", circle=circle, meeting=meeting, form=form), (
+        400 if form.errors else 200)

@@ -1,0 +1,628 @@
+"""Circle rules: start, recruit, seats and waiting list, leave and end, move and skip meetings.
+
+Services flush but never commit; the route commits once. Seats are taken and given back with
+conditional UPDATEs on ``circles.seats_taken`` so that the database, not the process, decides
+who gets the last seat when several people join at the same instant.
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wol.auth.models import User
+from wol.circles.models import (
+    KINDS,
+    LANGUAGES,
+    MAX_MEMBERS,
+    Circle,
+    Meeting,
+    Membership,
+    WaitlistEntry,
+)
+from wol.circles.schedule import (
+    ScheduleError,
+    check_first_day,
+    local_to_utc,
+    meeting_starts,
+    move_allowed,
+)
+from wol.errors import Conflict, DomainError, NotAllowed
+from wol.extensions import db
+from wol.i18n import is_timezone
+from wol.mail.service import queue_mail
+from wol.timestamps import utcnow
+
+OFFER_HOURS = 48
+MAX_FUTURE_DAYS = 366
+MAX_EMAIL_INVITES = 10
+
+
+@dataclass(frozen=True)
+class CircleDetails:
+    """The values a person enters to start a circle."""
+
+    name: str
+    language: str
+    first_day: date
+    local_time: time
+    timezone: str
+    duration_minutes: int = 60
+    kind: str = "in_person"
+    place: str | None = None
+    video_url: str | None = None
+    chat_url: str | None = None
+    description: str | None = None
+
+
+def new_invite_token() -> str:
+    """A random invite token of 256 bits, safe in a URL."""
+    return secrets.token_urlsafe(32)
+
+
+def _check_details(details: CircleDetails, today: date) -> None:
+    """Raise DomainError for the first value that breaks a rule."""
+    if not details.name.strip() or len(details.name.strip()) > 80:
+        raise DomainError(_("Give the circle a name of at most 80 characters."), field="name")
+    if details.language not in LANGUAGES:
+        raise DomainError(_("Choose Dutch or English."), field="language")
+    if not is_timezone(details.timezone):
+        raise DomainError(_("Choose a time zone from the list."), field="timezone")
+    if not 15 <= details.duration_minutes <= 240:
+        raise DomainError(_("A meeting lasts between 15 and 240 minutes."),
+                          field="duration_minutes")
+    if details.kind not in KINDS:
+        raise DomainError(_("Choose in person, online or both."), field="kind")
+    try:
+        check_first_day(details.first_day, today)
+    except ScheduleError as exc:
+        raise DomainError(
+            _("The first meeting can be at most 12 weeks ago. A circle that started earlier "
+              "has (almost) finished."),
+            field="first_day",
+        ) from exc
+    if details.first_day > today + timedelta(days=MAX_FUTURE_DAYS):
+        raise DomainError(_("The first meeting must be within a year from now."),
+                          field="first_day")
+    if details.kind in ("online", "hybrid") and not details.video_url:
+        raise DomainError(_("An online circle needs a video-call link."), field="video_url")
+    if details.kind in ("in_person", "hybrid") and not details.place:
+        raise DomainError(_("Say where the circle meets."), field="place")
+
+
+def create_circle(creator: User, details: CircleDetails, *, join: bool, today: date) -> Circle:
+    """Start a circle with its twelve meetings; the creator organises it and may join it."""
+    _check_details(details, today)
+    circle = Circle(
+        name=details.name.strip(),
+        language=details.language,
+        timezone=details.timezone,
+        first_day=details.first_day,
+        local_time=details.local_time.replace(second=0, microsecond=0, tzinfo=None),
+        duration_minutes=details.duration_minutes,
+        kind=details.kind,
+        place=(details.place or "").strip() or None,
+        video_url=(details.video_url or "").strip() or None,
+        chat_url=(details.chat_url or "").strip() or None,
+        description=(details.description or "").strip() or None,
+        organiser=creator,
+        invite_token=new_invite_token(),
+        seats_taken=1 if join else 0,
+    )
+    starts = meeting_starts(circle.first_day, circle.local_time, circle.timezone)
+    circle.meetings = [
+        Meeting(week=n, slot=n - 1, starts_at=start) for n, start in enumerate(starts, 1)
+    ]
+    if join:
+        circle.memberships = [Membership(user=creator)]
+    db.session.add(circle)
+    db.session.flush()
+    return circle
+
+
+def load_circle(circle_id: int) -> Circle | None:
+    """A circle with its members and meetings loaded in a bounded number of queries."""
+    return db.session.scalar(
+        select(Circle)
+        .where(Circle.id == circle_id)
+        .options(
+            selectinload(Circle.memberships).selectinload(Membership.user),
+            selectinload(Circle.meetings),
+            selectinload(Circle.organiser),
+        )
+    )
+
+
+def find_by_invite(token: str) -> Circle | None:
+    """The circle whose current invite token is ``token`` (compared in constant time)."""
+    if not token or len(token) > 64:
+        return None
+    circle = db.session.scalar(select(Circle).where(Circle.invite_token == token))
+    if circle is None or not hmac.compare_digest(circle.invite_token, token):
+        return None
+    return load_circle(circle.id)
+
+
+def membership_of(circle: Circle, user: User | None) -> Membership | None:
+    """The user's current membership of ``circle``, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    for membership in circle.memberships:
+        if membership.user_id == user.id and membership.left_at is None:
+            return membership
+    return None
+
+
+def is_organiser(circle: Circle, user: User | None) -> bool:
+    """True for the circle's own organiser and for admins."""
+    if user is None or not user.is_authenticated:
+        return False
+    return circle.organiser_id == user.id or user.is_admin
+
+
+def can_view(circle: Circle, user: User | None) -> bool:
+    """Members, the circle's organiser and admins see the circle page."""
+    return membership_of(circle, user) is not None or is_organiser(circle, user)
+
+
+def require_view(circle: Circle, user: User) -> None:
+    """Raise NotAllowed unless ``user`` may see the circle."""
+    if not can_view(circle, user):
+        raise NotAllowed(_("Only the members and the organiser of this circle can see it."))
+
+
+def require_member_or_organiser(circle: Circle, user: User) -> None:
+    """Raise NotAllowed unless ``user`` is a member or the organiser."""
+    require_view(circle, user)
+
+
+def offer_for(circle: Circle, user: User, now: datetime) -> WaitlistEntry | None:
+    """An open seat offer for ``user`` in ``circle``."""
+    return db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.circle_id == circle.id,
+            WaitlistEntry.user_id == user.id,
+            WaitlistEntry.offer_expires_at > now,
+        )
+    )
+
+
+def _take_seat(circle: Circle) -> bool:
+    """Take a free seat atomically; False when the circle is full."""
+    result = db.session.execute(
+        update(Circle)
+        .where(Circle.id == circle.id, Circle.seats_taken < MAX_MEMBERS,
+               Circle.ended_at.is_(None))
+        .values(seats_taken=Circle.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Membership:
+    """Make ``user`` a member, taking a free seat or the one held for them."""
+    now = now or utcnow()
+    if circle.is_ended:
+        raise Conflict(_("This circle has ended; it does not take new members."))
+    if membership_of(circle, user) is not None:
+        raise Conflict(_("You are already a member of this circle."))
+    offer = offer_for(circle, user, now)
+    if offer is not None:
+        db.session.delete(offer)
+    elif not _take_seat(circle):
+        raise Conflict(_("This circle is full. You can join the waiting list."))
+    previous = db.session.scalar(
+        select(Membership).where(Membership.circle_id == circle.id,
+                                 Membership.user_id == user.id)
+    )
+    if previous is not None and previous.left_at is None:
+        # Joined a moment ago in another request (a double click): the seat goes back.
+        raise Conflict(_("You are already a member of this circle."))
+    try:
+        with db.session.begin_nested():
+            if previous is not None:
+                previous.left_at = None
+                previous.removed_by_id = None
+                previous.joined_at = now
+                membership = previous
+            else:
+                membership = Membership(circle_id=circle.id, user_id=user.id, joined_at=now)
+                db.session.add(membership)
+            db.session.flush()
+    except IntegrityError as exc:
+        # Someone joined with the same account at the same instant.
+        raise Conflict(_("You are already a member of this circle.")) from exc
+    # Leave the waiting list, if they were on it.
+    entry = db.session.scalar(
+        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
+                                    WaitlistEntry.user_id == user.id)
+    )
+    if entry is not None:
+        db.session.delete(entry)
+    _touch(circle, now)
+    db.session.flush()
+    db.session.refresh(circle)
+    _notify(circle, "mail/circle_joined.txt", exclude={user.id}, newcomer=user,
+            subject=lambda: _("%(name)s joined %(circle)s", name=user.display_name,
+                              circle=circle.name))
+    _mail_welcome(circle, user)
+    return membership
+
+
+def join_waitlist(circle: Circle, user: User, now: datetime | None = None) -> WaitlistEntry:
+    """Put ``user`` on the waiting list of a full circle."""
+    now = now or utcnow()
+    if circle.is_ended:
+        raise Conflict(_("This circle has ended; it does not take new members."))
+    if membership_of(circle, user) is not None:
+        raise Conflict(_("You are already a member of this circle."))
+    existing = db.session.scalar(
+        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
+                                    WaitlistEntry.user_id == user.id)
+    )
+    if existing is not None:
+        raise Conflict(_("You are already on the waiting list."))
+    entry = WaitlistEntry(circle_id=circle.id, user_id=user.id, created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("You are already on the waiting list.")) from exc
+    return entry
+
+
+def waitlist_position(circle: Circle, user: User) -> int | None:
+    """1-based place of ``user`` on the waiting list, or None."""
+    ids = list(db.session.scalars(
+        select(WaitlistEntry.user_id).where(WaitlistEntry.circle_id == circle.id)
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    ))
+    return ids.index(user.id) + 1 if user.id in ids else None
+
+
+def leave_waitlist(circle: Circle, user: User, now: datetime | None = None) -> None:
+    """Take ``user`` off the waiting list; a held seat goes to the next person."""
+    now = now or utcnow()
+    entry = db.session.scalar(
+        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
+                                    WaitlistEntry.user_id == user.id)
+    )
+    if entry is None:
+        raise Conflict(_("You are not on the waiting list."))
+    held = entry.offer_expires_at is not None and entry.offer_expires_at > now
+    db.session.delete(entry)
+    db.session.flush()
+    if held:
+        _pass_seat_on(circle, now)
+
+
+def _pass_seat_on(circle: Circle, now: datetime) -> None:
+    """A seat came free: offer it to the first person waiting, or give it back."""
+    waiting = db.session.scalar(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.circle_id == circle.id, WaitlistEntry.offered_at.is_(None))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .limit(1)
+    )
+    if waiting is None or circle.is_ended:
+        db.session.execute(
+            update(Circle)
+            .where(Circle.id == circle.id, Circle.seats_taken > 0)
+            .values(seats_taken=Circle.seats_taken - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.flush()
+        return
+    waiting.offered_at = now
+    waiting.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
+    user = waiting.user
+    link = current_app.config["BASE_URL"] + url_for("circles.invite", token=circle.invite_token)
+    with force_locale(user.language):
+        subject = _("A seat is free for you in %(circle)s", circle=circle.name)
+        body = render_template("mail/seat_offer.txt", circle=circle, user=user, link=link,
+                               expires_at=waiting.offer_expires_at, tz=user.timezone)
+    queue_mail(user.email, subject, body, to_name=user.display_name, kind="seat_offer")
+    db.session.flush()
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Pass on every seat whose offer ran out (run by the tick); return how many."""
+    now = now or utcnow()
+    expired = list(db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.offer_expires_at <= now)
+        .with_for_update(skip_locked=True)
+    ))
+    for entry in expired:
+        circle = db.session.get(Circle, entry.circle_id)
+        db.session.delete(entry)
+        db.session.flush()
+        _pass_seat_on(circle, now)
+    return len(expired)
+
+
+def _end_membership(circle: Circle, membership: Membership, now: datetime,
+                    removed_by: User | None = None) -> None:
+    """Mark a membership as ended and pass the seat on."""
+    membership.left_at = now
+    membership.removed_by_id = removed_by.id if removed_by else None
+    db.session.flush()
+    _pass_seat_on(circle, now)
+    _touch(circle, now)
+
+
+def leave_circle(circle: Circle, user: User, now: datetime | None = None) -> None:
+    """``user`` leaves the circle."""
+    now = now or utcnow()
+    membership = membership_of(circle, user)
+    if membership is None:
+        raise Conflict(_("You are not a member of this circle."))
+    _end_membership(circle, membership, now)
+    _notify(circle, "mail/circle_left.txt", exclude={user.id}, person=user,
+            subject=lambda: _("%(name)s left %(circle)s", name=user.display_name,
+                              circle=circle.name))
+
+
+def remove_member(circle: Circle, member: User, by: User, now: datetime | None = None) -> None:
+    """The organiser takes ``member`` out of the circle."""
+    now = now or utcnow()
+    if not is_organiser(circle, by):
+        raise NotAllowed(_("Only the organiser of this circle can remove members."))
+    membership = membership_of(circle, member)
+    if membership is None:
+        raise Conflict(_("This person is not a member of this circle."))
+    _end_membership(circle, membership, now, removed_by=by)
+    with force_locale(member.language):
+        subject = _("You are no longer a member of %(circle)s", circle=circle.name)
+        body = render_template("mail/circle_removed.txt", circle=circle, user=member)
+    queue_mail(member.email, subject, body, to_name=member.display_name, kind="circle_removed")
+
+
+def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = None) -> None:
+    """Members or the organiser end the circle early, with a reason."""
+    now = now or utcnow()
+    require_member_or_organiser(circle, by)
+    if circle.is_ended:
+        raise Conflict(_("This circle has already ended."))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 300:
+        raise DomainError(_("Say in a few words why the circle ends (at most 300 characters)."),
+                          field="reason")
+    circle.ended_at = now
+    circle.ended_reason = reason
+    # Seats held for the waiting list are released; those people hear nothing more.
+    for entry in db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id)
+    ):
+        db.session.delete(entry)
+    _touch(circle, now, schedule_changed=True)
+    db.session.flush()
+    _notify(circle, "mail/circle_ended.txt", exclude={by.id}, by=by, reason=reason,
+            subject=lambda: _("%(circle)s has ended", circle=circle.name))
+
+
+def rotate_invite(circle: Circle, by: User) -> str:
+    """Give the circle a new invite link; the old one stops working."""
+    if not is_organiser(circle, by):
+        raise NotAllowed(_("Only the organiser of this circle can renew the invite link."))
+    circle.invite_token = new_invite_token()
+    db.session.flush()
+    return circle.invite_token
+
+
+def invite_by_email(circle: Circle, by: User, addresses: list[str]) -> int:
+    """Mail the invite link to up to ten addresses; return how many were sent."""
+    if membership_of(circle, by) is None and not is_organiser(circle, by):
+        raise NotAllowed(_("Only members and the organiser can invite people."))
+    if circle.is_ended:
+        raise Conflict(_("This circle has ended; it does not take new members."))
+    if not addresses:
+        raise DomainError(_("Enter at least one email address."), field="addresses")
+    if len(addresses) > MAX_EMAIL_INVITES:
+        raise DomainError(_("Invite at most %(count)d people at a time.",
+                            count=MAX_EMAIL_INVITES), field="addresses")
+    link = current_app.config["BASE_URL"] + url_for("circles.invite", token=circle.invite_token)
+    for address in addresses:
+        known = db.session.scalar(select(User).where(User.email_key == address.lower()))
+        language = known.language if known else circle.language
+        with force_locale(language):
+            subject = _("%(name)s invites you to the circle %(circle)s", name=by.display_name,
+                        circle=circle.name)
+            body = render_template("mail/circle_invite.txt", circle=circle, by=by, link=link,
+                                   tz=known.timezone if known else circle.timezone)
+        queue_mail(address, subject, body, kind="circle_invite")
+    return len(addresses)
+
+
+def _neighbours(circle: Circle, meeting: Meeting) -> tuple[Meeting | None, Meeting | None]:
+    """The meetings just before and after ``meeting`` in week order."""
+    by_week = {m.week: m for m in circle.meetings}
+    return by_week.get(meeting.week - 1), by_week.get(meeting.week + 1)
+
+
+def _check_can_change(circle: Circle, meeting: Meeting, by: User) -> None:
+    """Only members and the organiser change the schedule, and never a held meeting."""
+    require_member_or_organiser(circle, by)
+    if circle.is_ended:
+        raise Conflict(_("This circle has ended; its schedule can no longer change."))
+    if meeting.held_at is not None:
+        raise Conflict(_("Week %(week)d was already held; it cannot change.", week=meeting.week))
+
+
+def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time,
+                 now: datetime | None = None) -> Meeting:
+    """Move one meeting to another local date and time; the others stay where they are."""
+    now = now or utcnow()
+    _check_can_change(circle, meeting, by)
+    if meeting.is_skipped:
+        raise Conflict(_("Week %(week)d is skipped; it cannot be moved.", week=meeting.week))
+    new_start = local_to_utc(day, at.replace(second=0, microsecond=0, tzinfo=None),
+                             circle.timezone)
+    previous, following = _neighbours(circle, meeting)
+    if not move_allowed(previous.starts_at if previous else None, new_start,
+                        following.starts_at if following else None):
+        raise DomainError(
+            _("Week %(week)d must stay after week %(before)d and before week %(after)d. "
+              "Choose a moment between them.", week=meeting.week,
+              before=meeting.week - 1, after=meeting.week + 1)
+            if previous and following else
+            _("Week %(week)d must stay before week %(after)d.", week=meeting.week,
+              after=meeting.week + 1)
+            if following else
+            _("Week %(week)d must stay after week %(before)d.", week=meeting.week,
+              before=meeting.week - 1),
+            field="day",
+        )
+    old_start = meeting.starts_at
+    if new_start == old_start:
+        return meeting
+    meeting.starts_at = new_start
+    meeting.moved = True
+    _touch(circle, now, schedule_changed=True)
+    db.session.flush()
+    _notify(circle, "mail/meeting_moved.txt", exclude={by.id}, meeting=meeting, by=by,
+            old_start=old_start,
+            subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name,
+                              week=meeting.week))
+    return meeting
+
+
+def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
+                 now: datetime | None = None) -> list[Meeting]:
+    """Skip a week's date: either the later weeks move one week back, or this week lapses.
+
+    With ``shift`` the circle does not meet on that date and this week and every later one
+    move seven local days on (DST-correct), keeping all twelve meetings. Without it the week
+    is marked skipped and the others keep their dates. Returns the meetings that changed.
+    """
+    now = now or utcnow()
+    _check_can_change(circle, meeting, by)
+    if meeting.is_skipped:
+        raise Conflict(_("Week %(week)d is already skipped.", week=meeting.week))
+    old_start = meeting.starts_at
+    zone = ZoneInfo(circle.timezone)
+    if shift:
+        changed = [m for m in circle.meetings if m.week >= meeting.week]
+        if any(m.held_at is not None for m in changed):
+            raise Conflict(_("A later week was already held; skip without moving the others."))
+        for later in changed:
+            local = later.starts_at.astimezone(zone)
+            later.starts_at = local_to_utc(local.date() + timedelta(weeks=1),
+                                           local.time().replace(fold=0), circle.timezone)
+            later.slot += 1
+    else:
+        meeting.skipped_at = now
+        changed = [meeting]
+    _touch(circle, now, schedule_changed=True)
+    db.session.flush()
+    _notify(circle, "mail/meeting_skipped.txt", exclude={by.id}, meeting=meeting, by=by,
+            shift=shift, old_start=old_start,
+            subject=lambda: _("%(circle)s: no meeting on the date of week %(week)d",
+                              circle=circle.name, week=meeting.week))
+    return changed
+
+
+def _touch(circle: Circle, now: datetime, *, schedule_changed: bool = False) -> None:
+    """Record that the circle changed; calendars see a higher SEQUENCE when the times did."""
+    circle.updated_at = now
+    if schedule_changed:
+        circle.calendar_sequence += 1
+
+
+def _notify(circle: Circle, template: str, *, exclude: set[int], subject, **context) -> None:
+    """Mail every current member (except ``exclude``) in their own language and time zone."""
+    link = current_app.config["BASE_URL"] + url_for("circles.detail", circle_id=circle.id)
+    for member in circle.members:
+        if member.id in exclude:
+            continue
+        with force_locale(member.language):
+            body = render_template(template, circle=circle, user=member, tz=member.timezone,
+                                   link=link, **context)
+            queue_mail(member.email, subject(), body, to_name=member.display_name,
+                       kind=template.rsplit("/", 1)[-1].split(".")[0])
+
+
+def _mail_welcome(circle: Circle, user: User) -> None:
+    """Tell a new member what happens next."""
+    link = current_app.config["BASE_URL"] + url_for("circles.detail", circle_id=circle.id)
+    with force_locale(user.language):
+        subject = _("Welcome to %(circle)s", circle=circle.name)
+        body = render_template("mail/circle_welcome.txt", circle=circle, user=user,
+                               tz=user.timezone, link=link)
+    queue_mail(user.email, subject, body, to_name=user.display_name, kind="circle_welcome")
+
+
+def circles_of(user: User) -> list[Circle]:
+    """The circles ``user`` is a member or organiser of, with members and meetings loaded."""
+    member_of = select(Membership.circle_id).where(
+        Membership.user_id == user.id, Membership.left_at.is_(None)
+    )
+    return list(db.session.scalars(
+        select(Circle)
+        .where((Circle.id.in_(member_of)) | (Circle.organiser_id == user.id))
+        .options(
+            selectinload(Circle.memberships).selectinload(Membership.user),
+            selectinload(Circle.meetings),
+        )
+        .order_by(Circle.ended_at.is_not(None), Circle.first_day.desc(), Circle.id)
+    ))
+
+
+def meeting_state(meeting: Meeting, circle: Circle, now: datetime, tz: str) -> str:
+    """How a meeting looks to a viewer: held, skipped, moved, today, upcoming or not held."""
+    if meeting.held_at is not None:
+        return "held"
+    if meeting.is_skipped:
+        return "skipped"
+    zone = ZoneInfo(tz)
+    end = meeting.starts_at + timedelta(minutes=circle.duration_minutes)
+    if meeting.starts_at.astimezone(zone).date() == now.astimezone(zone).date():
+        return "today"
+    if end < now:
+        return "not_held"
+    return "moved" if meeting.moved else "upcoming"
+
+
+def empty_dates(circle: Circle) -> list[datetime]:
+    """Dates on the weekly grid where the circle decided not to meet (skipped and shifted)."""
+    used = {m.slot for m in circle.meetings}
+    last = max(used) if used else 0
+    zone = ZoneInfo(circle.timezone)
+    first_local = circle.meetings[0].starts_at.astimezone(zone) if circle.meetings else None
+    gaps = []
+    for slot in range(last + 1):
+        if slot not in used and first_local is not None:
+            gaps.append(local_to_utc(circle.first_day + timedelta(weeks=slot),
+                                     circle.local_time, circle.timezone))
+    return gaps
+
+
+def schedule_rows(circle: Circle) -> list[tuple[str, Meeting | datetime]]:
+    """Meetings and empty dates in time order, for the circle page."""
+    rows: list[tuple[str, Meeting | datetime]] = [("meeting", m) for m in circle.meetings]
+    rows += [("gap", moment) for moment in empty_dates(circle)]
+    return sorted(rows, key=lambda row: row[1] if row[0] == "gap" else row[1].starts_at)
+
+
+def next_meeting(circle: Circle, now: datetime) -> Meeting | None:
+    """The first meeting not yet held, not skipped, and not yet over."""
+    for meeting in circle.meetings:
+        if meeting.held_at is None and not meeting.is_skipped:
+            if meeting.starts_at + timedelta(minutes=circle.duration_minutes) > now:
+                return meeting
+    return None
+
+
+def current_week(circle: Circle, now: datetime) -> int | None:
+    """The week the circle is in: that of its next meeting (None when all are over)."""
+    meeting = next_meeting(circle, now)
+    return meeting.week if meeting else None
+
