@@ -40,8 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     from wol import models  # noqa: F401 - registers every table with the metadata
     from wol.admin import bp as admin_bp
     from wol.auth import bp as auth_bp
+    from wol.calendar import bp as calendar_bp
     from wol.circles import bp as circles_bp
     from wol.cli import register_cli
+    from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
     from wol.settings import bp as settings_bp
     from wol.web import register_web
@@ -50,7 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(circles_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(guides_bp)
     register_web(app)
     register_cli(app)
     return app

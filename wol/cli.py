@@ -9,6 +9,7 @@ from wol.auth.models import User
 from wol.auth.service import find_user_by_email, register_user, set_roles
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.guides.cli import guides_group
 
 
 def register_cli(app: Flask) -> None:
@@ -17,6 +18,7 @@ def register_cli(app: Flask) -> None:
 
 
 wol_group = AppGroup("wol", help="wol maintenance commands.")
+wol_group.add_command(guides_group)
 
 
 @wol_group.command("tick")
@@ -45,6 +47,24 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
     for user, note in people:
         click.echo(f"  {user.email:<28} {note}")
+
+
+@wol_group.command("calendar")
+@click.argument("circle_id", type=int)
+def calendar_command(circle_id: int) -> None:
+    """Write a circle's calendar (.ics) to standard output, for support staff and scripts."""
+    import sys
+
+    from wol.calendar.service import render_download
+    from wol.circles.service import load_circle
+
+    circle = load_circle(circle_id)
+    if circle is None:
+        raise click.ClickException(f"There is no circle {circle_id}.")
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        data = render_download(circle)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @wol_group.group("user")

@@ -1,4 +1,6 @@
-"""Tests for wol.calendar.ics: one recurring series per circle, checked by independent parsers.
+"""Tests for wol.calendar.ics, checked by independent parsers.
+
+Invitations carry one recurring series per circle; feeds and downloads one event per meeting.
 
 Expected UTC starts are written out by hand (from the DST rules of each zone), never computed
 with the code under test. The icalcheck tool (../shared/tools/icalcheck) runs three parsers
@@ -22,7 +24,9 @@ from wol.calendar.ics import (
     grid_slots,
     render_calendar,
     render_cancel,
+    render_events,
     vtimezone,
+    week_uid,
 )
 
 CHECK = Path(
@@ -470,6 +474,185 @@ def test_invitations_need_organizer_and_attendees_and_aware_times():
             name="x",
             stamp=STAMP,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# feeds and downloads: one event per meeting
+
+# The Brussels circle (journey 4) and the New York circle in one feed, in time order. Brussels:
+# slot 31 March left empty, week 7 on Thursday 23 April 14:00 CEST. New York: week 2 skipped.
+FEED_EXPECTED = [
+    "2026-02-26T00:30:00Z",  # New York week 1 (Wednesday 25 February 19:30 EST)
+    "2026-03-03T11:00:00Z",  # Brussels week 1
+    "2026-03-10T11:00:00Z",  # Brussels week 2
+    "2026-03-11T23:30:00Z",  # New York week 3 (EDT from 8 March)
+    "2026-03-17T11:00:00Z",  # Brussels week 3
+    "2026-03-18T23:30:00Z",  # New York week 4
+    "2026-03-24T11:00:00Z",  # Brussels week 4
+    "2026-03-25T23:30:00Z",  # New York week 5
+    "2026-04-01T23:30:00Z",  # New York week 6
+    "2026-04-07T10:00:00Z",  # Brussels week 5 (CEST from 29 March)
+    "2026-04-08T23:30:00Z",  # New York week 7
+    "2026-04-14T10:00:00Z",  # Brussels week 6
+    "2026-04-15T23:30:00Z",  # New York week 8
+    "2026-04-22T23:30:00Z",  # New York week 9
+    "2026-04-23T12:00:00Z",  # Brussels week 7, moved to Thursday 14:00
+    "2026-04-28T10:00:00Z",  # Brussels week 8
+    "2026-04-29T23:30:00Z",  # New York week 10
+    "2026-05-05T10:00:00Z",  # Brussels week 9
+    "2026-05-06T23:30:00Z",  # New York week 11
+    "2026-05-12T10:00:00Z",  # Brussels week 10
+    "2026-05-13T23:30:00Z",  # New York week 12
+    "2026-05-19T10:00:00Z",  # Brussels week 11
+    "2026-05-26T10:00:00Z",  # Brussels week 12
+]
+BRUSSELS_UIDS = {f"circle-42-week-{n}@wol.example.org" for n in range(1, 13)}
+NEW_YORK_UIDS = {f"circle-7-week-{n}@wol.example.org" for n in range(1, 13) if n != 2}
+
+
+def vevents(data: bytes) -> dict[str, dict[str, str]]:
+    """Map each VEVENT's UID to its unfolded content lines, keyed by property name."""
+    result: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in lines(data):
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            assert current is not None
+            uid = current["UID"].removeprefix("UID:")
+            assert uid not in result, f"duplicate UID {uid}"
+            result[uid] = current
+            current = None
+        elif current is not None:
+            key = line.partition(":")[0].split(";")[0]
+            assert key not in current, f"{key} twice in one VEVENT"
+            current[key] = line
+    return result
+
+
+def test_week_uid_is_built_from_the_series_uid():
+    """The week number goes before the host part; the value depends on the ids only."""
+    assert week_uid("circle-42@wol.example.org", 3) == "circle-42-week-3@wol.example.org"
+    assert week_uid("circle-42@wol.example.org", 12) == "circle-42-week-12@wol.example.org"
+    assert week_uid("circle-42", 1) == "circle-42-week-1"
+    for bad in (0, -1, True, "3"):
+        with pytest.raises(ValueError, match="week"):
+            week_uid("circle-42@wol.example.org", bad)
+
+
+def test_feed_events_of_two_circles_pass_the_checker_without_allowances(tmp_path):
+    """Brussels (DST, empty slot, moved week) and New York (skipped week): a plain exit 0."""
+    data = render_events([brussels_series(), new_york_series()], name="My circles", stamp=STAMP)
+    check(tmp_path, "feed-events", data, FEED_EXPECTED)
+
+    content = lines(data)
+    assert "X-WR-CALNAME:My circles" in content
+    assert [x for x in content if x.startswith("TZID:")] == [
+        "TZID:Europe/Brussels",
+        "TZID:America/New_York",
+    ]
+    assert not any(x.startswith("METHOD") for x in content)
+    events = vevents(data)
+    assert set(events) == BRUSSELS_UIDS | NEW_YORK_UIDS
+    # Plain events: no recurrence anywhere (the VTIMEZONEs' yearly RRULEs are not events).
+    assert not any(
+        {"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"} & ev.keys() for ev in events.values()
+    )
+
+    week7 = events["circle-42-week-7@wol.example.org"]
+    assert week7["DTSTART"] == "DTSTART;TZID=Europe/Brussels:20260423T140000"
+    assert week7["DTEND"] == "DTEND;TZID=Europe/Brussels:20260423T150000"
+    assert week7["SUMMARY"] == "SUMMARY:Cirkel Digitale Overheid · week 7: Guide title 7"
+    assert week7["URL"] == "URL:https://wol.example.org/circles/42/week/7"
+    assert week7["LOCATION"] == r"LOCATION:WTC III\, Koning Albert II-laan 33\; 1030 Brussel"
+    assert week7["DESCRIPTION"] == (
+        r"DESCRIPTION:What we do in week 7.\n\nhttps://wol.example.org/circles/42/week/7"
+    )
+    assert week7["STATUS"] == "STATUS:CONFIRMED"
+    assert week7["SEQUENCE"] == "SEQUENCE:3"
+    assert week7["DTSTAMP"] == "DTSTAMP:20260301T120000Z"
+    # Before and after the Brussels DST change: 12:00 local time both.
+    week4 = events["circle-42-week-4@wol.example.org"]
+    week5 = events["circle-42-week-5@wol.example.org"]
+    assert week4["DTSTART"] == "DTSTART;TZID=Europe/Brussels:20260324T120000"
+    assert week5["DTSTART"] == "DTSTART;TZID=Europe/Brussels:20260407T120000"
+    # New York in EST: the local date is the day before the UTC date; 90 minutes long.
+    ny1 = events["circle-7-week-1@wol.example.org"]
+    assert ny1["DTSTART"] == "DTSTART;TZID=America/New_York:20260225T193000"
+    assert ny1["DTEND"] == "DTEND;TZID=America/New_York:20260225T210000"
+    assert ny1["LOCATION"] == "LOCATION:Zoom"
+    assert ny1["SEQUENCE"] == "SEQUENCE:0"
+    assert all(ev["STATUS"] == "STATUS:CONFIRMED" for ev in events.values())
+
+    # Skipped and empty slots are simply absent: New York week 2 (Wednesday 4 March) and the
+    # Brussels slot of Tuesday 31 March.
+    assert "circle-7-week-2@wol.example.org" not in events
+    assert not any("20260304" in line or "20260331" in line for line in content)
+    assert "mailto:" not in data.decode()
+
+
+def test_feed_events_are_deterministic_and_keep_uids_across_a_move(tmp_path):
+    """Identical input gives identical bytes; a move changes the moved week's times only."""
+    changed = datetime(2026, 2, 27, 9, 15, tzinfo=UTC)
+    before = brussels_series(last_modified=changed)
+    first = render_events([before, new_york_series()], name="x", stamp=STAMP)
+    again = render_events([before, new_york_series()], name="x", stamp=STAMP)
+    assert first == again
+    content = lines(first)
+    assert content.count("DTSTAMP:20260301T120000Z") == 23
+    assert content.count("LAST-MODIFIED:20260227T091500Z") == 12
+
+    # Week 9 (Tuesday 5 May 12:00 CEST) moves to Wednesday 6 May 09:00 CEST; the app raises
+    # the series' SEQUENCE.
+    moved = tuple(
+        replace(o, start=utc("2026-05-06T07:00:00Z")) if o.week == 9 else o
+        for o in before.occurrences
+    )
+    after = replace(before, sequence=4, occurrences=moved)
+    second = render_events([after, new_york_series()], name="x", stamp=STAMP)
+    expected = [s for s in FEED_EXPECTED if s != "2026-05-05T10:00:00Z"]
+    expected = sorted([*expected, "2026-05-06T07:00:00Z"])
+    check(tmp_path, "feed-moved", second, expected)
+
+    old, new = vevents(first), vevents(second)
+    assert set(old) == set(new) == BRUSSELS_UIDS | NEW_YORK_UIDS
+    week9 = "circle-42-week-9@wol.example.org"
+    assert new[week9]["DTSTART"] == "DTSTART;TZID=Europe/Brussels:20260506T090000"
+    assert new[week9]["DTEND"] == "DTEND;TZID=Europe/Brussels:20260506T100000"
+    for uid in old:
+        differs = {
+            key
+            for key in old[uid].keys() | new[uid].keys()
+            if old[uid].get(key) != new[uid].get(key)
+        }
+        if uid == week9:
+            assert differs == {"DTSTART", "DTEND", "SEQUENCE"}
+        elif uid in BRUSSELS_UIDS:
+            assert differs == {"SEQUENCE"}
+            assert new[uid]["SEQUENCE"] == "SEQUENCE:4"
+        else:
+            assert differs == set()
+
+    # Without a raised SEQUENCE, the move changes one event and nothing else.
+    third = render_events([replace(after, sequence=3), new_york_series()], name="x", stamp=STAMP)
+    changed_uids = {uid for uid, props in vevents(third).items() if props != old[uid]}
+    assert changed_uids == {week9}
+
+
+def test_feed_events_never_carry_email_addresses():
+    """No ORGANIZER or ATTENDEE in a feed, even when a caller passes them."""
+    invited = brussels_series(organizer=ORGANIZER, attendees=ATTENDEES)
+    data = render_events([invited], name="x", stamp=STAMP)
+    assert b"mailto:" not in data
+    assert b"ATTENDEE" not in data and b"ORGANIZER" not in data
+
+
+def test_feed_events_refuse_duplicate_uids_and_bad_input():
+    """The same circle twice would give two events one UID: refused, as is a naive stamp."""
+    with pytest.raises(ValueError, match="UID"):
+        render_events([brussels_series(), brussels_series()], name="x", stamp=STAMP)
+    with pytest.raises(ValueError, match="aware"):
+        render_events([brussels_series()], name="x", stamp=datetime(2026, 3, 1, 12))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Accounts: users, failed log-ins (for rate limiting) and password-reset tokens."""
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, func
@@ -9,6 +10,12 @@ from wol.extensions import db
 from wol.timestamps import UTCDateTime, utcnow
 
 ROLES = ("organiser", "translator", "admin")
+DELIVERIES = ("email", "feed")
+
+
+def new_feed_token() -> str:
+    """A random feed token of 256 bits, safe in a URL."""
+    return secrets.token_urlsafe(32)
 
 
 class User(db.Model):
@@ -28,6 +35,12 @@ class User(db.Model):
     is_organiser: Mapped[bool] = mapped_column(default=False)
     is_translator: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # "email": meetings arrive as invitations (RFC 6047); "feed": only the personal feed.
+    # One or the other, so the same meeting never shows twice in a calendar.
+    calendar_delivery: Mapped[str] = mapped_column(String(8), default="email",
+                                                   server_default="email")
+    # Secret part of the personal calendar feed URL; rotatable in settings.
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_feed_token)
     # Part of the session id: raising it signs the user out everywhere (password reset).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

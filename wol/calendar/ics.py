@@ -3,12 +3,20 @@
 Pure: imports the standard library, zoneinfo and `icalendar` only, so it is tested with
 plain values. Same input gives byte-identical output: no random UIDs, no clock reads.
 
-Design decision: each circle is ONE recurring series with one stable UID.
-    Why: iTIP (RFC 5546) requires every component of one REQUEST or CANCEL to share a UID,
-    so an e-mail invitation that carries all 12 meetings has to be a single series. Feeds
-    and downloads use the very same representation, so a meeting has the same UID (and
-    RECURRENCE-ID) whether it reached a calendar by mail, subscription or download, and a
-    client that got it both ways merges instead of showing duplicates.
+Design decision: two representations of the same meetings, one per channel.
+    iTIP e-mail (render_calendar with method REQUEST, render_cancel): each circle is ONE
+    recurring series with one stable UID. Why: iTIP (RFC 5546) requires every component of
+    one REQUEST or CANCEL to share a UID, so an invitation that carries all 12 meetings has
+    to be a single series, and each invitation carries one circle only.
+    Feeds and downloads (render_events): ONE plain VEVENT per meeting, UID week_uid(), no
+    RRULE, EXDATE or RECURRENCE-ID. Why: a feed holds several circles, and ical.js (the
+    engine of Thunderbird and other clients) attaches every RECURRENCE-ID component of a file
+    to every master, whatever its UID, so one circle's week titles would appear in another's
+    series. Single events read identically in Outlook, Google, Apple and ical.js; a skipped
+    week is simply absent (no EXDATE that has to hit an instance); a moved week changes the
+    DTSTART/DTEND of its own event only (SEQUENCE is the series' and rises on every event).
+    The two UID families never meet in one calendar: in the settings a user chooses
+    invitations OR the feed, not both, so no client sees a meeting twice.
     Shape of a series:
     - master VEVENT: DTSTART;TZID=<zone> at the first weekly grid slot (local wall clock),
       DTEND, RRULE:FREQ=WEEKLY;COUNT=<grid slots from first to last slot>, and one
@@ -20,6 +28,9 @@ Design decision: each circle is ONE recurring series with one stable UID.
     Every EXDATE and RECURRENCE-ID uses the TZID of DTSTART and the nominal wall-clock time of
     the grid, so it names an RRULE instance exactly (Exchange and Apple are known to ignore
     EXDATEs in another TZID), and moving one meeting changes one override only.
+    Shape of a feed: a VTIMEZONE per TZID and, per meeting that will take place, a VEVENT with
+    the same properties as that meeting's override above, minus RECURRENCE-ID, plus its own
+    UID (circle-42@host -> circle-42-week-3@host for week 3).
 
 Privacy: ORGANIZER and ATTENDEE are written only in iTIP messages (METHOD REQUEST or
 CANCEL); a feed or download (method None or PUBLISH) never carries e-mail addresses, even
@@ -88,7 +99,9 @@ def render_calendar(
 ) -> bytes:
     """Return one VCALENDAR with a VTIMEZONE per distinct TZID and every series.
 
-    method=None (or "PUBLISH") for feeds and downloads, "REQUEST" for invitations and updates.
+    method="REQUEST" for invitations and updates (one series per message). method=None (or
+    "PUBLISH") gives the same series as a stand-alone file; feeds and downloads use
+    render_events instead (see the module docstring).
     """
     if method not in (None, "PUBLISH", "REQUEST"):
         raise ValueError(f"method must be None, 'PUBLISH' or 'REQUEST', not {method!r}")
@@ -105,6 +118,48 @@ def render_calendar(
         for event in _series_events(s, layout, _utc(stamp, "stamp"), itip):
             cal.add_component(event)
     return cal.to_ical()
+
+
+def render_events(
+    series: Iterable[Series],
+    *,
+    name: str,
+    stamp: datetime,
+    prodid: str = DEFAULT_PRODID,
+) -> bytes:
+    """Return a feed/download VCALENDAR: one VEVENT per meeting that will take place.
+
+    A VTIMEZONE per TZID, skipped occurrences omitted, no METHOD, no ORGANIZER/ATTENDEE (even
+    when a caller passes them), no RRULE/EXDATE/RECURRENCE-ID. Each VEVENT has UID
+    week_uid(series.uid, week), the series' SEQUENCE, the meeting's actual start, the week's
+    SUMMARY, DESCRIPTION (with the link) and URL, and the series' LOCATION.
+    """
+    all_series = tuple(series)
+    layouts = [_layout(s) for s in all_series]
+    dtstamp = _utc(stamp, "stamp")
+    cal = _calendar(prodid, None)
+    cal.add("x-wr-calname", _text(name))
+    for tz in _timezones(layouts, all_series):
+        cal.add_component(tz)
+    seen: set[str] = set()
+    for s, layout in zip(all_series, layouts, strict=True):
+        for _, occurrence in layout.overrides:
+            uid = week_uid(s.uid, occurrence.week)
+            if uid in seen:
+                raise ValueError(f"two meetings would share the UID {uid}")
+            seen.add(uid)
+            cal.add_component(_meeting_event(s, occurrence, dtstamp, itip=False, uid=uid))
+    return cal.to_ical()
+
+
+def week_uid(series_uid: str, week: int) -> str:
+    """'circle-42@host' → 'circle-42-week-3@host' (stable, built from ids)."""
+    if isinstance(week, bool) or not isinstance(week, int) or week < 1:
+        raise ValueError(f"week must be a positive int, not {week!r}")
+    local, at, host = series_uid.rpartition("@")
+    if not at:
+        return f"{series_uid}-week-{week}"
+    return f"{local}-week-{week}@{host}"
 
 
 def render_cancel(
@@ -262,17 +317,37 @@ def _series_events(
     """Return the master VEVENT and one override VEVENT per meeting."""
     events = [_master_event(series, layout, dtstamp, itip)]
     for k, occurrence in layout.overrides:
-        event = _event_head(series, dtstamp, _utc(occurrence.start, "start"))
-        _add_local(event, "recurrence-id", layout.walls[k], series.tzid)
-        event.add("summary", _text(occurrence.summary))
-        event.add("description", _description(occurrence))
-        if occurrence.url:
-            event.add("url", occurrence.url)
-        _add_place_and_people(event, series, itip)
-        event.add("status", "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        events.append(event)
+        events.append(
+            _meeting_event(series, occurrence, dtstamp, itip, recurrence_id=layout.walls[k])
+        )
     return events
+
+
+def _meeting_event(
+    series: Series,
+    occurrence: Occurrence,
+    dtstamp: datetime,
+    itip: bool,
+    *,
+    uid: str | None = None,
+    recurrence_id: datetime | None = None,
+) -> icalendar.Event:
+    """Return one held-or-planned meeting as a VEVENT at its actual start.
+
+    An override of the series (recurrence_id = its grid slot's wall time, the series' UID) or,
+    for feeds, a stand-alone event with its own `uid`.
+    """
+    event = _event_head(series, dtstamp, _utc(occurrence.start, "start"), uid=uid)
+    if recurrence_id is not None:
+        _add_local(event, "recurrence-id", recurrence_id, series.tzid)
+    event.add("summary", _text(occurrence.summary))
+    event.add("description", _description(occurrence))
+    if occurrence.url:
+        event.add("url", occurrence.url)
+    _add_place_and_people(event, series, itip)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
 
 
 def _master_event(
@@ -289,13 +364,17 @@ def _master_event(
 
 
 def _event_head(
-    series: Series, dtstamp: datetime, start: datetime, wall: datetime | None = None
+    series: Series,
+    dtstamp: datetime,
+    start: datetime,
+    wall: datetime | None = None,
+    uid: str | None = None,
 ) -> icalendar.Event:
-    """Return a VEVENT with UID, DTSTAMP, SEQUENCE, DTSTART and DTEND in the series' zone."""
+    """Return a VEVENT with UID (default: the series'), DTSTAMP, SEQUENCE, DTSTART, DTEND."""
     zone = ZoneInfo(series.tzid)
     end = start + timedelta(minutes=series.duration_minutes)
     event = icalendar.Event()
-    event.add("uid", series.uid)
+    event.add("uid", uid if uid is not None else series.uid)
     event.add("dtstamp", dtstamp)
     event.add("sequence", series.sequence)
     if series.last_modified is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wol.auth.models import User
+from wol.calendar import service as calendar
 from wol.circles.models import (
     KINDS,
     LANGUAGES,
@@ -125,6 +126,8 @@ def create_circle(creator: User, details: CircleDetails, *, join: bool, today: d
         circle.memberships = [Membership(user=creator)]
     db.session.add(circle)
     db.session.flush()
+    if join:
+        calendar.send_invitation(circle, [creator], update=False)
     return circle
 
 
@@ -254,6 +257,7 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
             subject=lambda: _("%(name)s joined %(circle)s", name=user.display_name,
                               circle=circle.name))
     _mail_welcome(circle, user)
+    calendar.send_invitation(circle, [user], update=False)
     return membership
 
 
@@ -366,6 +370,7 @@ def leave_circle(circle: Circle, user: User, now: datetime | None = None) -> Non
     if membership is None:
         raise Conflict(_("You are not a member of this circle."))
     _end_membership(circle, membership, now)
+    calendar.send_cancel(circle, [user])
     _notify(circle, "mail/circle_left.txt", exclude={user.id}, person=user,
             subject=lambda: _("%(name)s left %(circle)s", name=user.display_name,
                               circle=circle.name))
@@ -380,6 +385,7 @@ def remove_member(circle: Circle, member: User, by: User, now: datetime | None =
     if membership is None:
         raise Conflict(_("This person is not a member of this circle."))
     _end_membership(circle, membership, now, removed_by=by)
+    calendar.send_cancel(circle, [member])
     with force_locale(member.language):
         subject = _("You are no longer a member of %(circle)s", circle=circle.name)
         body = render_template("mail/circle_removed.txt", circle=circle, user=member)
@@ -405,6 +411,7 @@ def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = Non
         db.session.delete(entry)
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
+    calendar.send_cancel(circle, circle.members)
     _notify(circle, "mail/circle_ended.txt", exclude={by.id}, by=by, reason=reason,
             subject=lambda: _("%(circle)s has ended", circle=circle.name))
 
@@ -488,6 +495,7 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
     meeting.moved = True
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
+    calendar.send_invitation(circle, circle.members, update=True)
     _notify(circle, "mail/meeting_moved.txt", exclude={by.id}, meeting=meeting, by=by,
             old_start=old_start,
             subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name,
@@ -523,6 +531,10 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
         changed = [meeting]
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
+    if shift:
+        calendar.send_invitation(circle, circle.members, update=True)
+    else:
+        calendar.send_cancel(circle, circle.members, week=meeting.week)
     _notify(circle, "mail/meeting_skipped.txt", exclude={by.id}, meeting=meeting, by=by,
             shift=shift, old_start=old_start,
             subject=lambda: _("%(circle)s: no meeting on the date of week %(week)d",

@@ -1,0 +1,96 @@
+"""Calendar downloads, the personal feed, and the calendar settings page."""
+
+import re
+import unicodedata
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from wol.calendar import bp, service
+from wol.calendar.forms import CalendarSettingsForm
+from wol.circles import service as circles
+from wol.errors import DomainError
+from wol.extensions import db
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+
+
+def _filename(name: str) -> str:
+    """A safe ASCII file name for a circle's .ics."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
+    return f"{slug or 'circle'}.ics"
+
+
+@bp.get("/circles/<int:circle_id>/calendar.ics")
+@login_required
+def download(circle_id: int):
+    """The circle's meetings as an .ics file."""
+    circle = circles.load_circle(circle_id)
+    if circle is None:
+        abort(404)
+    if not circles.can_view(circle, current_user):
+        abort(403)
+    response = Response(service.render_download(circle), mimetype="text/calendar")
+    response.headers["Content-Type"] = ICS_TYPE
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(circle.name)}"'
+    return response
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str):
+    """A person's calendar feed; the secret in the URL is the only key, no session needed."""
+    user = service.find_feed_owner(token)
+    if user is None:
+        abort(404)
+    etag, last_modified = service.feed_version(user)
+    response = Response(mimetype="text/calendar")
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = "private, max-age=900"
+    # Answer "not modified" before rendering anything: calendar clients poll often.
+    if request.if_none_match:
+        if request.if_none_match.contains(etag):
+            response.status_code = 304
+            return response
+    elif request.if_modified_since and request.if_modified_since >= last_modified:
+        response.status_code = 304
+        return response
+    response.set_data(service.render_feed(user))
+    response.headers["Content-Type"] = ICS_TYPE
+    return response
+
+
+@bp.route("/settings/calendar", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Choose invitations or a feed, see the feed address and how to subscribe."""
+    form = CalendarSettingsForm(delivery=current_user.calendar_delivery)
+    if form.validate_on_submit():
+        try:
+            service.set_delivery(current_user, form.delivery.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.delivery.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(_("Your calendar choice is saved."), "success")
+            return redirect(url_for("calendar.settings"))
+    https_url = service.external_url(url_for("calendar.feed", token=current_user.feed_token))
+    return render_template(
+        "calendar/settings.html",
+        form=form,
+        https_url=https_url,
+        webcal_url=re.sub(r"^https?://", "webcal://", https_url),
+    ), 400 if form.errors else 200
+
+
+@bp.post("/settings/calendar/rotate")
+@login_required
+def rotate():
+    """Give the feed a new address; calendars using the old one stop updating."""
+    service.rotate_feed_token(current_user)
+    db.session.commit()
+    flash(_("Your feed has a new address. Subscribe again with the new one."), "success")
+    return redirect(url_for("calendar.settings"))

@@ -1,0 +1,201 @@
+"""Turn circles into calendars, decide feed versions, and mail invitations (RFC 6047).
+
+Feeds and downloads carry one event per meeting; invitations carry one series per circle
+(see wol/calendar/ics.py for why). Which of the two a person gets is their choice in
+settings, so the same meeting never shows twice.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from wol.auth.models import User, new_feed_token
+from wol.calendar.ics import Occurrence, Series, render_calendar, render_cancel, render_events
+from wol.circles.models import Circle, Membership
+from wol.circles.schedule import local_to_utc
+from wol.errors import DomainError
+from wol.extensions import db
+from wol.guides.service import guide_title
+from wol.mail.service import queue_mail
+from wol.timestamps import utcnow
+
+
+def calendar_host() -> str:
+    """The host name in UIDs: stable for one deployment, from BASE_URL."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "wol.localhost"
+
+
+def external_url(path: str) -> str:
+    """An absolute address on this deployment (BASE_URL), for mails and calendars."""
+    return current_app.config["BASE_URL"] + path
+
+
+def week_url(circle: Circle, week: int) -> str:
+    """The page of one week in wol."""
+    return f"{current_app.config['BASE_URL']}/circles/{circle.id}/week/{week}"
+
+
+def circle_series(circle: Circle, *, attendees: Iterable[User] = ()) -> Series:
+    """The circle as a calendar series, in the current language for its texts."""
+    occurrences = []
+    for meeting in circle.meetings:
+        title = guide_title(circle.language, meeting.week)
+        slot = local_to_utc(circle.first_day + timedelta(weeks=meeting.slot), circle.local_time,
+                            circle.timezone)
+        url = week_url(circle, meeting.week)
+        occurrences.append(Occurrence(
+            week=meeting.week,
+            slot_start=slot,
+            start=None if meeting.is_skipped else meeting.starts_at,
+            summary=_("%(circle)s · week %(week)d: %(title)s", circle=circle.name,
+                      week=meeting.week, title=title),
+            description=_("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
+                          "week's guide and the circle page:", circle=circle.name,
+                          week=meeting.week),
+            url=url,
+        ))
+    place = ", ".join(p for p in (circle.place, circle.video_url) if p) or None
+    from_name, from_addr = parseaddr(current_app.config["MAIL_FROM"])
+    return Series(
+        uid=f"circle-{circle.id}@{calendar_host()}",
+        sequence=circle.calendar_sequence,
+        tzid=circle.timezone,
+        duration_minutes=circle.duration_minutes,
+        summary=circle.name,
+        location=place,
+        occurrences=tuple(occurrences),
+        organizer=(from_addr, circle.name) if attendees else None,
+        attendees=tuple((u.email, u.display_name) for u in attendees),
+        last_modified=circle.updated_at,
+    )
+
+
+def render_download(circle: Circle) -> bytes:
+    """The .ics file of one circle: one event per meeting that will take place."""
+    return render_events([circle_series(circle)], name=circle.name, stamp=circle.updated_at)
+
+
+def feed_circles(user: User) -> list[Circle]:
+    """The circles in a person's feed: those they are a member of and that did not end."""
+    member_of = select(Membership.circle_id).where(Membership.user_id == user.id,
+                                                   Membership.left_at.is_(None))
+    return list(db.session.scalars(
+        select(Circle)
+        .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
+        .options(selectinload(Circle.meetings))
+        .order_by(Circle.id)
+    ))
+
+
+def feed_version(user: User) -> tuple[str, datetime]:
+    """ETag and Last-Modified of a person's feed, from a single small query (no rendering)."""
+    member_of = select(Membership.circle_id).where(Membership.user_id == user.id,
+                                                   Membership.left_at.is_(None))
+    rows = db.session.execute(
+        select(Circle.id, Circle.calendar_sequence, Circle.updated_at)
+        .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
+        .order_by(Circle.id)
+    ).all()
+    # The language is part of the version: titles and descriptions are written in it.
+    basis = f"{user.id}:{user.language}:" + ";".join(
+        f"{row.id}.{row.calendar_sequence}.{row.updated_at.timestamp()}" for row in rows)
+    etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
+    last = max((row.updated_at for row in rows), default=user.created_at)
+    return etag, last.replace(microsecond=0)
+
+
+def render_feed(user: User) -> bytes:
+    """A person's feed: all their circles' meetings, in their language."""
+    circles = feed_circles(user)
+    with force_locale(user.language):
+        series = [circle_series(circle) for circle in circles]
+        name = _("wol: my circles")
+    stamp = max((c.updated_at for c in circles), default=user.created_at)
+    return render_events(series, name=name, stamp=stamp)
+
+
+def find_feed_owner(token: str) -> User | None:
+    """The user whose feed token is ``token``."""
+    import hmac
+
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.feed_token == token))
+    if user is None or not hmac.compare_digest(user.feed_token, token):
+        return None
+    return user
+
+
+def rotate_feed_token(user: User) -> str:
+    """Give the user a new feed URL; the old one answers 404 from now on."""
+    user.feed_token = new_feed_token()
+    db.session.flush()
+    return user.feed_token
+
+
+def set_delivery(user: User, delivery: str, now: datetime | None = None) -> None:
+    """Switch between invitations and feed; clean up calendars so nothing shows twice."""
+    if delivery not in ("email", "feed"):
+        raise DomainError(_("Choose invitations by email or the feed."), field="delivery")
+    if delivery == user.calendar_delivery:
+        return
+    circles = feed_circles(user)
+    if delivery == "feed":
+        for circle in circles:
+            send_cancel(circle, [user], force=True)
+        user.calendar_delivery = delivery
+    else:
+        user.calendar_delivery = delivery
+        for circle in circles:
+            send_invitation(circle, [user], update=False)
+    db.session.flush()
+
+
+def _invitees(users: Iterable[User], force: bool = False) -> list[User]:
+    """Those of ``users`` who asked for invitations by e-mail."""
+    return [u for u in users if force or u.calendar_delivery == "email"]
+
+
+def send_invitation(circle: Circle, users: Iterable[User], *, update: bool) -> int:
+    """Mail the circle's series as a REQUEST to each person who wants invitations."""
+    sent = 0
+    for user in _invitees(users):
+        with force_locale(user.language):
+            series = circle_series(circle, attendees=[user])
+            ics = render_calendar([series], name=circle.name, stamp=utcnow(), method="REQUEST")
+            subject = (_("Updated: %(circle)s", circle=circle.name) if update
+                       else _("Invitation: %(circle)s, 12 meetings", circle=circle.name))
+            body = render_template("mail/calendar_invitation.txt", circle=circle, user=user,
+                                   update=update, tz=user.timezone)
+        queue_mail(user.email, subject, body, to_name=user.display_name,
+                   calendar=ics.decode("utf-8"), calendar_method="REQUEST",
+                   kind="calendar_update" if update else "calendar_invitation")
+        sent += 1
+    return sent
+
+
+def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = None,
+                force: bool = False) -> int:
+    """Mail a CANCEL for one week, or for the whole series (``week`` None)."""
+    sent = 0
+    for user in _invitees(users, force=force):
+        with force_locale(user.language):
+            series = circle_series(circle, attendees=[user])
+            ics = render_cancel(series, stamp=utcnow(), week=week)
+            subject = (_("Cancelled: %(circle)s, week %(week)d", circle=circle.name, week=week)
+                       if week else _("Cancelled: %(circle)s", circle=circle.name))
+            body = render_template("mail/calendar_cancel.txt", circle=circle, user=user,
+                                   week=week, tz=user.timezone)
+        queue_mail(user.email, subject, body, to_name=user.display_name,
+                   calendar=ics.decode("utf-8"), calendar_method="CANCEL",
+                   kind="calendar_cancel")
+        sent += 1
+    return sent
