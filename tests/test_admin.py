@@ -68,5 +68,7 @@ def test_demo_loads_once(runner, app):
     assert "ann@example.org" in first.output
     second = runner.invoke(args=["wol", "demo", "--if-empty"])
     assert "not loaded" in second.output
+    from wol.demo import DEMO_PEOPLE
+
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 6
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == len(DEMO_PEOPLE)

@@ -835,3 +835,64 @@ def test_text_with_commas_semicolons_newlines_and_accents_round_trips():
     assert str(attendee) == "mailto:zoe@example.be"
     assert attendee.params["CN"] == "Zoë, de Smet; 'Z'"
     assert master["ORGANIZER"].params["CN"] == "wol, Brussel; 'team'"
+
+
+def test_long_lines_fold_at_75_octets_between_utf8_characters():
+    """Long accented and emoji texts: every line at most 75 octets, no character split, and
+    unfolding and parsing gives the texts back."""
+    people = (("ann@example.be", "Ann Één Zoë 🎉 " * 8), ("bram@example.be", "Bram ☕ " * 12))
+    # Prefixes of 0 to 3 characters move the multibyte characters across the fold points.
+    for prefix in ("", "x", "xy", "xyz"):
+        text = prefix + "Één café, naïef; Zoë\\Brussel ^ " * 5 + "🎉🙂☕€é" * 9
+        series = brussels_series(
+            summary=text,
+            location=text,
+            occurrences=tuple(
+                replace(o, summary=text, description=f"{text}\n{text}")
+                for o in brussels_series().occurrences
+            ),
+            organizer=("noreply@wol.example.org", people[0][1]),
+            attendees=people,
+        )
+        renders = (
+            render_events([series], name=text, stamp=STAMP),
+            render_calendar([series], name=text, stamp=STAMP, method="REQUEST"),
+            render_cancel(series, stamp=STAMP, week=3),
+        )
+        for data in renders:
+            raw = data.split(b"\r\n")
+            assert raw[-1] == b""
+            assert all(len(line) <= 75 for line in raw)
+            for line in raw:
+                line.decode("utf-8")  # a fold inside a character leaves an undecodable line
+            continued = [line for line in raw if line.startswith(b" ")]
+            assert continued and any(line[1] >= 0xC0 for line in continued)
+
+            cal = parse(data)
+            for event in cal.walk("VEVENT"):
+                assert str(event["SUMMARY"]) == text
+                assert str(event["LOCATION"]) == text
+                if "DESCRIPTION" in event:
+                    assert str(event["DESCRIPTION"]).startswith(f"{text}\n{text}")
+                if "ATTENDEE" in event:
+                    names = [a.params["CN"] for a in event["ATTENDEE"]]
+                    assert names == [" ".join(name.split()) for _, name in people]
+        assert str(parse(renders[0])["X-WR-CALNAME"]) == text
+
+
+def test_a_utc_circle_writes_exdate_in_the_same_z_form_as_dtstart():
+    """A skipped week of a circle in UTC is excluded with EXDATE:...Z, like DTSTART."""
+    from wol.calendar.ics import Occurrence, Series, render_calendar
+
+    first = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    occurrences = tuple(
+        Occurrence(week=n, slot_start=first + timedelta(weeks=n - 1),
+                   start=None if n == 2 else first + timedelta(weeks=n - 1),
+                   summary=f"Week {n}", description="d")
+        for n in range(1, 4)
+    )
+    series = Series(uid="circle-9@wol.test", sequence=1, tzid="UTC", duration_minutes=60,
+                    summary="UTC circle", location=None, occurrences=occurrences)
+    text = render_calendar([series], name="x", stamp=first).decode()
+    assert "DTSTART:20260303T120000Z" in text
+    assert "EXDATE:20260310T120000Z" in text

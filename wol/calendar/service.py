@@ -45,22 +45,24 @@ def week_url(circle: Circle, week: int) -> str:
 
 def circle_series(circle: Circle, *, attendees: Iterable[User] = ()) -> Series:
     """The circle as a calendar series, in the current language for its texts."""
+    # Translate the two patterns once per circle, not once per meeting: this is the feed's
+    # hot path. gettext without arguments returns the pattern with its placeholders.
+    summary_pattern = _("%(circle)s · week %(week)d: %(title)s")
+    description_pattern = _("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
+                            "week's guide and the circle page:")
     occurrences = []
     for meeting in circle.meetings:
-        title = guide_title(circle.language, meeting.week)
+        values = {"circle": circle.name, "week": meeting.week,
+                  "title": guide_title(circle.language, meeting.week)}
         slot = local_to_utc(circle.first_day + timedelta(weeks=meeting.slot), circle.local_time,
                             circle.timezone)
-        url = week_url(circle, meeting.week)
         occurrences.append(Occurrence(
             week=meeting.week,
             slot_start=slot,
             start=None if meeting.is_skipped else meeting.starts_at,
-            summary=_("%(circle)s · week %(week)d: %(title)s", circle=circle.name,
-                      week=meeting.week, title=title),
-            description=_("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
-                          "week's guide and the circle page:", circle=circle.name,
-                          week=meeting.week),
-            url=url,
+            summary=summary_pattern % values,
+            description=description_pattern % values,
+            url=week_url(circle, meeting.week),
         ))
     place = ", ".join(p for p in (circle.place, circle.video_url) if p) or None
     from_name, from_addr = parseaddr(current_app.config["MAIL_FROM"])
