@@ -24,7 +24,7 @@ run: $(VENV)/.installed translations
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --debug
 
 system-deps:
-	@scripts/ensure-system-deps chromium
+	@scripts/ensure-system-deps chromium node
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

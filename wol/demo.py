@@ -50,6 +50,16 @@ def _first_tuesday_of_march(today: date) -> date:
     return _next_weekday(date(year, 3, 1), 1)
 
 
+def _mark_past_meetings_held(circle: Circle, by: User, last_week: int = 12) -> None:
+    """Record the meetings that already took place (up to ``last_week``), as members would."""
+    now = utcnow()
+    for meeting in circle.meetings:
+        over = meeting.starts_at + timedelta(minutes=circle.duration_minutes) < now
+        if over and meeting.week <= last_week:
+            meeting.held_at = meeting.starts_at + timedelta(minutes=circle.duration_minutes)
+            meeting.held_recorded_by_id = by.id
+
+
 def load_demo(today: date | None = None) -> list[tuple[User, str]]:
     """Create the demo people and circles (people that exist are kept) and return the people."""
     today = today or utcnow().date()
@@ -81,12 +91,13 @@ def load_demo(today: date | None = None) -> list[tuple[User, str]]:
                     "dienstverlening."), join=True, today=today)
     for person in (bram, marc, noor):
         join_circle(running, person)
+    _mark_past_meetings_held(running, ann)
 
     # Next spring: crosses the DST change, with one week skipped and one moved (journey 4).
     spring = create_circle(ann, CircleDetails(
         name="Cirkel Voorjaar", language="nl", first_day=_first_tuesday_of_march(today),
         local_time=time(12, 0), timezone="Europe/Brussels", kind="in_person",
-        place="Vergaderzaal Atrium, Gent"), join=True, today=today)
+        place="Zaal Atrium, Gent"), join=True, today=today)
     join_circle(spring, pieter)
     join_circle(spring, bram)
     skip_meeting(spring, spring.meetings[4], ann, shift=True)
@@ -104,6 +115,7 @@ def load_demo(today: date | None = None) -> list[tuple[User, str]]:
         video_url="https://zoom.example.org/j/123456789"), join=False, today=today)
     for person in (fatima, joris, noor):
         join_circle(online, person)
+    _mark_past_meetings_held(online, fatima)
 
     # A circle still forming: two members, starting in two weeks.
     forming = create_circle(pieter, CircleDetails(
@@ -121,6 +133,7 @@ def load_demo(today: date | None = None) -> list[tuple[User, str]]:
         video_url="https://teams.example.org/l/meetup/beleid"), join=True, today=today)
     join_circle(stopped, pieter)
     join_circle(stopped, fatima)
+    _mark_past_meetings_held(stopped, els, last_week=4)
     end_circle(stopped, els, "Twee leden kregen een andere functie; met drie lukte het niet meer "
                              "om een vast moment te vinden.")
     db.session.flush()

@@ -25,11 +25,15 @@ def home():
     """The signed-in person's own page: their circles and this week's guide."""
     now = utcnow()
     circles = circles_of(current_user)
+    upcoming = {c.id: next_meeting(c, now) for c in circles}
+    # Running circles first, the one meeting soonest on top; ended and finished ones last.
+    circles.sort(key=lambda c: (c.is_ended, upcoming[c.id] is None,
+                                upcoming[c.id].starts_at if upcoming[c.id] else now))
     return render_template(
         "main/home.html",
         circles=circles,
         now=now,
-        next_meetings={c.id: next_meeting(c, now) for c in circles},
+        next_meetings=upcoming,
         weeks={c.id: current_week(c, now) for c in circles},
     )
 
