@@ -230,7 +230,7 @@ def test_anonymous_visitors_are_asked_to_sign_in(app, client, ann):
 def test_this_weeks_guide_partial(app, ann):
     circle_id = start_circle(app, ann, language="nl", first_day=date.today() - timedelta(weeks=3))
 
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         circle = load_circle(circle_id)
         current = render_template("guides/_this_week.html", circle=circle, week=4)
         finished = render_template("guides/_this_week.html", circle=circle, week=None)
