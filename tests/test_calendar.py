@@ -305,6 +305,8 @@ def test_if_modified_since_in_the_past_renders(app, make_user):
     assert response.status_code == 200 and response.data.startswith(b"BEGIN:VCALENDAR")
 
 
-@pytest.mark.parametrize("path", ["/calendar/.ics", "/calendar/x%00y.ics"])
-def test_odd_feed_paths_are_404(app, path):
-    assert app.test_client().get(path).status_code == 404
+@pytest.mark.parametrize(("path", "status"), [("/calendar/.ics", 404),
+                                              ("/calendar/x%00y.ics", 400),
+                                              ("/calendar/" + "x" * 300 + ".ics", 404)])
+def test_odd_feed_paths_are_refused(app, path, status):
+    assert app.test_client().get(path).status_code == status

@@ -442,6 +442,11 @@ def test_move_last_and_first_week_have_one_neighbour(client, app, make_user, aut
     assert "must stay after week 11" in response.get_data(as_text=True)
     assert client.post(f"/circles/{circle.id}/meetings/12/move",
                        data={"day": "2026-06-01", "at": "10:00"}).status_code == 302
+    for far in ("2026-07-01", "9999-12-31"):
+        response = client.post(f"/circles/{circle.id}/meetings/12/move",
+                               data={"day": far, "at": "23:30"})
+        assert response.status_code == 400
+        assert "at most four weeks" in response.get_data(as_text=True)
     assert client.post(f"/circles/{circle.id}/meetings/13/move",
                        data={"day": "2026-06-01", "at": "10:00"}).status_code == 404
 

@@ -102,3 +102,27 @@ def test_unexpected_error_gives_a_friendly_500(app, client):
 def test_too_large_body_is_413(client):
     response = client.post("/login", data={"email": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("/register", {"email": "a@example.org", "display_name": "Ann\x00", "password": "x" * 12,
+                   "confirm": "x" * 12, "language": "nl"}),
+    ("/login", {"email": "a\x00@example.org", "password": "whatever it is"}),
+    ("/password/forgot", {"email": "a@example.org\x00"}),
+])
+def test_nul_bytes_are_refused_with_400_and_nothing_stored(client, app, path, data):
+    from sqlalchemy import func, select
+
+    from wol.auth.models import User
+    from wol.extensions import db
+
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("path", ["/join/abc%00def", "/password/reset/abc%00def",
+                                  "/calendar/x%00y.ics", "/guides/nl/?lang=%00"])
+def test_nul_bytes_in_urls_are_refused(client, path):
+    assert client.get(path).status_code in (400, 404)

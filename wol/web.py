@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -132,6 +132,15 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt)
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """No text wol stores may hold a NUL byte (PostgreSQL refuses them): answer 400."""
+        values = [request.path, *request.args.values(), *request.args.keys()]
+        if request.method == "POST":
+            values += [*request.form.values(), *request.form.keys()]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.before_request
     def remember_request_start():

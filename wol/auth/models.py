@@ -1,6 +1,5 @@
 """Accounts: users, failed log-ins (for rate limiting) and password-reset tokens."""
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, func
@@ -8,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wol.extensions import db
 from wol.timestamps import UTCDateTime, utcnow
+from wol.tokens import new_token
 
 ROLES = ("organiser", "translator", "admin")
 DELIVERIES = ("email", "feed")
@@ -15,7 +15,7 @@ DELIVERIES = ("email", "feed")
 
 def new_feed_token() -> str:
     """A random feed token of 256 bits, safe in a URL."""
-    return secrets.token_urlsafe(32)
+    return new_token()
 
 
 class User(db.Model):

@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
@@ -17,6 +16,7 @@ from wol.extensions import db
 from wol.i18n import LANGUAGES, is_timezone
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
+from wol.tokens import looks_like_token, new_token
 
 # A real hash to compare against when the account does not exist, so that the answer takes as
 # long for an unknown address as for a wrong password.
@@ -129,7 +129,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     user = find_user_by_email(email)
     if user is None:
         return
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(
         PasswordReset(
@@ -150,7 +150,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
 def find_reset(token: str, now: datetime | None = None) -> PasswordReset | None:
     """Return the unused, unexpired reset for ``token``, compared by hash in constant time."""
     now = now or utcnow()
-    if not token or len(token) > 100:
+    if not looks_like_token(token):
         return None
     wanted = _token_hash(token)
     reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == wanted))

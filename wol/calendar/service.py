@@ -6,6 +6,7 @@ settings, so the same meeting never shows twice.
 """
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -26,6 +27,7 @@ from wol.extensions import db
 from wol.guides.service import guide_title
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
+from wol.tokens import looks_like_token
 
 
 def calendar_host() -> str:
@@ -126,9 +128,7 @@ def render_feed(user: User) -> bytes:
 
 def find_feed_owner(token: str) -> User | None:
     """The user whose feed token is ``token``."""
-    import hmac
-
-    if not token or len(token) > 64:
+    if not looks_like_token(token):
         return None
     user = db.session.scalar(select(User).where(User.feed_token == token))
     if user is None or not hmac.compare_digest(user.feed_token, token):

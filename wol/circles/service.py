@@ -6,7 +6,6 @@ who gets the last seat when several people join at the same instant.
 """
 
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,10 +40,12 @@ from wol.extensions import db
 from wol.i18n import is_timezone
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
+from wol.tokens import looks_like_token, new_token
 
 OFFER_HOURS = 48
 MAX_FUTURE_DAYS = 366
 MAX_EMAIL_INVITES = 10
+MAX_MOVE = timedelta(weeks=4)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class CircleDetails:
 
 def new_invite_token() -> str:
     """A random invite token of 256 bits, safe in a URL."""
-    return secrets.token_urlsafe(32)
+    return new_token()
 
 
 def _check_details(details: CircleDetails, today: date) -> None:
@@ -146,7 +147,7 @@ def load_circle(circle_id: int) -> Circle | None:
 
 def find_by_invite(token: str) -> Circle | None:
     """The circle whose current invite token is ``token`` (compared in constant time)."""
-    if not token or len(token) > 64:
+    if not looks_like_token(token):
         return None
     circle = db.session.scalar(select(Circle).where(Circle.invite_token == token))
     if circle is None or not hmac.compare_digest(circle.invite_token, token):
@@ -471,6 +472,9 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
     _check_can_change(circle, meeting, by)
     if meeting.is_skipped:
         raise Conflict(_("Week %(week)d is skipped; it cannot be moved.", week=meeting.week))
+    if abs(day - meeting.starts_at.date()) > MAX_MOVE:
+        # Only the first and last week have room to wander; four weeks is plenty for them.
+        raise DomainError(_("A meeting can move at most four weeks from its date."), field="day")
     new_start = local_to_utc(day, at.replace(second=0, microsecond=0, tzinfo=None),
                              circle.timezone)
     previous, following = _neighbours(circle, meeting)
