@@ -1,0 +1,59 @@
+"""Page work does not grow with the data: a page issues a bounded number of SQL queries."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.circles_helpers import make_circle
+from tests.conftest import PASSWORD
+from wol.auth.models import User
+from wol.circles.models import Circle
+from wol.circles.service import join_circle
+from wol.extensions import db
+
+
+@contextmanager
+def counted(app):
+    """Count the SQL statements run inside the block."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def queries_for(app, client, path: str) -> int:
+    """How many statements one GET of ``path`` runs."""
+    client.get(path)  # warm up: first-use loading is not page work
+    with counted(app) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("page", ["/home", "/circles/{id}", "/circles/{id}/week/3",
+                                  "/circles/{id}/calendar.ics"])
+def test_pages_do_not_issue_more_queries_with_more_circles_and_members(app, make_user, page):
+    ann = make_user(email="ann@example.org")
+    others = [make_user() for _ in range(4)]
+    first = make_circle(app, ann, members=others[:1])
+    client = app.test_client()
+    client.post("/login", data={"email": "ann@example.org", "password": PASSWORD})
+    small = queries_for(app, client, page.format(id=first.id))
+    for n in range(5):
+        make_circle(app, ann, members=others, name=f"Cirkel {n}")
+    with app.test_request_context():
+        circle = db.session.get(Circle, first.id)
+        for person in others[1:]:
+            join_circle(circle, db.session.get(User, person.id))
+        db.session.commit()
+    large = queries_for(app, client, page.format(id=first.id))
+    assert large == small, f"{page}: {small} queries with one circle, {large} with six"
+    assert large <= 12
