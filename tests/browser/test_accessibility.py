@@ -75,9 +75,9 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
         page.locator("#email").fill("ann@example.org")
         page.locator("#password").fill(PASSWORD)
         page.locator("#submit").click()
-        for path in ["/home", f"/circles/{circle.id}", f"/circles/{circle.id}/week/3",
-                     f"/circles/{circle.id}/meetings/4/move", f"/circles/{circle.id}/meetings/4/skip",
-                     f"/circles/{circle.id}/end", "/circles/new", "/settings",
+        base = f"/circles/{circle.id}"
+        for path in ["/home", base, f"{base}/week/3", f"{base}/meetings/4/move",
+                     f"{base}/meetings/4/skip", f"{base}/end", "/circles/new", "/settings",
                      "/settings/calendar", "/translate", "/translate/nl/week/4",
                      "/admin/users"]:
             page.goto(live_server + path)
