@@ -13,6 +13,7 @@ from contextlib import closing
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from wol import create_app
 from wol.auth.models import User
@@ -53,7 +54,13 @@ def _empty_tables() -> None:
 @pytest.fixture
 def app_config(database_url, tmp_path):
     """Configuration of the app under test; tests may change it before using ``app``."""
+    engine_options = {}
+    if database_url.startswith("postgresql"):
+        # No pool: a connection closes when a request or test is done with it, so apps that
+        # tests create and drop never leave an open PostgreSQL connection behind.
+        engine_options = {"poolclass": NullPool}
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "WOL_ENV": "testing",
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
