@@ -4,9 +4,7 @@ Every calendar wol produces goes through ../shared/tools/icalcheck, three indepe
 that play the calendar client, with the exact UTC starts written out by hand below.
 """
 
-import os
 import re
-import subprocess
 from datetime import date, time
 from email.utils import format_datetime
 from pathlib import Path
@@ -17,14 +15,12 @@ from sqlalchemy import event, select
 
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
+from tests.icalcheck import run_checker
 from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.circles.service import move_meeting, skip_meeting
 from wol.extensions import db
 from wol.mail.models import OutboxMail
-
-CHECK = Path(os.environ.get(
-    "WOL_ICALCHECK", Path(__file__).resolve().parents[2] / "shared/tools/icalcheck/check"))
 
 # Brussels, Tuesdays 12:00 from 3 March 2026: week 5 skipped with the later weeks shifted,
 # week 7 then moved to Thursday 23 April 14:00. CET (UTC+1) until 29 March, CEST after.
@@ -45,19 +41,9 @@ NEW_YORK = [
 
 def icalcheck(tmp_path: Path, data: bytes, expected: list[str] | None, name: str) -> str:
     """Run the checker; fail with its report unless all three parsers accept the file."""
-    ics = tmp_path / f"{name}.ics"
-    ics.write_bytes(data)
-    args = [str(CHECK), str(ics)]
-    if expected is not None:
-        exp = tmp_path / f"{name}.expected"
-        exp.write_text("\n".join(expected) + "\n")
-        args += ["--expect", str(exp)]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
-    output = result.stdout + result.stderr
-    assert "ok    ical.js" in output or "FAIL  ical.js" in output, (
-        f"ical.js did not run (node missing?):\n{output}")
-    assert result.returncode == 0, f"icalcheck rejected {name}:\n{output}"
-    return output
+    result = run_checker(tmp_path, name, data, expected)
+    assert result.returncode == 0, f"icalcheck rejected {name}:\n{result.stdout}"
+    return result.stdout
 
 
 def brussels_circle(app, organiser, members=()):

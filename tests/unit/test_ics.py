@@ -7,9 +7,7 @@ with the code under test. The icalcheck tool (../shared/tools/icalcheck) runs th
 that wol does not use itself; its absence is a failure, not a skip.
 """
 
-import os
 import re
-import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from tests.icalcheck import run_checker
 from wol.calendar.ics import (
     Occurrence,
     Series,
@@ -29,11 +28,6 @@ from wol.calendar.ics import (
     week_uid,
 )
 
-CHECK = Path(
-    os.environ.get(
-        "WOL_ICALCHECK", Path(__file__).resolve().parents[3] / "shared/tools/icalcheck/check"
-    )
-)
 STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ORGANIZER = ("noreply@wol.example.org", "wol")
 ATTENDEES = (("ann@example.be", "Ann Peeters"), ("bram@example.be", "Bram Janssens"))
@@ -230,29 +224,6 @@ def check_feed(tmp_path: Path, name: str, data: bytes, expected: list[str]) -> N
         rid, uid = match.groups()
         others = set().union(*(v for k, v in rids.items() if k != uid))
         assert rid not in rids.get(uid, set()) and rid in others, output
-
-
-def run_checker(
-    tmp_path: Path, name: str, data: bytes, expected: list[str] | None = None
-) -> subprocess.CompletedProcess:
-    """Write `data` (and the expected starts) to tmp_path and run the icalcheck tool."""
-    if not CHECK.exists():
-        pytest.fail(f"icalcheck not found at {CHECK} (set WOL_ICALCHECK)")
-    ics = tmp_path / f"{name}.ics"
-    ics.write_bytes(data)
-    args = [str(CHECK), str(ics)]
-    if expected is not None:
-        want = tmp_path / f"{name}.expected.txt"
-        want.write_text("\n".join(expected) + "\n")
-        args += ["--expect", str(want)]
-    # The first run installs the parsers (pip + npm): allow it minutes, not seconds.
-    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
-    output = result.stdout + result.stderr
-    print(output)
-    if "install failed" in output or "skip  ical.js" in output:
-        pytest.fail(f"icalcheck could not install all three parsers:\n{output}")
-    result.stdout = output
-    return result
 
 
 def parse(data: bytes) -> icalendar.Calendar:

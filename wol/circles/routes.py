@@ -1,6 +1,7 @@
 """Circle pages: start, invite, join, leave, end, move and skip meetings."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,8 +24,6 @@ from wol.timestamps import utcnow
 
 def _today_for(user) -> date:
     """Today's date in the user's own time zone."""
-    from zoneinfo import ZoneInfo
-
     return utcnow().astimezone(ZoneInfo(user.timezone)).date()
 
 
@@ -260,8 +259,6 @@ def end(circle_id: int):
 @login_required
 def move(circle_id: int, week: int):
     """Move one meeting to another date or time."""
-    from zoneinfo import ZoneInfo
-
     circle = _circle_for_member(circle_id)
     meeting = _meeting_of(circle, week)
     form = MoveMeetingForm()

@@ -183,11 +183,6 @@ def require_view(circle: Circle, user: User) -> None:
         raise NotAllowed(_("Only the members and the organiser of this circle can see it."))
 
 
-def require_member_or_organiser(circle: Circle, user: User) -> None:
-    """Raise NotAllowed unless ``user`` is a member or the organiser."""
-    require_view(circle, user)
-
-
 def offer_for(circle: Circle, user: User, now: datetime) -> WaitlistEntry | None:
     """An open seat offer for ``user`` in ``circle``."""
     return db.session.scalar(
@@ -396,7 +391,7 @@ def remove_member(circle: Circle, member: User, by: User, now: datetime | None =
 def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = None) -> None:
     """Members or the organiser end the circle early, with a reason."""
     now = now or utcnow()
-    require_member_or_organiser(circle, by)
+    require_view(circle, by)
     if circle.is_ended:
         raise Conflict(_("This circle has already ended."))
     reason = (reason or "").strip()
@@ -458,7 +453,7 @@ def _neighbours(circle: Circle, meeting: Meeting) -> tuple[Meeting | None, Meeti
 
 def _check_can_change(circle: Circle, meeting: Meeting, by: User) -> None:
     """Only members and the organiser change the schedule, and never a held meeting."""
-    require_member_or_organiser(circle, by)
+    require_view(circle, by)
     if circle.is_ended:
         raise Conflict(_("This circle has ended; its schedule can no longer change."))
     if meeting.held_at is not None:
@@ -610,15 +605,12 @@ def meeting_state(meeting: Meeting, circle: Circle, now: datetime, tz: str) -> s
 def empty_dates(circle: Circle) -> list[datetime]:
     """Dates on the weekly grid where the circle decided not to meet (skipped and shifted)."""
     used = {m.slot for m in circle.meetings}
-    last = max(used) if used else 0
-    zone = ZoneInfo(circle.timezone)
-    first_local = circle.meetings[0].starts_at.astimezone(zone) if circle.meetings else None
-    gaps = []
-    for slot in range(last + 1):
-        if slot not in used and first_local is not None:
-            gaps.append(local_to_utc(circle.first_day + timedelta(weeks=slot),
-                                     circle.local_time, circle.timezone))
-    return gaps
+    return [
+        local_to_utc(circle.first_day + timedelta(weeks=slot), circle.local_time,
+                     circle.timezone)
+        for slot in range(max(used, default=0) + 1)
+        if slot not in used
+    ]
 
 
 def schedule_rows(circle: Circle) -> list[tuple[str, Meeting | datetime]]:
