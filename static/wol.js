@@ -16,4 +16,25 @@
       });
     });
   });
+
+  // Registration: send the browser's time zone, so times show in it from the first page on.
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+    if (!input.value && zone) { input.value = zone; }
+  });
+
+  // Invite page for visitors without an account: the weekly time on this device's clock,
+  // shown only when that clock is in another zone than the one the page used.
+  document.querySelectorAll("[data-local-time]").forEach(function (el) {
+    if (!zone || zone === el.getAttribute("data-page-zone")) { return; }
+    var when = new Date(el.getAttribute("data-local-time"));
+    var lang = el.getAttribute("data-lang") || "nl";
+    var weekday = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: zone }).format(when);
+    var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hour12: false,
+                                               timeZone: zone }).format(when);
+    el.textContent = el.textContent.replace("{tz}", zone).replace("{weekday}", weekday)
+      .replace("{time}", time);
+    el.hidden = false;
+  });
 })();

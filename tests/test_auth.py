@@ -250,3 +250,12 @@ def test_reset_form_bad_input(client, app, make_user, runner, app_config):
     assert "not the same" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(PasswordReset)).used_at is None
+
+
+@pytest.mark.parametrize(("sent", "stored"), [("America/New_York", "America/New_York"),
+                                              ("Mars/Olympus", "Europe/Brussels"),
+                                              ("", "Europe/Brussels")])
+def test_register_takes_the_browsers_time_zone_when_it_is_known(client, app, sent, stored):
+    assert register(client, timezone=sent).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User)).timezone == stored

@@ -57,3 +57,26 @@ def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, 
     ann.reload()
     expect(ann.get_by_role("heading", name=re.compile("Leden"))).to_contain_text("2/5")
     expect(ann.locator(".members")).to_contain_text("Bram de Vries")
+
+
+def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(live_server, new_page,
+                                                                     make_user, app):
+    from tests.circles_helpers import make_circle
+    from wol.auth.models import User
+    from wol.extensions import db
+
+    circle = make_circle(app, make_user(display_name="Ann Peeters"))
+    joris = new_page(locale="en-US", timezone_id="America/New_York")
+    joris.goto(f"{live_server}/join/{circle.invite_token}")
+    expect(joris.locator(".browser-time")).to_have_text(
+        "On this device's clock (America/New_York): every Tuesday at 06:00.")
+    joris.get_by_role("link", name="Create an account").first.click()
+    joris.get_by_label("Email address").fill("joris@example.org")
+    joris.get_by_label("Your name").fill("Joris Wouters")
+    joris.get_by_label("Password", exact=True).fill(PASSWORD)
+    joris.get_by_label("Password again").fill(PASSWORD)
+    joris.get_by_role("button", name="Create my account").click()
+    expect(joris.get_by_text("Every Tuesday at 06:00, twelve weeks")).to_be_visible()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email_key == "joris@example.org"))
+        assert user.timezone == "America/New_York"

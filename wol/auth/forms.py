@@ -46,6 +46,8 @@ class RegisterForm(FlaskForm):
     password = new_password_field()
     confirm = confirm_field()
     language = language_field()
+    # Filled in by the browser (wol.js) with its own time zone; changeable later in settings.
+    timezone = HiddenField(render_kw={"data-browser-timezone": ""})
     next = HiddenField()
     submit = SubmitField(_l("Create my account"))
 

@@ -1,6 +1,6 @@
 """Register, sign in, sign out, forgotten password."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -10,7 +10,7 @@ from wol.auth.service import authenticate, find_reset, register_user, request_pa
 from wol.auth.service import reset_password as apply_reset
 from wol.errors import DomainError
 from wol.extensions import db
-from wol.i18n import select_locale
+from wol.i18n import is_timezone, select_locale
 from wol.web import safe_next
 
 
@@ -44,6 +44,9 @@ def register():
                 form.display_name.data,
                 form.password.data,
                 language=form.language.data,
+                # The browser's zone when it sent a known one; the default otherwise.
+                timezone=form.timezone.data if is_timezone(form.timezone.data or "")
+                else current_app.config["WOL_DEFAULT_TIMEZONE"],
             )
         except DomainError as exc:
             db.session.rollback()
