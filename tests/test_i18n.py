@@ -86,3 +86,10 @@ def test_signed_in_user_sees_times_in_their_own_zone(app, make_user):
         login_user(db.session.get(type(user), user.id))
         with force_locale("en"):
             assert format_datetime(moment, "HH:mm") == "06:00"
+
+
+def test_front_page_leads_a_newcomer_to_week_one_in_their_language(client):
+    page = client.get("/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert 'href="/guides/nl/week/1"' in page and "Bekijk hoe week 1 eruitziet" in page
+    week1 = client.get("/guides/nl/week/1").get_data(as_text=True)
+    assert "Een doel dat ertoe doet" in week1
