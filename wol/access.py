@@ -1,4 +1,4 @@
-"""Who may open what: role checks shared by the features."""
+"""Who may open what: role and circle checks shared by the features."""
 
 from functools import wraps
 
@@ -20,3 +20,24 @@ def role_required(role: str):
         return wrapped
 
     return decorate
+
+
+def viewable_circle(circle_id: int):
+    """The circle the current user may see (members, its organiser, admins), or 404/403."""
+    # Imported here: the circle rules import the calendar, whose pages import this module.
+    from wol.circles import service as circles
+
+    circle = circles.load_circle(circle_id)
+    if circle is None:
+        abort(404)
+    if not circles.can_view(circle, current_user):
+        abort(403)
+    return circle
+
+
+def meeting_of(circle, week: int):
+    """The meeting of ``week`` in ``circle``, or 404."""
+    meeting = next((m for m in circle.meetings if m.week == week), None)
+    if meeting is None:
+        abort(404)
+    return meeting

@@ -12,6 +12,11 @@ from wol.extensions import db
 from wol.guides.cli import guides_group
 
 
+def _as_request():
+    """A request context on BASE_URL: jobs render mails and links as if serving a page."""
+    return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+
+
 def register_cli(app: Flask) -> None:
     """Attach the `flask wol` commands to ``app``."""
     app.cli.add_command(wol_group)
@@ -26,8 +31,7 @@ def tick_command() -> None:
     """Do the scheduled work: deliver the mail outbox. Run it from cron every few minutes."""
     from wol.tick import run_tick
 
-    # Mails link back to pages, so the jobs run as if serving a request to BASE_URL.
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+    with _as_request():
         report = run_tick(current_app.config)
     click.echo(" ".join(f"{key}={value}" for key, value in report.items()))
 
@@ -41,7 +45,7 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("Accounts exist already; demo data not loaded.")
         return
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+    with _as_request():
         people = load_demo()
         db.session.commit()
     click.echo(f"Demo data loaded. Sign in with any of these (password: {DEMO_PASSWORD}):")
@@ -61,7 +65,7 @@ def calendar_command(circle_id: int) -> None:
     circle = load_circle(circle_id)
     if circle is None:
         raise click.ClickException(f"There is no circle {circle_id}.")
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+    with _as_request():
         data = render_download(circle)
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()

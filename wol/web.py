@@ -1,7 +1,5 @@
 """Request-wide behaviour: sign-in loading, security headers, error pages, template helpers."""
 
-from urllib.parse import urlsplit
-
 from flask import Flask, abort, g, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
@@ -48,19 +46,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version):
         return None
     return user
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` when it is a local path on this site, otherwise None."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
 
 
 def error_page(status: int, message: str | None = None):

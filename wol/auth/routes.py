@@ -11,7 +11,7 @@ from wol.auth.service import reset_password as apply_reset
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.i18n import is_timezone, select_locale
-from wol.web import safe_next
+from wol.urls import safe_next
 
 
 def _client_ip() -> str:

@@ -1,10 +1,9 @@
 """Account rules: registration, authentication with rate limits, and password resets."""
 
 import hashlib
-import hmac
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -16,7 +15,8 @@ from wol.extensions import db
 from wol.i18n import LANGUAGES, is_timezone
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
-from wol.tokens import looks_like_token, new_token
+from wol.tokens import find_by_token, new_token
+from wol.urls import external_url
 
 # A real hash to compare against when the account does not exist, so that the answer takes as
 # long for an unknown address as for a wrong password.
@@ -139,7 +139,7 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
             expires_at=now + timedelta(hours=hours),
         )
     )
-    link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
+    link = external_url("auth.reset_password", token=token)
     with force_locale(user.language):
         subject = _("Choose a new password for wol")
         body = render_template("mail/password_reset.txt", user=user, link=link, hours=hours)
@@ -150,11 +150,8 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
 def find_reset(token: str, now: datetime | None = None) -> PasswordReset | None:
     """Return the unused, unexpired reset for ``token``, compared by hash in constant time."""
     now = now or utcnow()
-    if not looks_like_token(token):
-        return None
-    wanted = _token_hash(token)
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == wanted))
-    if reset is None or not hmac.compare_digest(reset.token_hash, wanted):
+    reset = find_by_token(PasswordReset.token_hash, token, stored=_token_hash(token))
+    if reset is None:
         return None
     if reset.used_at is not None or reset.expires_at <= now:
         return None

@@ -7,11 +7,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from wol.access import viewable_circle
 from wol.calendar import bp, service
 from wol.calendar.forms import CalendarSettingsForm
-from wol.circles import service as circles
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.urls import external_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
@@ -27,11 +28,7 @@ def _filename(name: str) -> str:
 @login_required
 def download(circle_id: int):
     """The circle's meetings as an .ics file."""
-    circle = circles.load_circle(circle_id)
-    if circle is None:
-        abort(404)
-    if not circles.can_view(circle, current_user):
-        abort(403)
+    circle = viewable_circle(circle_id)
     response = Response(service.render_download(circle), mimetype="text/calendar")
     response.headers["Content-Type"] = ICS_TYPE
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(circle.name)}"'
@@ -77,7 +74,7 @@ def settings():
             db.session.commit()
             flash(_("Your calendar choice is saved."), "success")
             return redirect(url_for("calendar.settings"))
-    https_url = service.external_url(url_for("calendar.feed", token=current_user.feed_token))
+    https_url = external_url("calendar.feed", token=current_user.feed_token)
     return render_template(
         "calendar/settings.html",
         form=form,

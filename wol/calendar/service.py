@@ -7,7 +7,6 @@ settings, so the same meeting never shows twice.
 
 import functools
 import hashlib
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -28,17 +27,12 @@ from wol.extensions import db
 from wol.guides.service import guide_title
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
-from wol.tokens import looks_like_token
+from wol.tokens import find_by_token
 
 
 def calendar_host() -> str:
     """The host name in UIDs: stable for one deployment, from BASE_URL."""
     return urlsplit(current_app.config["BASE_URL"]).hostname or "wol.localhost"
-
-
-def external_url(path: str) -> str:
-    """An absolute address on this deployment (BASE_URL), for mails and calendars."""
-    return current_app.config["BASE_URL"] + path
 
 
 @functools.lru_cache(maxsize=1024)
@@ -183,12 +177,7 @@ def render_feed(user: User) -> bytes:
 
 def find_feed_owner(token: str) -> User | None:
     """The user whose feed token is ``token``."""
-    if not looks_like_token(token):
-        return None
-    user = db.session.scalar(select(User).where(User.feed_token == token))
-    if user is None or not hmac.compare_digest(user.feed_token, token):
-        return None
-    return user
+    return find_by_token(User.feed_token, token)
 
 
 def rotate_feed_token(user: User) -> str:

@@ -7,6 +7,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from wol.access import meeting_of, viewable_circle
 from wol.circles import bp, service
 from wol.circles.forms import (
     CircleForm,
@@ -16,7 +17,7 @@ from wol.circles.forms import (
     MoveMeetingForm,
     SkipMeetingForm,
 )
-from wol.circles.models import Circle, Meeting
+from wol.circles.models import Circle
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.timestamps import utcnow
@@ -25,24 +26,6 @@ from wol.timestamps import utcnow
 def _today_for(user) -> date:
     """Today's date in the user's own time zone."""
     return utcnow().astimezone(ZoneInfo(user.timezone)).date()
-
-
-def _circle_for_member(circle_id: int) -> Circle:
-    """Load a circle the current user may see, or answer 404/403."""
-    circle = service.load_circle(circle_id)
-    if circle is None:
-        abort(404)
-    if not service.can_view(circle, current_user):
-        abort(403)
-    return circle
-
-
-def _meeting_of(circle: Circle, week: int) -> Meeting:
-    """The meeting of ``week`` in ``circle`` or 404."""
-    for meeting in circle.meetings:
-        if meeting.week == week:
-            return meeting
-    abort(404)
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -113,7 +96,7 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
 @login_required
 def detail(circle_id: int):
     """The circle page: members, the twelve meetings and what the viewer may do."""
-    return _render_detail(_circle_for_member(circle_id))
+    return _render_detail(viewable_circle(circle_id))
 
 
 def _circle_of_invite(token: str) -> Circle:
@@ -180,7 +163,7 @@ def leave_waitlist(token: str):
 @login_required
 def leave(circle_id: int):
     """Leave the circle."""
-    circle = _circle_for_member(circle_id)
+    circle = viewable_circle(circle_id)
     service.leave_circle(circle, current_user)
     db.session.commit()
     flash(_("You left %(circle)s.", circle=circle.name), "info")
@@ -193,7 +176,7 @@ def leave(circle_id: int):
 @login_required
 def remove_member(circle_id: int, user_id: int):
     """The organiser removes a member."""
-    circle = _circle_for_member(circle_id)
+    circle = viewable_circle(circle_id)
     member = next((u for u in circle.members if u.id == user_id), None)
     if member is None:
         abort(404)
@@ -207,7 +190,7 @@ def remove_member(circle_id: int, user_id: int):
 @login_required
 def rotate_invite(circle_id: int):
     """Renew the invite link; the old one stops working."""
-    circle = _circle_for_member(circle_id)
+    circle = viewable_circle(circle_id)
     service.rotate_invite(circle, current_user)
     db.session.commit()
     flash(_("The invite link is renewed. The old link no longer works."), "success")
@@ -218,7 +201,7 @@ def rotate_invite(circle_id: int):
 @login_required
 def invite_email(circle_id: int):
     """Mail the invite link to colleagues."""
-    circle = _circle_for_member(circle_id)
+    circle = viewable_circle(circle_id)
     form = InviteEmailForm()
     if form.validate_on_submit():
         try:
@@ -238,7 +221,7 @@ def invite_email(circle_id: int):
 @login_required
 def end(circle_id: int):
     """End the circle early, with a reason."""
-    circle = _circle_for_member(circle_id)
+    circle = viewable_circle(circle_id)
     form = EndCircleForm()
     if form.validate_on_submit():
         try:
@@ -259,8 +242,8 @@ def end(circle_id: int):
 @login_required
 def move(circle_id: int, week: int):
     """Move one meeting to another date or time."""
-    circle = _circle_for_member(circle_id)
-    meeting = _meeting_of(circle, week)
+    circle = viewable_circle(circle_id)
+    meeting = meeting_of(circle, week)
     form = MoveMeetingForm()
     if request.method == "GET":
         local = meeting.starts_at.astimezone(ZoneInfo(circle.timezone))
@@ -285,8 +268,8 @@ def move(circle_id: int, week: int):
 @login_required
 def skip(circle_id: int, week: int):
     """Skip one meeting date, choosing whether the later weeks move."""
-    circle = _circle_for_member(circle_id)
-    meeting = _meeting_of(circle, week)
+    circle = viewable_circle(circle_id)
+    meeting = meeting_of(circle, week)
     form = SkipMeetingForm()
     if form.validate_on_submit():
         service.skip_meeting(circle, meeting, current_user, shift=form.shift.data == "yes")

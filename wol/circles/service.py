@@ -5,12 +5,11 @@ conditional UPDATEs on ``circles.seats_taken`` so that the database, not the pro
 who gets the last seat when several people join at the same instant.
 """
 
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -40,7 +39,8 @@ from wol.extensions import db
 from wol.i18n import is_timezone
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
-from wol.tokens import looks_like_token, new_token
+from wol.tokens import find_by_token, new_token
+from wol.urls import external_url
 
 OFFER_HOURS = 48
 MAX_FUTURE_DAYS = 366
@@ -147,12 +147,8 @@ def load_circle(circle_id: int) -> Circle | None:
 
 def find_by_invite(token: str) -> Circle | None:
     """The circle whose current invite token is ``token`` (compared in constant time)."""
-    if not looks_like_token(token):
-        return None
-    circle = db.session.scalar(select(Circle).where(Circle.invite_token == token))
-    if circle is None or not hmac.compare_digest(circle.invite_token, token):
-        return None
-    return load_circle(circle.id)
+    circle = find_by_token(Circle.invite_token, token)
+    return load_circle(circle.id) if circle is not None else None
 
 
 def membership_of(circle: Circle, user: User | None) -> Membership | None:
@@ -325,7 +321,7 @@ def _pass_seat_on(circle: Circle, now: datetime) -> None:
     waiting.offered_at = now
     waiting.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
     user = waiting.user
-    link = current_app.config["BASE_URL"] + url_for("circles.invite", token=circle.invite_token)
+    link = external_url("circles.invite", token=circle.invite_token)
     with force_locale(user.language):
         subject = _("A seat is free for you in %(circle)s", circle=circle.name)
         body = render_template("mail/seat_offer.txt", circle=circle, user=user, link=link,
@@ -432,7 +428,7 @@ def invite_by_email(circle: Circle, by: User, addresses: list[str]) -> int:
     if len(addresses) > MAX_EMAIL_INVITES:
         raise DomainError(_("Invite at most %(count)d people at a time.",
                             count=MAX_EMAIL_INVITES), field="addresses")
-    link = current_app.config["BASE_URL"] + url_for("circles.invite", token=circle.invite_token)
+    link = external_url("circles.invite", token=circle.invite_token)
     for address in addresses:
         known = db.session.scalar(select(User).where(User.email_key == address.lower()))
         language = known.language if known else circle.language
@@ -550,7 +546,7 @@ def _touch(circle: Circle, now: datetime, *, schedule_changed: bool = False) -> 
 
 def _notify(circle: Circle, template: str, *, exclude: set[int], subject, **context) -> None:
     """Mail every current member (except ``exclude``) in their own language and time zone."""
-    link = current_app.config["BASE_URL"] + url_for("circles.detail", circle_id=circle.id)
+    link = external_url("circles.detail", circle_id=circle.id)
     for member in circle.members:
         if member.id in exclude:
             continue
@@ -563,7 +559,7 @@ def _notify(circle: Circle, template: str, *, exclude: set[int], subject, **cont
 
 def _mail_welcome(circle: Circle, user: User) -> None:
     """Tell a new member what happens next."""
-    link = current_app.config["BASE_URL"] + url_for("circles.detail", circle_id=circle.id)
+    link = external_url("circles.detail", circle_id=circle.id)
     with force_locale(user.language):
         subject = _("Welcome to %(circle)s", circle=circle.name)
         body = render_template("mail/circle_welcome.txt", circle=circle, user=user,

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from wol.access import role_required
+from wol.access import meeting_of, role_required, viewable_circle
 from wol.circles import service as circles
 from wol.guides import bp
 from wol.guides.library import WEEKS, GuideLibrary
@@ -240,14 +240,8 @@ def week(lang: str, week: int):
 @login_required
 def meeting(circle_id: int, week: int):
     """A circle's meeting of one week: when, its state, the guide and meeting mode."""
-    circle = circles.load_circle(circle_id)
-    if circle is None:
-        abort(404)
-    if not circles.can_view(circle, current_user):
-        abort(403)
-    meeting = next((m for m in circle.meetings if m.week == week), None)
-    if meeting is None:
-        abort(404)
+    circle = viewable_circle(circle_id)
+    meeting = meeting_of(circle, week)
     languages = guide_service().languages()
     asked = request.args.get("guide")
     lang = asked if asked in languages else circle.language

@@ -8,7 +8,7 @@ from wol.extensions import db
 from wol.i18n import LANGUAGES
 from wol.main import bp
 from wol.timestamps import utcnow
-from wol.web import safe_next
+from wol.urls import safe_next
 
 
 @bp.get("/")
