@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from wol.auth.models import User, new_feed_token
 from wol.calendar.ics import Occurrence, Series, render_calendar, render_cancel, render_events
-from wol.circles.models import Circle, Meeting, Membership
+from wol.circles import service as circle_rules
+from wol.circles.models import Circle, Meeting
 from wol.circles.schedule import meeting_starts
 from wol.errors import DomainError
 from wol.extensions import db
@@ -130,8 +131,7 @@ def feed_circles(user: User) -> list[FeedCircle]:
     A feed is polled often by every subscriber, so it reads plain rows instead of building
     ORM objects: one query, no identity map, a fraction of the time.
     """
-    member_of = select(Membership.circle_id).where(Membership.user_id == user.id,
-                                                   Membership.left_at.is_(None))
+    member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
         select(*_FEED_CIRCLE_COLUMNS, Meeting.week, Meeting.slot, Meeting.starts_at,
                Meeting.skipped_at)
@@ -150,8 +150,7 @@ def feed_circles(user: User) -> list[FeedCircle]:
 
 def feed_version(user: User) -> tuple[str, datetime]:
     """ETag and Last-Modified of a person's feed, from a single small query (no rendering)."""
-    member_of = select(Membership.circle_id).where(Membership.user_id == user.id,
-                                                   Membership.left_at.is_(None))
+    member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
         select(Circle.id, Circle.calendar_sequence, Circle.updated_at)
         .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))

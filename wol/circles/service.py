@@ -567,11 +567,16 @@ def _mail_welcome(circle: Circle, user: User) -> None:
     queue_mail(user.email, subject, body, to_name=user.display_name, kind="circle_welcome")
 
 
-def circles_of(user: User) -> list[Circle]:
-    """The circles ``user`` is a member or organiser of, with members and meetings loaded."""
-    member_of = select(Membership.circle_id).where(
+def member_circle_ids(user: User):
+    """A subquery of the ids of the circles ``user`` is a current member of."""
+    return select(Membership.circle_id).where(
         Membership.user_id == user.id, Membership.left_at.is_(None)
     )
+
+
+def circles_of(user: User) -> list[Circle]:
+    """The circles ``user`` is a member or organiser of, with members and meetings loaded."""
+    member_of = member_circle_ids(user)
     return list(db.session.scalars(
         select(Circle)
         .where((Circle.id.in_(member_of)) | (Circle.organiser_id == user.id))
