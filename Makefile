@@ -21,6 +21,10 @@ translations: $(VENV)/.installed
 run: $(VENV)/.installed translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask wol demo --if-empty
+	@echo "Mail leaves every minute while this runs (as 'flask wol tick' from cron would do it);"
+	@echo "read it at http://127.0.0.1:5000/dev/mail"
+	@( while true; do $(BIN)/flask wol tick >> instance/tick.log 2>&1; sleep 60; done ) & \
+	ticker=$$!; trap 'kill $$ticker 2>/dev/null' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --debug
 
 system-deps:

@@ -55,6 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(guides_bp)
+    if app.config["WOL_ENV"] == "development":
+        from wol.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
     register_web(app)
     register_cli(app)
     return app
