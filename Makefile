@@ -55,6 +55,7 @@ test-postgres: $(VENV)/.installed translations system-deps
 	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed translations
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run.py
 
 clean:

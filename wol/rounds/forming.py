@@ -1,0 +1,841 @@
+"""Forming circles from a sign-up round: pure, no Flask, no database.
+
+People say which languages they can do and which weekly slots they can attend. A circle has one
+language and one slot that every member listed, 4 or 5 members, and never two people where one
+listed the other as "not with". Goals, strictly in this order: (1) place as many people as
+possible; (2) the largest total, over all circles, of distinct departments per circle; (3) the
+most "be with" requests honoured.
+
+How: every (language, slot) pair is a *group*. A number of people can be cut into circles of 4
+and 5 exactly when it is 4, 5, 8, 9, 10 or 12 and more, so a group of n people places
+``cuttable(n)`` of them. Phase A puts every person in one of their groups by local search on
+(placed, department bound, requests in the same group, concentration); the department bound of
+a group with c circles is sum over departments of min(count, c), capped by the people placed,
+and is exactly what dealing people round-robin by department reaches. Phase B deals each group
+into circles that way, then swaps people between circles to clear "not with" clashes and honour
+"be with" requests without losing departments. Phase C puts people who were left out because of
+a clash into a circle of 4 where they fit. Small pools run a few seeded restarts and keep the
+best. ``upper_bound`` is what no proposal can beat: per connected set of people and groups of 4
+or more, the largest cuttable number not above its size.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+MIN_SIZE, MAX_SIZE = 4, 5
+# Pools up to this size get several seeded restarts; larger ones one careful run.
+SMALL_POOL = 400
+
+
+@dataclass(frozen=True)
+class Person:
+    """One sign-up: ``key`` identifies the person (a lower-cased e-mail address)."""
+
+    key: str
+    department: str = ""
+    languages: tuple[str, ...] = ()
+    slots: tuple[str, ...] = ()
+    be_with: str | None = None
+    not_with: frozenset[str] = frozenset()
+
+
+@dataclass
+class Circle:
+    """A proposed circle: its language, slot and the keys of its members."""
+
+    language: str
+    slot: str
+    members: list[str]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why someone was left out, as data; the caller puts it into words.
+
+    ``code``: "no_choice" (no language or no slot), "too_few" (every one of their language and
+    slot pairs has fewer than 4 people), "not_cuttable" (their group's people could not all be
+    cut into circles of 4 and 5), "not_with" (every place would break a "not with" request).
+    ``groups``: (language, slot, people who chose it), at most three, the largest first.
+    ``placed``: for "not_cuttable", how many of the group's ``groups[0][2]`` were placed.
+    """
+
+    code: str
+    groups: tuple[tuple[str, str, int], ...] = ()
+    placed: int = 0
+
+
+@dataclass
+class LeftOut:
+    """A person not in any circle, and why."""
+
+    key: str
+    reason: Reason
+
+
+@dataclass
+class Totals:
+    """The numbers a proposal is judged by."""
+
+    placed: int
+    departments: int
+    requests_honoured: int
+    requests: int  # "be with" requests naming someone in the pool
+    requests_unknown: int  # "be with" requests naming someone who did not sign up
+    bound: int
+
+    def objective(self) -> tuple[int, int, int]:
+        """The goals in their order, for comparing proposals."""
+        return self.placed, self.departments, self.requests_honoured
+
+
+@dataclass
+class Proposal:
+    """Circles, the people left out with their reasons, and the totals."""
+
+    circles: list[Circle]
+    left_out: list[LeftOut]
+    totals: Totals
+    seconds: float = 0.0
+    notes: dict = field(default_factory=dict)
+
+
+def cuttable(n: int) -> int:
+    """The most of ``n`` people that circles of 4 and 5 can hold (11 -> 10, 7 -> 5, 3 -> 0)."""
+    if n >= 12:
+        return n
+    return (0, 0, 0, 0, 4, 5, 5, 5, 8, 9, 10, 10)[n]
+
+
+def options_of(person: Person) -> list[tuple[str, str]]:
+    """The (language, slot) pairs a person can be placed in."""
+    return [(lang, slot) for lang in person.languages for slot in person.slots]
+
+
+def _conflicts(people: Sequence[Person]) -> dict[str, set[str]]:
+    """Who may not be with whom, in both directions (only people in the pool)."""
+    keys = {p.key for p in people}
+    clash: dict[str, set[str]] = defaultdict(set)
+    for p in people:
+        for other in p.not_with:
+            if other in keys and other != p.key:
+                clash[p.key].add(other)
+                clash[other].add(p.key)
+    return clash
+
+
+def violations(people: Sequence[Person], circles: Iterable[Circle]) -> list[str]:
+    """Every hard rule the circles break, in words (empty when all is well)."""
+    by_key = {p.key: p for p in people}
+    clash = _conflicts(people)
+    seen: set[str] = set()
+    problems = []
+    for n, circle in enumerate(circles, 1):
+        if not MIN_SIZE <= len(circle.members) <= MAX_SIZE:
+            problems.append(f"circle {n} has {len(circle.members)} members")
+        for key in circle.members:
+            person = by_key.get(key)
+            if person is None:
+                problems.append(f"circle {n}: {key} did not sign up")
+                continue
+            if key in seen:
+                problems.append(f"{key} is in two circles")
+            seen.add(key)
+            if circle.language not in person.languages:
+                problems.append(f"circle {n}: {key} did not choose {circle.language}")
+            if circle.slot not in person.slots:
+                problems.append(f"circle {n}: {key} did not choose {circle.slot}")
+            if clash.get(key, set()) & set(circle.members):
+                problems.append(f"circle {n}: {key} is with someone on a 'not with' list")
+    return problems
+
+
+def totals(people: Sequence[Person], circles: Iterable[Circle], bound: int | None = None) -> Totals:
+    """Placed people, distinct departments summed over circles, and requests honoured."""
+    circles = list(circles)
+    by_key = {p.key: p for p in people}
+    circle_of = {key: n for n, c in enumerate(circles) for key in c.members}
+    honoured = asked = unknown = 0
+    for p in people:
+        if p.be_with and p.be_with != p.key:
+            if p.be_with in by_key:
+                asked += 1
+                if p.key in circle_of and circle_of[p.key] == circle_of.get(p.be_with):
+                    honoured += 1
+            else:
+                unknown += 1
+    return Totals(
+        placed=len(circle_of),
+        departments=sum(len({by_key[k].department for k in c.members}) for c in circles),
+        requests_honoured=honoured,
+        requests=asked,
+        requests_unknown=unknown,
+        bound=upper_bound(people) if bound is None else bound,
+    )
+
+
+def group_sizes(people: Sequence[Person]) -> dict[tuple[str, str], int]:
+    """How many people chose each (language, slot) pair."""
+    sizes: dict[tuple[str, str], int] = defaultdict(int)
+    for p in people:
+        for option in set(options_of(p)):
+            sizes[option] += 1
+    return dict(sizes)
+
+
+def upper_bound(people: Sequence[Person]) -> int:
+    """The most people any proposal can place (hard rules other than "not with" only).
+
+    People and groups of 4 or more are joined when a person chose the group; in each connected
+    set the people placed form circles of 4 and 5, so at most ``cuttable(size)`` of them.
+    """
+    sizes = group_sizes(people)
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(g):
+        parent.setdefault(g, g)
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    anchors = []
+    for p in people:
+        viable = [g for g in set(options_of(p)) if sizes[g] >= MIN_SIZE]
+        if not viable:
+            continue
+        root = find(viable[0])
+        for g in viable[1:]:
+            other = find(g)
+            if other != root:
+                parent[other] = root
+        anchors.append(viable[0])
+    per_set: dict[tuple[str, str], int] = defaultdict(int)
+    for g in anchors:
+        per_set[find(g)] += 1
+    return sum(cuttable(n) for n in per_set.values())
+
+
+# --- phase A: which group each person is in ---------------------------------------------
+
+
+class _Groups:
+    """People assigned to groups, with the numbers phase A optimises kept up to date."""
+
+    def __init__(self, n_groups: int, dept_of: list[int], partner: list[int],
+                 askers: list[list[int]]):
+        self.size = [0] * n_groups
+        self.counts: list[dict[int, int]] = [defaultdict(int) for _ in range(n_groups)]
+        # at_least[g][k]: departments with at least k people in group g (index 0 unused).
+        self.at_least: list[list[int]] = [[0] for _ in range(n_groups)]
+        self.circles = [0] * n_groups  # c = cuttable(size) // 4
+        self.bound = [0] * n_groups  # sum over departments of min(count, c)
+        self.dept_of = dept_of
+        self.partner = partner
+        self.askers = askers
+        self.where: list[int] = [-1] * len(dept_of)
+        self.placed = 0
+        self.departments = 0
+        self.together = 0  # "be with" pairs in the same group
+        self.squares = 0
+        # "Not with" pairs, and the groups where they could meet: a pair in a group too small
+        # for two circles costs a place, so phase A counts it against the people placed.
+        self.clash_pairs: list[tuple[int, int]] = []
+        self.clash_groups: set[int] = set()
+
+    def _score_of(self, g: int) -> tuple[int, int]:
+        placed = cuttable(self.size[g])
+        return placed, min(self.bound[g], placed)
+
+    def _set_circles(self, g: int) -> None:
+        want = cuttable(self.size[g]) // MIN_SIZE
+        at_least = self.at_least[g]
+        while self.circles[g] < want:
+            self.circles[g] += 1
+            c = self.circles[g]
+            self.bound[g] += at_least[c] if c < len(at_least) else 0
+        while self.circles[g] > want:
+            c = self.circles[g]
+            self.bound[g] -= at_least[c] if c < len(at_least) else 0
+            self.circles[g] -= 1
+
+    def _pairs_together(self, i: int) -> int:
+        g = self.where[i]
+        n = 0
+        j = self.partner[i]
+        if j >= 0 and self.where[j] == g:
+            n += 1
+        for a in self.askers[i]:
+            if a != i and self.where[a] == g:
+                n += 1
+        return n
+
+    def add(self, i: int, g: int) -> None:
+        """Put person ``i`` in group ``g``."""
+        old_placed, old_depts = self._score_of(g)
+        d = self.dept_of[i]
+        counts = self.counts[g]
+        x = counts[d] + 1
+        counts[d] = x
+        at_least = self.at_least[g]
+        if x == len(at_least):
+            at_least.append(0)
+        at_least[x] += 1
+        if x <= self.circles[g]:
+            self.bound[g] += 1
+        self.squares += 2 * self.size[g] + 1
+        self.size[g] += 1
+        self._set_circles(g)
+        placed, depts = self._score_of(g)
+        self.placed += placed - old_placed
+        self.departments += depts - old_depts
+        self.where[i] = g
+        self.together += self._pairs_together(i)
+
+    def remove(self, i: int) -> int:
+        """Take person ``i`` out of their group; return the group."""
+        g = self.where[i]
+        self.together -= self._pairs_together(i)
+        old_placed, old_depts = self._score_of(g)
+        d = self.dept_of[i]
+        counts = self.counts[g]
+        x = counts[d]
+        counts[d] = x - 1
+        self.at_least[g][x] -= 1
+        if x <= self.circles[g]:
+            self.bound[g] -= 1
+        self.size[g] -= 1
+        self.squares -= 2 * self.size[g] + 1
+        self._set_circles(g)
+        placed, depts = self._score_of(g)
+        self.placed += placed - old_placed
+        self.departments += depts - old_depts
+        self.where[i] = -1
+        return g
+
+    def clashes(self) -> int:
+        """"Not with" pairs sharing a group that can hold only one circle."""
+        where, size = self.where, self.size
+        return sum(1 for i, j in self.clash_pairs
+                   if where[i] == where[j] >= 0 and size[where[i]] < 2 * MIN_SIZE)
+
+    def score(self) -> tuple[int, int, int, int]:
+        """Phase A's objective, compared lexicographically."""
+        return (self.placed - self.clashes(), self.departments, self.together, self.squares)
+
+    def move(self, i: int, g: int) -> None:
+        """Move person ``i`` to group ``g``."""
+        self.remove(i)
+        self.add(i, g)
+
+    def peek(self, g: int, d: int, step: int) -> tuple[int, int]:
+        """(placed, departments) of group ``g`` if one person of department ``d`` came (+1)
+        or went (-1), without changing anything."""
+        counts, at_least = self.counts[g], self.at_least[g]
+        c, bound = self.circles[g], self.bound[g]
+        x = counts.get(d, 0)
+        changed = x + 1 if step > 0 else x  # the at_least entry that moves by ``step``
+        if changed <= c:
+            bound += step
+
+        def ge(k: int) -> int:
+            value = at_least[k] if k < len(at_least) else 0
+            return value + step if k == changed else value
+
+        placed = cuttable(self.size[g] + step)
+        want = placed // MIN_SIZE
+        while c < want:
+            c += 1
+            bound += ge(c)
+        while c > want:
+            bound -= ge(c)
+            c -= 1
+        return placed, min(bound, placed)
+
+    def gain(self, i: int, g: int) -> tuple[int, int, int, int]:
+        """How much the score would change if person ``i`` moved to group ``g``."""
+        here, d = self.where[i], self.dept_of[i]
+        p0, d0 = self._score_of(here)
+        p1, d1 = self._score_of(g)
+        p2, d2 = self.peek(here, d, -1)
+        p3, d3 = self.peek(g, d, +1)
+        together = 0
+        if self.partner[i] >= 0 or self.askers[i]:
+            before = self._pairs_together(i)
+            self.where[i] = g
+            together = self._pairs_together(i) - before
+            self.where[i] = here
+        squares = 2 * (self.size[g] - self.size[here] + 1)
+        clashes = 0
+        small = 2 * MIN_SIZE
+        if (here in self.clash_groups and self.size[here] <= small) or (
+                g in self.clash_groups and self.size[g] < small):
+            before = self.clashes()
+            self.move(i, g)
+            clashes = self.clashes() - before
+            self.move(i, here)
+        return p2 + p3 - p0 - p1 - clashes, d2 + d3 - d0 - d1, together, squares
+
+
+def _assign_groups(options: list[list[int]], state: _Groups, rng: random.Random,
+                   deadline: float, shuffle: bool) -> None:
+    """Phase A: hill-climb single moves, then grow groups that waste people or could open."""
+    order = [i for i, opts in enumerate(options) if len(opts) > 1]
+    zero = (0, 0, 0, 0)
+    for _sweep in range(40):
+        if shuffle:
+            rng.shuffle(order)
+        improved = False
+        for i in order:
+            here = state.where[i]
+            best, best_g = zero, here
+            for g in options[i]:
+                if g != here:
+                    delta = state.gain(i, g)
+                    if delta > best:
+                        best, best_g = delta, g
+            if best_g != here:
+                state.move(i, best_g)
+                improved = True
+        if time.perf_counter() > deadline:
+            break
+        if not improved and not _grow_groups(options, state, deadline):
+            break
+
+
+def _grow_groups(options: list[list[int]], state: _Groups, deadline: float) -> bool:
+    """Pull people into a group until it can be cut without waste; keep it when the score
+    rises. True when some group grew."""
+    candidates: dict[int, list[int]] = defaultdict(list)
+    for i, opts in enumerate(options):
+        if len(opts) > 1:
+            for g in opts:
+                candidates[g].append(i)
+    grew = False
+    for g in range(len(state.size)):
+        n = state.size[g]
+        if cuttable(n) == n and n >= MIN_SIZE or len(candidates[g]) + n < MIN_SIZE:
+            continue
+        target = next(k for k in range(max(n + 1, MIN_SIZE), 13) if cuttable(k) == k)
+        start = state.score()
+        moved: list[tuple[int, int]] = []
+        pool = [i for i in candidates[g][:400]]
+        while state.size[g] < target:
+            best, best_i = None, -1
+            for i in pool:
+                if state.where[i] != g:
+                    delta = state.gain(i, g)
+                    if best is None or delta > best:
+                        best, best_i = delta, i
+            if best_i < 0:
+                break
+            moved.append((best_i, state.where[best_i]))
+            state.move(best_i, g)
+        if state.size[g] >= target and state.score() > start:
+            grew = True
+        else:
+            for i, home in reversed(moved):
+                state.move(i, home)
+        if time.perf_counter() > deadline:
+            break
+    return grew
+
+
+def _kick_and_climb(options: list[list[int]], state: _Groups, rng: random.Random,
+                    until: float) -> None:
+    """Iterated local search: move a few people at random, climb again, keep what is not
+    worse, go back otherwise. For small pools, where phase A has time to spare."""
+    flexible = [i for i, opts in enumerate(options) if len(opts) > 1]
+    if not flexible:
+        return
+    best = state.score()
+    saved = list(state.where)
+    while time.perf_counter() < until:
+        for i in rng.sample(flexible, min(len(flexible), rng.randint(2, 5))):
+            state.move(i, rng.choice(options[i]))
+        _assign_groups(options, state, rng, until, shuffle=True)
+        now = state.score()
+        if now >= best:
+            best, saved = now, list(state.where)
+        else:
+            for i, g in enumerate(saved):
+                if state.where[i] != g:
+                    state.move(i, g)
+
+
+# --- phase B: circles within a group ----------------------------------------------------
+
+
+class _Pool:
+    """Everything phases B and C need about the people, by index."""
+
+    def __init__(self, people: Sequence[Person]):
+        self.people = list(people)
+        self.index = {p.key: i for i, p in enumerate(people)}
+        depts = {}
+        self.dept = [depts.setdefault(p.department.strip().lower(), len(depts)) for p in people]
+        self.partner = [self.index.get(p.be_with, -1) if p.be_with else -1 for p in people]
+        self.partner = [j if j != i else -1 for i, j in enumerate(self.partner)]
+        self.askers: list[list[int]] = [[] for _ in people]
+        for i, j in enumerate(self.partner):
+            if j >= 0:
+                self.askers[j].append(i)
+        self.clash: list[set[int]] = [set() for _ in people]
+        for key, others in _conflicts(people).items():
+            i = self.index[key]
+            self.clash[i] = {self.index[o] for o in others}
+
+
+def _circle_value(pool: _Pool, members: list[int]) -> tuple[int, int, int]:
+    """(-clashes, distinct departments, requests honoured) of one circle."""
+    inside = set(members)
+    clashes = sum(len(pool.clash[i] & inside) for i in members) // 2
+    honoured = sum(1 for i in members if pool.partner[i] in inside)
+    return -clashes, len({pool.dept[i] for i in members}), honoured
+
+
+def _add(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _deal(pool: _Pool, members: list[int]) -> tuple[list[list[int]], list[int]]:
+    """Cut a group into circles by dealing people round-robin by department; the rest wait."""
+    keep_n = cuttable(len(members))
+    if keep_n == 0:
+        return [], list(members)
+    n_circles = keep_n // MIN_SIZE
+    by_dept: dict[int, list[int]] = defaultdict(list)
+    for i in members:
+        by_dept[pool.dept[i]].append(i)
+    # Keep up to one person per circle from each department first, then the earliest others.
+    kept, rest = [], []
+    for people in by_dept.values():
+        kept += people[:n_circles]
+        rest += people[n_circles:]
+    if len(kept) > keep_n:
+        kept.sort(key=lambda i: (len(pool.clash[i]), i))
+        kept = kept[:keep_n]
+    else:
+        rest.sort()
+        kept += rest[: keep_n - len(kept)]
+    kept_set = set(kept)
+    spare = [i for i in members if i not in kept_set]
+    size = defaultdict(int)
+    for i in kept:
+        size[pool.dept[i]] += 1
+    kept.sort(key=lambda i: (-size[pool.dept[i]], pool.dept[i], i))
+    circles = [[] for _ in range(n_circles)]
+    for pos, i in enumerate(kept):
+        circles[pos % n_circles].append(i)
+    return circles, spare
+
+
+def _improve(pool: _Pool, circles: list[list[int]], bench: list[int], deadline: float,
+             exhaustive: bool) -> None:
+    """Swap people between circles (and the bench) while the group's value rises."""
+    if not circles:
+        return
+    lists = [*circles, bench]
+    bench_at = len(circles)
+    values = [_circle_value(pool, c) for c in circles] + [(0, 0, 0)]
+    for _round in range(30):
+        improved = False
+        if exhaustive:
+            focus = [i for c in lists[:bench_at] for i in c] + list(bench)
+        else:
+            focus = _focus(pool, lists[:bench_at])
+        where = {i: n for n, c in enumerate(lists) for i in c}
+        for a in focus:
+            x = where.get(a)
+            if x is None:
+                continue
+            targets = range(len(lists)) if exhaustive else _targets(pool, a, where, len(lists))
+            for y in targets:
+                if y == x or (x == bench_at and y == bench_at):
+                    continue
+                if _best_swap(pool, lists, values, where, a, x, y, bench_at):
+                    improved = True
+                    break
+            if time.perf_counter() > deadline:
+                return
+        if not improved:
+            return
+
+
+def _focus(pool: _Pool, circles: list[list[int]]) -> list[int]:
+    """People in a clash or with a "be with" request not yet honoured (large groups)."""
+    focus = []
+    for c in circles:
+        inside = set(c)
+        for i in c:
+            if pool.clash[i] & inside or (pool.partner[i] >= 0 and pool.partner[i] not in inside):
+                focus.append(i)
+    return focus
+
+
+def _targets(pool: _Pool, a: int, where: dict[int, int], n_lists: int) -> list[int]:
+    """Circles worth trying for ``a``: their partner's, then every circle when they clash."""
+    wanted = []
+    j = pool.partner[a]
+    if j >= 0 and j in where:
+        wanted.append(where[j])
+    for asker in pool.askers[a]:
+        if asker in where:
+            wanted.append(where[asker])
+    if pool.clash[a]:
+        wanted += range(n_lists)
+    return list(dict.fromkeys(wanted))
+
+
+def _best_swap(pool: _Pool, lists, values, where, a: int, x: int, y: int, bench_at: int) -> bool:
+    """Apply the best improving swap (or move) of ``a`` from list x with someone in y."""
+    before = _add(values[x], values[y])
+    best = None
+    cx, cy = lists[x], lists[y]
+    for b in cy:
+        nx = [b if i == a else i for i in cx]
+        ny = [a if i == b else i for i in cy]
+        vx = (0, 0, 0) if x == bench_at else _circle_value(pool, nx)
+        vy = (0, 0, 0) if y == bench_at else _circle_value(pool, ny)
+        after = _add(vx, vy)
+        if after > before and (best is None or after > best[0]):
+            best = (after, b, nx, ny, vx, vy)
+    # A plain move keeps both circles at 4 or 5 members.
+    if x != bench_at and y != bench_at and len(cx) > MIN_SIZE and len(cy) < MAX_SIZE:
+        nx = [i for i in cx if i != a]
+        ny = [*cy, a]
+        vx, vy = _circle_value(pool, nx), _circle_value(pool, ny)
+        after = _add(vx, vy)
+        if after > before and (best is None or after > best[0]):
+            best = (after, None, nx, ny, vx, vy)
+    if best is None:
+        return False
+    _, b, nx, ny, vx, vy = best
+    lists[x][:] = nx
+    lists[y][:] = ny
+    values[x], values[y] = vx, vy
+    where[a] = y
+    if b is not None:
+        where[b] = x
+    return True
+
+
+def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
+                   dropped: set[int]) -> None:
+    """Take out whoever still clashes; refill or dissolve circles that fall below 4."""
+    for c in circles:
+        while True:
+            inside = set(c)
+            worst = max(c, key=lambda i: (len(pool.clash[i] & inside), -i), default=None)
+            if worst is None or not pool.clash[worst] & inside:
+                break
+            c.remove(worst)
+            dropped.add(worst)
+    for c in circles:
+        if len(c) >= MIN_SIZE:
+            continue
+        for i in list(bench):
+            if len(c) < MIN_SIZE and not pool.clash[i] & set(c) and i not in dropped:
+                c.append(i)
+                bench.remove(i)
+        for donor in circles:
+            if len(c) >= MIN_SIZE:
+                break
+            if donor is c or len(donor) <= MIN_SIZE:
+                continue
+            for i in donor:
+                if not pool.clash[i] & set(c):
+                    donor.remove(i)
+                    c.append(i)
+                    break
+    for c in [c for c in circles if len(c) < MIN_SIZE]:
+        circles.remove(c)
+        for i in c:
+            home = next((d for d in circles if len(d) < MAX_SIZE and not pool.clash[i] & set(d)),
+                        None)
+            if home is not None:
+                home.append(i)
+            else:
+                bench.append(i)
+                dropped.add(i)
+    bench.extend(i for i in dropped if i not in bench and not any(i in c for c in circles))
+
+
+# --- the whole thing --------------------------------------------------------------------
+
+
+def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
+           seed: int, deadline: float, exhaustive_limit: int, kick_until: float = 0.0):
+    """One run of phases A, B and C; returns (circles by group, benched, dropped)."""
+    rng = random.Random(seed)  # noqa: S311 - a seeded search, not a secret
+    n_groups = len(groups)
+    state = _Groups(n_groups, pool.dept, pool.partner, pool.askers)
+    state.clash_pairs = [(i, j) for i, others in enumerate(pool.clash) for j in others if i < j]
+    state.clash_groups = {g for pair in state.clash_pairs for i in pair for g in options[i]}
+    sizes = [0] * n_groups
+    for opts in options:
+        for g in opts:
+            sizes[g] += 1
+    start = [-1] * len(options)
+    for i, opts in enumerate(options):
+        if opts:
+            noise = (lambda g: rng.random()) if seed else (lambda g: 0)
+            start[i] = max(opts, key=lambda g: (sizes[g] + (noise(g) * 3 if seed else 0), -g))
+    for i, j in enumerate(pool.partner):
+        if j >= 0 and options[i] and options[j]:
+            shared = set(options[i]) & set(options[j])
+            if shared:
+                start[i] = start[j] = max(shared, key=lambda g: (sizes[g], -g))
+    for i, g in enumerate(start):
+        if g >= 0:
+            state.add(i, g)
+    _assign_groups(options, state, rng, deadline, shuffle=bool(seed))
+    if kick_until:
+        _kick_and_climb(options, state, rng, min(deadline, kick_until))
+
+    members: list[list[int]] = [[] for _ in range(n_groups)]
+    for i, g in enumerate(state.where):
+        if g >= 0:
+            members[g].append(i)
+    circles_of: list[list[list[int]]] = []
+    benches: list[list[int]] = []
+    dropped: set[int] = set()
+    for g in range(n_groups):
+        circles, bench = _deal(pool, members[g])
+        _improve(pool, circles, bench, deadline, exhaustive=len(members[g]) <= exhaustive_limit)
+        _clear_clashes(pool, circles, bench, dropped)
+        circles_of.append(circles)
+        benches.append(bench)
+    _place_benched(pool, options, circles_of, benches, dropped)
+    return circles_of, benches, dropped
+
+
+def _place_benched(pool: _Pool, options, circles_of, benches, dropped: set[int]) -> None:
+    """Phase C: seat people left out in a circle of 4 of any of their groups, or form a
+    new circle from people left out in the same group."""
+    waiting = {i for bench in benches for i in bench}
+    for i in sorted(waiting):
+        for g in options[i]:
+            home = next((c for c in circles_of[g]
+                         if len(c) < MAX_SIZE and not pool.clash[i] & set(c)), None)
+            if home is not None:
+                home.append(i)
+                waiting.discard(i)
+                dropped.discard(i)
+                break
+    for g in range(len(circles_of)):
+        here = [i for i in sorted(waiting) if g in options[i]]
+        while len(here) >= MIN_SIZE:
+            circle: list[int] = []
+            for i in here:
+                if len(circle) < MAX_SIZE and not pool.clash[i] & set(circle):
+                    circle.append(i)
+            if len(circle) < MIN_SIZE:
+                break
+            circles_of[g].append(circle)
+            for i in circle:
+                waiting.discard(i)
+                dropped.discard(i)
+            here = [i for i in here if i in waiting]
+    for bench in benches:
+        bench[:] = [i for i in bench if i in waiting]
+
+
+def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1.5,
+                 restarts: int | None = None) -> Proposal:
+    """Propose circles for ``people`` (unique keys) within about ``budget_s`` seconds."""
+    started = time.perf_counter()
+    pool = _Pool(people)
+    sizes = group_sizes(people)
+    groups = sorted(g for g, n in sizes.items() if n >= MIN_SIZE)
+    gid = {g: n for n, g in enumerate(groups)}
+    options = [sorted({gid[o] for o in options_of(p) if o in gid}) for p in people]
+    bound = upper_bound(people)
+    small = len(people) <= SMALL_POOL
+    runs = restarts if restarts is not None else (4 if small else 1)
+    deadline = started + budget_s
+    best = None
+    for run in range(runs):
+        seed_here = seed * 1000 + run
+        kick = started + budget_s * (run + 1) / runs / 3 if small else 0.0
+        result = _solve(pool, groups, options, seed_here, deadline,
+                        exhaustive_limit=60 if small else 40, kick_until=kick)
+        circles = [Circle(groups[g][0], groups[g][1], [pool.people[i].key for i in c])
+                   for g, cs in enumerate(result[0]) for c in cs]
+        score = totals(people, circles, bound)
+        if best is None or score.objective() > best[1].objective():
+            best = (result, score, circles)
+        if score.placed == bound and not small:
+            break
+        if time.perf_counter() > deadline:
+            break
+    (circles_of, benches, dropped), score, circles = best
+    left_out = _reasons(pool, people, sizes, groups, options, circles_of, dropped)
+    return Proposal(circles=circles, left_out=left_out, totals=score,
+                    seconds=time.perf_counter() - started)
+
+
+def _reasons(pool: _Pool, people, sizes, groups, options, circles_of, dropped) -> list[LeftOut]:
+    """A reason for everyone who is in no circle."""
+    placed_in = {i for cs in circles_of for c in cs for i in c}
+    placed_per_group = [sum(len(c) for c in cs) for cs in circles_of]
+    out = []
+    for i, p in enumerate(people):
+        if i in placed_in:
+            continue
+        chosen = sorted(set(options_of(p)), key=lambda g: (-sizes.get(g, 0), g))
+        listed = tuple((lang, slot, sizes.get((lang, slot), 0)) for lang, slot in chosen[:3])
+        if not chosen:
+            reason = Reason("no_choice")
+        elif not options[i]:
+            reason = Reason("too_few", listed)
+        elif i in dropped or pool.clash[i]:
+            reason = Reason("not_with", listed)
+        else:
+            g = max(options[i], key=lambda g: (sizes[groups[g]], -g))
+            lang, slot = groups[g]
+            reason = Reason("not_cuttable", ((lang, slot, sizes[groups[g]]),),
+                            placed=placed_per_group[g])
+        out.append(LeftOut(p.key, reason))
+    return out
+
+
+def check_move(people: Sequence[Person], circles: list[Circle], key: str,
+               target: int | None) -> str | None:
+    """Whether moving ``key`` into circle ``target`` (None: out of every circle) keeps the
+    hard rules; None when it does, else a code: "language", "slot", "full", "too_small",
+    "not_with", "same".
+    """
+    by_key = {p.key: p for p in people}
+    person = by_key[key]
+    source = next((n for n, c in enumerate(circles) if key in c.members), None)
+    if source == target:
+        return "same"
+    if source is not None and len(circles[source].members) <= MIN_SIZE:
+        return "too_small"
+    if target is None:
+        return None
+    circle = circles[target]
+    if circle.language not in person.languages:
+        return "language"
+    if circle.slot not in person.slots:
+        return "slot"
+    if len(circle.members) >= MAX_SIZE:
+        return "full"
+    clash = _conflicts(people).get(key, set())
+    if clash & set(circle.members):
+        return "not_with"
+    return None
+
+
+def apply_move(circles: list[Circle], key: str, target: int | None) -> None:
+    """Move ``key`` into circle ``target`` (None: out of every circle); check it first."""
+    for circle in circles:
+        if key in circle.members:
+            circle.members.remove(key)
+    if target is not None:
+        circles[target].members.append(key)
