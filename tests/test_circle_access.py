@@ -8,8 +8,10 @@ from tests.conftest import PASSWORD
 # (method, path template, expected status per role)
 ROUTES = [
     ("GET", "/circles/{id}", {"stranger": 403, "member": 200, "organiser": 200, "admin": 200}),
-    ("GET", "/circles/{id}/end", {"stranger": 403, "member": 200, "organiser": 200,
+    ("GET", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 200,
                                    "admin": 200}),
+    ("GET", "/circles/{id}/leave", {"stranger": 403, "member": 200, "organiser": 409,
+                                     "admin": 409}),
     ("GET", "/circles/{id}/meetings/3/move", {"stranger": 403, "member": 200, "organiser": 200,
                                                "admin": 200}),
     ("GET", "/circles/{id}/meetings/3/skip", {"stranger": 403, "member": 200, "organiser": 200,
@@ -26,7 +28,7 @@ ROUTES = [
                                                 "admin": 302}),
     ("POST", "/circles/{id}/meetings/3/skip", {"stranger": 403, "member": 302, "organiser": 302,
                                                 "admin": 302}),
-    ("POST", "/circles/{id}/end", {"stranger": 403, "member": 302, "organiser": 302,
+    ("POST", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 302,
                                     "admin": 302}),
     ("GET", "/join/{token}", {"stranger": 200, "member": 200, "organiser": 200, "admin": 200}),
     ("POST", "/join/{token}", {"stranger": 302, "member": 409, "organiser": 302, "admin": 302}),
@@ -37,6 +39,7 @@ FORM_DATA = {
     "/circles/{id}/meetings/3/move": {"day": "2026-03-18", "at": "13:00"},
     "/circles/{id}/meetings/3/skip": {"shift": "no"},
     "/circles/{id}/end": {"reason": "We stoppen."},
+    "/circles/{id}/leave": {"confirmed": "yes"},
 }
 
 ROLES = ["anonymous", "stranger", "member", "organiser", "admin"]

@@ -12,6 +12,7 @@ from wol.circles.models import Circle, Meeting, WaitlistEntry
 from wol.extensions import db
 from wol.mail.models import OutboxMail
 
+LEAVE = {"confirmed": "yes"}  # what the leave confirmation page sends
 GOOD = {
     "name": "Cirkel Digitale Overheid",
     "language": "nl",
@@ -287,7 +288,7 @@ def test_a_freed_seat_is_offered_to_the_first_person_waiting(client, app, make_u
         assert c.post(f"/join/{circle.invite_token}/waitlist").status_code == 302
     leaver = app.test_client()
     leaver.post("/login", data={"email": "m0@example.org", "password": PASSWORD})
-    assert leaver.post(f"/circles/{circle.id}/leave").status_code == 302
+    assert leaver.post(f"/circles/{circle.id}/leave", data=LEAVE).status_code == 302
     [offer] = [m for m in mails_to(app, "first@example.org") if m.kind == "seat_offer"]
     assert "Er is een plaats vrij" in offer.subject
     assert f"/join/{circle.invite_token}" in offer.body_text
@@ -320,7 +321,7 @@ def test_the_offered_person_joins_the_held_seat(client, app, make_user):
         as_text=True)
     leaver = app.test_client()
     leaver.post("/login", data={"email": "m1@example.org", "password": PASSWORD})
-    leaver.post(f"/circles/{circle.id}/leave")
+    leaver.post(f"/circles/{circle.id}/leave", data=LEAVE)
     assert "A seat is held for you" in c.get(f"/join/{circle.invite_token}").get_data(
         as_text=True)
     assert c.post(f"/join/{circle.invite_token}").status_code == 302
@@ -333,9 +334,9 @@ def test_leaving_without_anyone_waiting_frees_the_seat(client, app, make_user, a
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(), members=[bram])
     auth.login("bram@example.org")
-    assert client.post(f"/circles/{circle.id}/leave").headers["Location"] == "/home"
+    assert client.post(f"/circles/{circle.id}/leave", data=LEAVE).headers["Location"] == "/home"
     assert seats_taken(app, circle.id) == 1
-    response = client.post(f"/circles/{circle.id}/leave")
+    response = client.post(f"/circles/{circle.id}/leave", data=LEAVE)
     assert response.status_code == 403  # no longer a member: the page is not theirs
 
 
@@ -343,8 +344,8 @@ def test_leaving_twice_as_organiser_member_is_409(client, app, make_user, auth):
     ann = make_user(email="ann@example.org")
     circle = make_circle(app, ann)
     auth.login("ann@example.org")
-    assert client.post(f"/circles/{circle.id}/leave").status_code == 302
-    response = client.post(f"/circles/{circle.id}/leave")
+    assert client.post(f"/circles/{circle.id}/leave", data=LEAVE).status_code == 302
+    response = client.post(f"/circles/{circle.id}/leave", data=LEAVE)
     assert response.status_code == 409
     assert "not a member" in response.get_data(as_text=True)
 
@@ -374,7 +375,7 @@ def test_members_cannot_remove_each_other(client, app, make_user, auth):
 def test_end_early_needs_a_reason_then_closes_the_circle(client, app, make_user, auth):
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
-    auth.login("bram@example.org")
+    auth.login("ann@example.org")
     response = client.post(f"/circles/{circle.id}/end", data={"reason": "  "})
     assert response.status_code == 400
     assert "why the circle ends" in response.get_data(as_text=True)
@@ -384,7 +385,7 @@ def test_end_early_needs_a_reason_then_closes_the_circle(client, app, make_user,
     assert response.status_code == 302
     page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
     assert "Ended early" in page and "Te weinig tijd." in page
-    assert any(m.kind == "circle_ended" for m in mails_to(app, "ann@example.org"))
+    assert any(m.kind == "circle_ended" for m in mails_to(app, "bram@example.org"))
     # An ended circle takes nobody and its schedule is frozen.
     make_user(email="new@example.org")
     c = app.test_client()
@@ -393,6 +394,46 @@ def test_end_early_needs_a_reason_then_closes_the_circle(client, app, make_user,
     assert client.post(f"/circles/{circle.id}/meetings/3/skip", data={"shift": "no"}
                        ).status_code == 409
     assert client.post(f"/circles/{circle.id}/end", data={"reason": "Again"}).status_code == 409
+
+
+def test_a_member_cannot_end_the_circle_for_everybody(client, app, make_user, auth):
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
+    auth.login("bram@example.org")
+    assert "End the circle early" not in client.get(f"/circles/{circle.id}").get_data(
+        as_text=True)
+    assert client.get(f"/circles/{circle.id}/end").status_code == 403
+    response = client.post(f"/circles/{circle.id}/end", data={"reason": "Ik wil stoppen."})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Circle, circle.id).ended_at is None
+
+
+def test_members_may_end_the_circle_once_the_organiser_left(client, app, make_user, auth):
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
+    ann = app.test_client()
+    ann.post("/login", data={"email": "ann@example.org", "password": PASSWORD})
+    assert ann.post(f"/circles/{circle.id}/leave", data=LEAVE).status_code == 302
+    auth.login("bram@example.org")
+    assert "End the circle early" in client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert client.post(f"/circles/{circle.id}/end", data={"reason": "Ann is weg."}
+                       ).status_code == 302
+
+
+def test_one_click_on_leave_asks_first(client, app, make_user, auth):
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, make_user(), members=[bram])
+    auth.login("bram@example.org")
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert f'href="/circles/{circle.id}/leave"' in page  # a link to a page, not a form
+    # A bare POST (an old page's button, a stray click) shows the question and changes nothing.
+    response = client.post(f"/circles/{circle.id}/leave")
+    assert response.status_code == 200
+    assert "Yes, leave this circle" in response.get_data(as_text=True)
+    assert bram.id in active_member_ids(app, circle.id)
+    assert client.post(f"/circles/{circle.id}/leave", data=LEAVE).status_code == 302
+    assert bram.id not in active_member_ids(app, circle.id)
 
 
 # --- moving and skipping -----------------------------------------------------------------

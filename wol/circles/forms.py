@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -15,7 +16,14 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from wol.forms import language_field, timezone_field
 
@@ -153,6 +161,13 @@ class EndCircleForm(FlaskForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("End the circle"))
+
+
+class LeaveForm(FlaskForm):
+    """Leave a circle: only the confirmation page sends ``confirmed``."""
+
+    confirmed = HiddenField(validators=[AnyOf(["yes"])])
+    submit = SubmitField(_l("Yes, leave this circle"))
 
 
 class ConfirmForm(FlaskForm):

@@ -14,11 +14,12 @@ from wol.circles.forms import (
     ConfirmForm,
     EndCircleForm,
     InviteEmailForm,
+    LeaveForm,
     MoveMeetingForm,
     SkipMeetingForm,
 )
 from wol.circles.models import Circle
-from wol.errors import DomainError
+from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.timestamps import utcnow
 
@@ -89,6 +90,7 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         invite_url=url_for("circles.invite", token=circle.invite_token),
         invite_form=invite_form or InviteEmailForm(),
         confirm=ConfirmForm(),
+        may_end=service.may_end(circle, current_user),
     ), status
 
 
@@ -159,17 +161,23 @@ def leave_waitlist(token: str):
     return redirect(url_for("circles.invite", token=token))
 
 
-@bp.post("/circles/<int:circle_id>/leave")
+@bp.route("/circles/<int:circle_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(circle_id: int):
-    """Leave the circle."""
+    """Leave the circle, after saying so on a confirmation page."""
     circle = viewable_circle(circle_id)
-    service.leave_circle(circle, current_user)
-    db.session.commit()
-    flash(_("You left %(circle)s.", circle=circle.name), "info")
-    if service.is_organiser(circle, current_user):
-        return redirect(url_for("circles.detail", circle_id=circle.id))
-    return redirect(url_for("main.home"))
+    form = LeaveForm()
+    if form.validate_on_submit():
+        service.leave_circle(circle, current_user)
+        db.session.commit()
+        flash(_("You left %(circle)s.", circle=circle.name), "info")
+        if service.is_organiser(circle, current_user):
+            return redirect(url_for("circles.detail", circle_id=circle.id))
+        return redirect(url_for("main.home"))
+    if service.membership_of(circle, current_user) is None:
+        raise Conflict(_("You are not a member of this circle."))
+    # A Leave button on an old page, or a GET, lands here: nobody leaves by one click.
+    return render_template("circles/leave.html", circle=circle, form=form)
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:user_id>/remove")
@@ -222,6 +230,8 @@ def invite_email(circle_id: int):
 def end(circle_id: int):
     """End the circle early, with a reason."""
     circle = viewable_circle(circle_id)
+    if not service.may_end(circle, current_user):
+        abort(403)
     form = EndCircleForm()
     if form.validate_on_submit():
         try:

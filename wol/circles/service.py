@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -202,6 +202,17 @@ def _take_seat(circle: Circle) -> bool:
     return result.rowcount == 1
 
 
+def _take_offer(circle: Circle, user: User, now: datetime) -> bool:
+    """Use the seat held for ``user``; False when there is no open offer (any more)."""
+    result = db.session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.circle_id == circle.id, WaitlistEntry.user_id == user.id,
+               WaitlistEntry.offered_at.is_not(None), WaitlistEntry.offer_expires_at > now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Membership:
     """Make ``user`` a member, taking a free seat or the one held for them."""
     now = now or utcnow()
@@ -209,10 +220,9 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
         raise Conflict(_("This circle has ended; it does not take new members."))
     if membership_of(circle, user) is not None:
         raise Conflict(_("You are already a member of this circle."))
-    offer = offer_for(circle, user, now)
-    if offer is not None:
-        db.session.delete(offer)
-    elif not _take_seat(circle):
+    # The held seat is theirs only if this request is the one that removes the offer: the
+    # tick expiring it, or a double click, cannot hand the same seat out twice.
+    if not _take_offer(circle, user, now) and not _take_seat(circle):
         raise Conflict(_("This circle is full. You can join the waiting list."))
     previous = db.session.scalar(
         select(Membership).where(Membership.circle_id == circle.id,
@@ -235,13 +245,13 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
     except IntegrityError as exc:
         # Someone joined with the same account at the same instant.
         raise Conflict(_("You are already a member of this circle.")) from exc
-    # Leave the waiting list, if they were on it.
-    entry = db.session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
-                                    WaitlistEntry.user_id == user.id)
+    # Leave the waiting list, if they were on it; a seat still held for them is passed on.
+    entry_id = db.session.scalar(
+        select(WaitlistEntry.id).where(WaitlistEntry.circle_id == circle.id,
+                                       WaitlistEntry.user_id == user.id)
     )
-    if entry is not None:
-        db.session.delete(entry)
+    if entry_id is not None and _remove_from_waitlist(entry_id)[1]:
+        _pass_seat_on(circle, now)
     _touch(circle, now)
     db.session.flush()
     db.session.refresh(circle)
@@ -260,6 +270,8 @@ def join_waitlist(circle: Circle, user: User, now: datetime | None = None) -> Wa
         raise Conflict(_("This circle has ended; it does not take new members."))
     if membership_of(circle, user) is not None:
         raise Conflict(_("You are already a member of this circle."))
+    if circle.seats_left:
+        raise Conflict(_("This circle has a free seat: join it instead of waiting."))
     existing = db.session.scalar(
         select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
                                     WaitlistEntry.user_id == user.id)
@@ -285,31 +297,63 @@ def waitlist_position(circle: Circle, user: User) -> int | None:
     return ids.index(user.id) + 1 if user.id in ids else None
 
 
+def _remove_from_waitlist(entry_id: int) -> tuple[bool, bool]:
+    """Delete one waiting-list entry; return (this request deleted it, it held a seat).
+
+    One statement decides both, so a seat offered to the entry at the same instant is seen
+    and passed on, and a double click passes it on once.
+    """
+    row = db.session.execute(
+        delete(WaitlistEntry).where(WaitlistEntry.id == entry_id)
+        .returning(WaitlistEntry.offered_at)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return row is not None, row is not None and row.offered_at is not None
+
+
 def leave_waitlist(circle: Circle, user: User, now: datetime | None = None) -> None:
-    """Take ``user`` off the waiting list; a held seat goes to the next person."""
+    """Take ``user`` off the waiting list (or decline an offer); a held seat is passed on."""
     now = now or utcnow()
-    entry = db.session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
-                                    WaitlistEntry.user_id == user.id)
+    entry_id = db.session.scalar(
+        select(WaitlistEntry.id).where(WaitlistEntry.circle_id == circle.id,
+                                       WaitlistEntry.user_id == user.id)
     )
-    if entry is None:
+    deleted, held = _remove_from_waitlist(entry_id) if entry_id else (False, False)
+    if not deleted:
         raise Conflict(_("You are not on the waiting list."))
-    held = entry.offer_expires_at is not None and entry.offer_expires_at > now
-    db.session.delete(entry)
-    db.session.flush()
     if held:
         _pass_seat_on(circle, now)
 
 
+def _offer_to_next(circle: Circle, now: datetime) -> WaitlistEntry | None:
+    """Offer a free seat to the first person waiting who has no offer yet; None if nobody.
+
+    Two seats freed at the same instant go to two different people: an entry is claimed with
+    a conditional UPDATE, and a request that loses the claim tries the next person.
+    """
+    while True:
+        entry_id = db.session.scalar(
+            select(WaitlistEntry.id)
+            .where(WaitlistEntry.circle_id == circle.id, WaitlistEntry.offered_at.is_(None))
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            .limit(1)
+        )
+        if entry_id is None:
+            return None
+        claimed = db.session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == entry_id, WaitlistEntry.offered_at.is_(None))
+            .values(offered_at=now, offer_expires_at=now + timedelta(hours=OFFER_HOURS))
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:
+            return db.session.get(WaitlistEntry, entry_id, populate_existing=True)
+
+
 def _pass_seat_on(circle: Circle, now: datetime) -> None:
     """A seat came free: offer it to the first person waiting, or give it back."""
-    waiting = db.session.scalar(
-        select(WaitlistEntry)
-        .where(WaitlistEntry.circle_id == circle.id, WaitlistEntry.offered_at.is_(None))
-        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-        .limit(1)
-    )
-    if waiting is None or circle.is_ended:
+    waiting = None if circle.is_ended else _offer_to_next(circle, now)
+    if waiting is None:
         db.session.execute(
             update(Circle)
             .where(Circle.id == circle.id, Circle.seats_taken > 0)
@@ -318,8 +362,6 @@ def _pass_seat_on(circle: Circle, now: datetime) -> None:
         )
         db.session.flush()
         return
-    waiting.offered_at = now
-    waiting.offer_expires_at = now + timedelta(hours=OFFER_HOURS)
     user = waiting.user
     link = external_url("circles.invite", token=circle.invite_token)
     with force_locale(user.language):
@@ -333,35 +375,48 @@ def _pass_seat_on(circle: Circle, now: datetime) -> None:
 def expire_offers(now: datetime | None = None) -> int:
     """Pass on every seat whose offer ran out (run by the tick); return how many."""
     now = now or utcnow()
-    expired = list(db.session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.offer_expires_at <= now)
+    expired = list(db.session.execute(
+        select(WaitlistEntry.id, WaitlistEntry.circle_id)
+        .where(WaitlistEntry.offer_expires_at <= now)
         .with_for_update(skip_locked=True)
     ))
-    for entry in expired:
-        circle = db.session.get(Circle, entry.circle_id)
-        db.session.delete(entry)
-        db.session.flush()
-        _pass_seat_on(circle, now)
-    return len(expired)
+    passed = 0
+    for entry_id, circle_id in expired:
+        # The holder may have joined or declined in the meantime; then it is not ours to pass.
+        deleted, held = _remove_from_waitlist(entry_id)
+        if deleted and held:
+            _pass_seat_on(db.session.get(Circle, circle_id), now)
+            passed += 1
+    return passed
 
 
 def _end_membership(circle: Circle, membership: Membership, now: datetime,
-                    removed_by: User | None = None) -> None:
-    """Mark a membership as ended and pass the seat on."""
-    membership.left_at = now
-    membership.removed_by_id = removed_by.id if removed_by else None
-    db.session.flush()
+                    removed_by: User | None = None) -> bool:
+    """End a membership and pass its seat on, exactly once; False when it had already ended.
+
+    The conditional UPDATE lets one request win when the member leaves twice at once (a double
+    click) or leaves while the organiser removes them.
+    """
+    ended = db.session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id, Membership.left_at.is_(None))
+        .values(left_at=now, removed_by_id=removed_by.id if removed_by else None)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        return False
+    db.session.refresh(membership)
     _pass_seat_on(circle, now)
     _touch(circle, now)
+    return True
 
 
 def leave_circle(circle: Circle, user: User, now: datetime | None = None) -> None:
     """``user`` leaves the circle."""
     now = now or utcnow()
     membership = membership_of(circle, user)
-    if membership is None:
+    if membership is None or not _end_membership(circle, membership, now):
         raise Conflict(_("You are not a member of this circle."))
-    _end_membership(circle, membership, now)
     calendar.send_cancel(circle, [user])
     _notify(circle, "mail/circle_left.txt", exclude={user.id}, person=user,
             subject=lambda: _("%(name)s left %(circle)s", name=user.display_name,
@@ -374,9 +429,8 @@ def remove_member(circle: Circle, member: User, by: User, now: datetime | None =
     if not is_organiser(circle, by):
         raise NotAllowed(_("Only the organiser of this circle can remove members."))
     membership = membership_of(circle, member)
-    if membership is None:
+    if membership is None or not _end_membership(circle, membership, now, removed_by=by):
         raise Conflict(_("This person is not a member of this circle."))
-    _end_membership(circle, membership, now, removed_by=by)
     calendar.send_cancel(circle, [member])
     with force_locale(member.language):
         subject = _("You are no longer a member of %(circle)s", circle=circle.name)
@@ -384,23 +438,42 @@ def remove_member(circle: Circle, member: User, by: User, now: datetime | None =
     queue_mail(member.email, subject, body, to_name=member.display_name, kind="circle_removed")
 
 
+def may_end(circle: Circle, user: User) -> bool:
+    """The organiser ends a circle early; its members may once the organiser has left it."""
+    if is_organiser(circle, user):
+        return True
+    organiser_left = any(m.user_id == circle.organiser_id and m.left_at is not None
+                         for m in circle.memberships)
+    return organiser_left and membership_of(circle, user) is not None
+
+
 def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = None) -> None:
-    """Members or the organiser end the circle early, with a reason."""
+    """The organiser (or a member, once the organiser left) ends the circle early."""
     now = now or utcnow()
     require_view(circle, by)
+    if not may_end(circle, by):
+        raise NotAllowed(_("Only the organiser can end this circle early. Ask them, or leave "
+                           "the circle yourself."))
     if circle.is_ended:
         raise Conflict(_("This circle has already ended."))
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
         raise DomainError(_("Say in a few words why the circle ends (at most 300 characters)."),
                           field="reason")
-    circle.ended_at = now
-    circle.ended_reason = reason
+    # One request ends it: a double click does not cancel and mail everything twice.
+    ended = db.session.execute(
+        update(Circle).where(Circle.id == circle.id, Circle.ended_at.is_(None))
+        .values(ended_at=now, ended_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        raise Conflict(_("This circle has already ended."))
+    db.session.refresh(circle, ["ended_at", "ended_reason"])
     # Seats held for the waiting list are released; those people hear nothing more.
-    for entry in db.session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id)
-    ):
-        db.session.delete(entry)
+    db.session.execute(
+        delete(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id)
+        .execution_options(synchronize_session=False)
+    )
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
     calendar.send_cancel(circle, circle.members)
