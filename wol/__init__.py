@@ -41,10 +41,12 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.admin import bp as admin_bp
     from wol.auth import bp as auth_bp
     from wol.calendar import bp as calendar_bp
+    from wol.checkins import bp as checkins_bp
     from wol.circles import bp as circles_bp
     from wol.cli import register_cli
     from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
+    from wol.organise import bp as organise_bp
     from wol.settings import bp as settings_bp
     from wol.web import register_web
 
@@ -55,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(guides_bp)
+    app.register_blueprint(checkins_bp)
+    app.register_blueprint(organise_bp)
     if app.config["WOL_ENV"] == "development":
         from wol.devmail import bp as devmail_bp
 

@@ -10,6 +10,7 @@ from wol.auth.service import find_user_by_email, register_user, set_roles
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.cli import guides_group
+from wol.organise.cli import circles_command
 
 
 def _as_request():
@@ -24,16 +25,26 @@ def register_cli(app: Flask) -> None:
 
 wol_group = AppGroup("wol", help="wol maintenance commands.")
 wol_group.add_command(guides_group)
+wol_group.add_command(circles_command)
 
 
 @wol_group.command("tick")
-def tick_command() -> None:
-    """Do the scheduled work: deliver the mail outbox. Run it from cron every few minutes."""
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; change nothing.")
+def tick_command(dry_run: bool) -> None:
+    """Do the scheduled work: check-ins, reminders, nudges, digests, then deliver the mail.
+
+    Run it from cron every few minutes; two ticks at once are safe.
+    """
     from wol.tick import run_tick
 
     with _as_request():
-        report = run_tick(current_app.config)
+        report = run_tick(current_app.config, dry_run=dry_run)
+    planned = report.pop("would_send", None)
     click.echo(" ".join(f"{key}={value}" for key, value in report.items()))
+    if planned is not None:
+        click.echo(f"Dry run: nothing was changed or sent. {len(planned)} mail(s) would leave:")
+        for kind, address, subject in planned:
+            click.echo(f"  {kind:<20} {address:<32} {subject}")
 
 
 @wol_group.command("demo")

@@ -45,6 +45,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_WINDOW_MINUTES": int(env.get("WOL_LOGIN_WINDOW_MINUTES", "15")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_HOURS": int(env.get("WOL_PASSWORD_RESET_HOURS", "2")),
+        # Circle health (wol/health/status.py): when a circle counts as forming, at risk...
+        "HEALTH_MIN_MEMBERS_TO_START": int(env.get("WOL_HEALTH_MIN_MEMBERS_TO_START", "4")),
+        "HEALTH_MIN_MEMBERS": int(env.get("WOL_HEALTH_MIN_MEMBERS", "3")),
+        "HEALTH_UNRECORDED_GRACE_DAYS": int(env.get("WOL_HEALTH_UNRECORDED_GRACE_DAYS", "2")),
+        "HEALTH_LOW_ATTENDANCE": int(env.get("WOL_HEALTH_LOW_ATTENDANCE", "2")),
+        "HEALTH_MISSES_IN_A_ROW": int(env.get("WOL_HEALTH_MISSES_IN_A_ROW", "2")),
+        "HEALTH_SILENT_DAYS": int(env.get("WOL_HEALTH_SILENT_DAYS", "21")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,13 +1,20 @@
 """Imports every model so that Alembic and the CLI see the whole schema."""
 
 from wol.auth.models import LoginFailure, PasswordReset, User
+from wol.calendar.models import FeedState
+from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting, Membership, WaitlistEntry
+from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
 
 __all__ = [
+    "CheckinRecord",
     "Circle",
+    "CircleStatusChange",
+    "FeedState",
     "LoginFailure",
     "Meeting",
+    "MeetingAttendance",
     "Membership",
     "OutboxMail",
     "PasswordReset",

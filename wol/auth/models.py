@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wol.extensions import db
@@ -41,6 +42,10 @@ class User(db.Model):
                                                    server_default="email")
     # Secret part of the personal calendar feed URL; rotatable in settings.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_feed_token)
+    # A reminder mail the day before each meeting (switch in settings); the organisers'
+    # weekly digest is claimed through digest_sent_at so two ticks send it once.
+    meeting_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of the session id: raising it signs the user out everywhere (password reset).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -53,6 +53,11 @@ class Circle(db.Model):
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_reason: Mapped[str | None] = mapped_column(String(300))
+    # Health as the tick last saw it (wol/health): a change of status nudges the members once.
+    health_status: Mapped[str | None] = mapped_column(String(12))
+    health_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an organiser last sent the "friendly nudge" from the dashboard (at most weekly).
+    organiser_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -151,6 +156,15 @@ class Meeting(db.Model):
     skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     held_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Check-ins (wol/checkins): a member records "not held" too; ``attended`` is a count only,
+    # who attended is in meeting_attendances. ``checkin_version`` rises with every recording,
+    # so a correction made on a stale page cannot silently overwrite a newer one.
+    not_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended: Mapped[int | None] = mapped_column()
+    checkin_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Claimed by the tick with a conditional UPDATE: each mail leaves once per meeting time.
+    checkin_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     circle: Mapped[Circle] = relationship(back_populates="meetings")
 
@@ -158,6 +172,18 @@ class Meeting(db.Model):
     def is_skipped(self) -> bool:
         """True when the circle decided not to meet this week."""
         return self.skipped_at is not None
+
+    @property
+    def is_recorded(self) -> bool:
+        """True when a member recorded whether the meeting took place."""
+        return self.held_at is not None or self.not_held_at is not None
+
+    def rescheduled(self) -> None:
+        """The meeting got a new time: it gets a new reminder and check-in mail, and a
+        "not held" recorded for its old time no longer applies."""
+        self.reminder_sent_at = None
+        self.checkin_mailed_at = None
+        self.not_held_at = None
 
     def __repr__(self) -> str:
         return f"<Meeting circle={self.circle_id} week={self.week} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -662,17 +662,19 @@ def circles_of(user: User) -> list[Circle]:
 
 
 def meeting_state(meeting: Meeting, circle: Circle, now: datetime, tz: str) -> str:
-    """How a meeting looks to a viewer: held, skipped, moved, today, upcoming or not held."""
+    """How a meeting looks: held, not held, skipped, moved, today, upcoming or not recorded."""
     if meeting.held_at is not None:
         return "held"
     if meeting.is_skipped:
         return "skipped"
+    if meeting.not_held_at is not None:
+        return "not_held"
     zone = ZoneInfo(tz)
     end = meeting.starts_at + timedelta(minutes=circle.duration_minutes)
     if meeting.starts_at.astimezone(zone).date() == now.astimezone(zone).date():
         return "today"
     if end < now:
-        return "not_held"
+        return "not_recorded"
     return "moved" if meeting.moved else "upcoming"
 
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from wol.forms import display_name_field, language_field, timezone_field
@@ -22,5 +22,9 @@ class SettingsForm(FlaskForm):
         ],
         description=_l("Used to mix people from different teams when circles are formed."),
         render_kw={"list": "organisation-suggestions", "autocomplete": "organization"},
+    )
+    meeting_reminders = BooleanField(
+        _l("Mail me a reminder the day before each meeting"),
+        description=_l("With the time, the place or video link and the week's guide."),
     )
     submit = SubmitField(_l("Save settings"))

@@ -26,6 +26,7 @@ def edit():
                 language=form.language.data,
                 timezone=form.timezone.data,
                 organisation=form.organisation.data,
+                meeting_reminders=form.meeting_reminders.data,
             )
         except DomainError as exc:
             db.session.rollback()

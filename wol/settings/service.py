@@ -9,7 +9,8 @@ from wol.i18n import LANGUAGES, is_timezone
 
 
 def update_settings(
-    user: User, *, display_name: str, language: str, timezone: str, organisation: str | None
+    user: User, *, display_name: str, language: str, timezone: str, organisation: str | None,
+    meeting_reminders: bool | None = None,
 ) -> User:
     """Save a person's settings after checking every value."""
     display_name = display_name.strip()
@@ -26,5 +27,7 @@ def update_settings(
     user.language = language
     user.timezone = timezone
     user.organisation = organisation
+    if meeting_reminders is not None:
+        user.meeting_reminders = bool(meeting_reminders)
     db.session.flush()
     return user

@@ -1,0 +1,205 @@
+"""Circle health from the database: facts read in a fixed number of queries, status changes.
+
+Pages with one circle build the facts from loaded objects (``health_of``); the dashboard, the
+CLI and the tick read plain rows for every circle at once (``summaries``: three queries,
+whatever the number of circles).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from wol.auth.models import User
+from wol.circles.models import Circle, Meeting, Membership
+from wol.extensions import db
+from wol.health.models import CircleStatusChange
+from wol.health.status import (
+    Health,
+    MeetingFacts,
+    Thresholds,
+    circle_health,
+    current_week,
+    last_held,
+    reached_week,
+    thresholds_from_config,
+)
+
+
+def thresholds() -> Thresholds:
+    """The health thresholds of this deployment."""
+    return thresholds_from_config(current_app.config)
+
+
+def meeting_facts(meeting, duration_minutes: int) -> MeetingFacts:
+    """A meeting (row or object with the Meeting column names) as health sees it."""
+    held = None
+    if meeting.held_at is not None:
+        held = True
+    elif meeting.not_held_at is not None:
+        held = False
+    return MeetingFacts(
+        week=meeting.week,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.starts_at + timedelta(minutes=duration_minutes),
+        skipped=meeting.skipped_at is not None,
+        held=held,
+        attended=meeting.attended,
+    )
+
+
+def health_of(circle: Circle, now: datetime) -> Health:
+    """The health of a loaded circle (members and meetings loaded)."""
+    return circle_health(
+        [meeting_facts(m, circle.duration_minutes) for m in circle.meetings],
+        len(circle.active_memberships),
+        now,
+        ended_at=circle.ended_at,
+        thresholds=thresholds(),
+    )
+
+
+@dataclass
+class CircleSummary:
+    """A circle as organisers see it: counts and dates, never a person."""
+
+    id: int
+    name: str
+    language: str
+    timezone: str
+    first_day: date
+    organiser_id: int
+    organisation: str | None
+    ended_at: datetime | None
+    stored_status: str | None
+    organiser_nudged_at: datetime | None
+    members: int = 0
+    meetings: list[MeetingFacts] = field(default_factory=list)
+    health: Health | None = None
+    week: int | None = None
+
+    @property
+    def status(self) -> str:
+        """The current health status."""
+        return self.health.status
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When the first planned meeting starts (None without one)."""
+        planned = [m for m in self.meetings if not m.skipped]
+        return min((m.starts_at for m in planned), default=None)
+
+    @property
+    def last_held(self) -> MeetingFacts | None:
+        """The latest meeting recorded as held."""
+        return last_held(self.meetings)
+
+    @property
+    def reached(self) -> int:
+        """The highest week held."""
+        return reached_week(self.meetings)
+
+    def attendance(self, now: datetime) -> list[tuple[int, int | None, str]]:
+        """Per planned meeting: (week, people present or None, "held"/"not_held"/...)."""
+        rows = []
+        for m in sorted(self.meetings, key=lambda m: m.week):
+            if m.skipped:
+                kind = "skipped"
+            elif m.held is True:
+                kind = "held"
+            elif m.held is False:
+                kind = "not_held"
+            elif m.starts_at > now:
+                kind = "upcoming"
+            else:
+                kind = "not_recorded"
+            rows.append((m.week, m.attended if m.held else None, kind))
+        return rows
+
+
+_SUMMARY_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone, Circle.first_day,
+                    Circle.organiser_id, User.organisation, Circle.ended_at,
+                    Circle.health_status, Circle.organiser_nudged_at)
+
+
+def summaries(scope: list, now: datetime) -> list[CircleSummary]:
+    """Every circle matching the ``scope`` conditions with its health, in three queries."""
+    ids = select(Circle.id).where(*scope)
+    circles = {
+        row[0]: CircleSummary(*row)
+        for row in db.session.execute(
+            select(*_SUMMARY_COLUMNS).join(User, User.id == Circle.organiser_id)
+            .where(*scope).order_by(Circle.id)
+        )
+    }
+    if not circles:
+        return []
+    meetings = db.session.execute(
+        select(Meeting.circle_id, Meeting.week, Meeting.starts_at, Meeting.skipped_at,
+               Meeting.held_at, Meeting.not_held_at, Meeting.attended,
+               Circle.duration_minutes)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .where(Meeting.circle_id.in_(ids))
+    )
+    for row in meetings:
+        summary = circles.get(row.circle_id)
+        if summary is not None:
+            summary.meetings.append(meeting_facts(row, row.duration_minutes))
+    counts = db.session.execute(
+        select(Membership.circle_id, func.count())
+        .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
+        .group_by(Membership.circle_id)
+    )
+    for circle_id, count in counts:
+        if circle_id in circles:
+            circles[circle_id].members = count
+    limits = thresholds()
+    for summary in circles.values():
+        summary.health = circle_health(summary.meetings, summary.members, now,
+                                       ended_at=summary.ended_at, thresholds=limits)
+        summary.week = current_week(summary.meetings, now)
+    return list(circles.values())
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A circle whose status the tick saw change."""
+
+    circle_id: int
+    old: str | None
+    new: str
+    health: Health
+
+
+def record_changes(now: datetime) -> list[StatusChange]:
+    """Store every circle's new health status; each change is claimed by one tick only."""
+    changes = []
+    for summary in summaries([], now):
+        new, old = summary.status, summary.stored_status
+        if new == old:
+            continue
+        unchanged = Circle.health_status.is_(None) if old is None else Circle.health_status == old
+        result = db.session.execute(
+            update(Circle).where(Circle.id == summary.id, unchanged)
+            .values(health_status=new, health_changed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue  # another tick saw the same change first
+        db.session.add(CircleStatusChange(circle_id=summary.id, from_status=old, to_status=new,
+                                          at=now))
+        changes.append(StatusChange(summary.id, old, new, summary.health))
+    db.session.flush()
+    return changes
+
+
+def changes_since(circle_ids: list[int], since: datetime) -> list[CircleStatusChange]:
+    """Status changes of these circles after ``since``, oldest first."""
+    if not circle_ids:
+        return []
+    return list(db.session.scalars(
+        select(CircleStatusChange)
+        .where(CircleStatusChange.circle_id.in_(circle_ids), CircleStatusChange.at > since)
+        .order_by(CircleStatusChange.at, CircleStatusChange.id)
+    ))
