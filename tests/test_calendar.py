@@ -1,7 +1,9 @@
 """Calendars as clients see them: download, feed, invitations, updates and cancellations.
 
-Every calendar wol produces goes through ../shared/tools/icalcheck, three independent parsers
-that play the calendar client, with the exact UTC starts written out by hand below.
+Every calendar wol produces goes through ../shared/tools/icalcheck, four independent parsers
+that play the calendar client, with the exact UTC starts written out by hand below. Series of
+invitations are replayed as a client applies them (tests/itip.py) and compared with what the
+circle page shows.
 """
 
 import re
@@ -16,6 +18,7 @@ from sqlalchemy import event, select
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
 from tests.icalcheck import run_checker
+from tests.itip import ClientStore
 from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.circles.service import move_meeting, skip_meeting
@@ -40,7 +43,7 @@ NEW_YORK = [
 
 
 def icalcheck(tmp_path: Path, data: bytes, expected: list[str] | None, name: str) -> str:
-    """Run the checker; fail with its report unless all three parsers accept the file."""
+    """Run the checker; fail with its report unless all four parsers accept the file."""
     result = run_checker(tmp_path, name, data, expected)
     assert result.returncode == 0, f"icalcheck rejected {name}:\n{result.stdout}"
     return result.stdout
@@ -100,6 +103,7 @@ def test_download_passes_the_checker(app, make_user, tmp_path):
     assert 'filename="cirkel-digitale-overheid.ics"' in response.headers["Content-Disposition"]
     icalcheck(tmp_path, response.data, BRUSSELS, "download")
     text = response.data.decode()
+    assert "METHOD:PUBLISH" in text.split("\r\n")
     assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Brussels" in text
     assert "RRULE:FREQ=YEARLY" in text  # the VTIMEZONE style Outlook and Google write
     assert f"/circles/{circle.id}/week/7" in text.replace("\r\n ", "")
@@ -179,25 +183,50 @@ def test_feed_answers_304_without_rendering(app, make_user):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def feed_of(app, user) -> bytes:
+    """The person's feed, fetched as a calendar client does."""
+    with app.app_context():
+        token = db.session.get(User, user.id).feed_token
+    response = app.test_client().get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    return response.data
+
+
+def page_meetings(client, circle_id: int) -> list[str]:
+    """The UTC starts of the meetings the circle page lists as taking place."""
+    page = client.get(f"/circles/{circle_id}").get_data(as_text=True)
+    rows = re.findall(r'<tr id="week-\d+".*?</tr>', page, flags=re.S)
+    starts = [m for row in rows for m in re.findall(r'<time datetime="([^"]+)"', row)]
+    assert len(rows) == 12
+    return sorted(starts)
+
+
 def test_uids_are_stable_and_sequence_grows(app, make_user):
-    ann = make_user(email="ann@example.org")
+    ann = make_user(email="ann@example.org", calendar_delivery="feed")
     circle = make_circle(app, ann)
     client = signed_in(app, "ann@example.org")
-    first = client.get(f"/circles/{circle.id}/calendar.ics").data
-    assert client.get(f"/circles/{circle.id}/calendar.ics").data == first
+    first = feed_of(app, ann)
+    assert feed_of(app, ann) == first  # byte-identical for the same data
+    download = client.get(f"/circles/{circle.id}/calendar.ics").data
+    assert client.get(f"/circles/{circle.id}/calendar.ics").data == download
     client.post(f"/circles/{circle.id}/meetings/3/move", data={"day": "2026-03-18", "at": "12:00"})
-    after = client.get(f"/circles/{circle.id}/calendar.ics").data
+    after = feed_of(app, ann)
     assert uids(after) == uids(first)
     assert uids(first)[2] == f"circle-{circle.id}-week-3@wol.test"
     seq = [int(ev["SEQUENCE"]) for ev in icalendar.Calendar.from_ical(after).walk("VEVENT")]
     assert set(seq) == {1}
     assert b"SEQUENCE:0" in first
+    # The download is the series the invitations carry: one UID, the circle's.
+    assert set(uids(download)) == {f"circle-{circle.id}@wol.test"}
 
 
-def test_invitation_update_and_cancels_pass_the_checker(app, make_user, tmp_path):
+def test_invitations_replayed_end_with_what_the_circle_page_shows(app, make_user, tmp_path):
+    """REQUEST, two updates, a one-week CANCEL and a series CANCEL, applied in order by a
+    client (tests/itip.py): after each step the client holds exactly the page's meetings."""
     ann = make_user(email="ann@example.org")
     bram = make_user(email="bram@example.org", language="nl")
     circle = make_circle(app, ann, members=[bram])
+    bram_client = signed_in(app, "bram@example.org")
     invitation = latest_mail(app, "bram@example.org", "calendar_invitation")
     assert invitation.calendar_method == "REQUEST"
     plain = [
@@ -208,37 +237,57 @@ def test_invitation_update_and_cancels_pass_the_checker(app, make_user, tmp_path
     icalcheck(tmp_path, invitation.calendar.encode(), plain, "invitation")
     assert "METHOD:REQUEST" in invitation.calendar
     assert "ATTENDEE" in invitation.calendar and "ann@example.org" not in invitation.calendar
+    # wol reads no replies, so it asks for none (Outlook would send them when asked).
+    unfolded = invitation.calendar.replace("\r\n ", "")
+    assert "RSVP=FALSE" in unfolded and "RSVP=TRUE" not in unfolded
+    client_store = ClientStore()
+    client_store.apply(invitation.calendar)
+    assert page_meetings(bram_client, circle.id) == plain
+    icalcheck(tmp_path, client_store.calendar(), plain, "client-invited")
 
     client = signed_in(app, "ann@example.org")
     client.post(f"/circles/{circle.id}/meetings/5/skip", data={"shift": "yes"})
+    client_store.apply(latest_mail(app, "bram@example.org", "calendar_update").calendar)
     client.post(f"/circles/{circle.id}/meetings/7/move", data={"day": "2026-04-23", "at": "14:00"})
     update = latest_mail(app, "bram@example.org", "calendar_update")
-    assert "SEQUENCE:2" in update.calendar
     icalcheck(tmp_path, update.calendar.encode(), BRUSSELS, "update")
+    client_store.apply(update.calendar)
+    assert page_meetings(bram_client, circle.id) == sorted(BRUSSELS)
+    icalcheck(tmp_path, client_store.calendar(), BRUSSELS, "client-updated")
 
     client.post(f"/circles/{circle.id}/meetings/9/skip", data={"shift": "no"})
     cancel = latest_mail(app, "bram@example.org", "calendar_cancel")
     assert "METHOD:CANCEL" in cancel.calendar and "RECURRENCE-ID" in cancel.calendar
-    assert "SEQUENCE:3" in cancel.calendar
-    # A client applies a one-week CANCEL (which by RFC 5546 has no master) by dropping that
-    # occurrence from the series it stored: what remains must be what will take place.
-    stored = icalendar.Calendar.from_ical(update.calendar.encode())
-    cancelled = next(iter(icalendar.Calendar.from_ical(cancel.calendar.encode()).walk("VEVENT")))
-    assert str(cancelled["UID"]) == f"circle-{circle.id}@wol.test"
-    rid = cancelled["RECURRENCE-ID"].dt
-    week9 = [e for e in stored.walk("VEVENT") if "RECURRENCE-ID" in e and
-             e["RECURRENCE-ID"].dt == rid]
-    assert len(week9) == 1
-    stored.subcomponents.remove(week9[0])
-    master = next(e for e in stored.walk("VEVENT") if "RECURRENCE-ID" not in e)
-    master.add("exdate", rid)
+    client_store.apply(cancel.calendar)
     remaining = [s for s in BRUSSELS if s != "2026-05-05T10:00:00Z"]
-    icalcheck(tmp_path, stored.to_ical(), remaining, "stored")
+    assert page_meetings(bram_client, circle.id) == sorted(remaining)
+    icalcheck(tmp_path, client_store.calendar(), remaining, "client-cancelled-week")
 
     client.post(f"/circles/{circle.id}/members/{bram.id}/remove")
     whole = latest_mail(app, "bram@example.org", "calendar_cancel")
     assert "RECURRENCE-ID" not in whole.calendar and "STATUS:CANCELLED" in whole.calendar
     icalcheck(tmp_path, whole.calendar.encode(), None, "cancel-series")
+    client_store.apply(whole.calendar)
+    assert client_store.events == {}
+    assert client_store.ignored == []  # every message was newer than the one before
+
+
+def test_switching_to_the_feed_and_back_sends_newer_messages(app, make_user, tmp_path):
+    """A series CANCEL and the new invitation after it each carry a higher SEQUENCE, so a
+    client applies both and ends with the page's meetings again."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    client = signed_in(app, "ann@example.org")
+    client_store = ClientStore()
+    client_store.apply(latest_mail(app, "ann@example.org", "calendar_invitation").calendar)
+    assert client.post("/settings/calendar", data={"delivery": "feed"}).status_code == 302
+    client_store.apply(latest_mail(app, "ann@example.org", "calendar_cancel").calendar)
+    assert client_store.events == {}
+    assert client.post("/settings/calendar", data={"delivery": "email"}).status_code == 302
+    client_store.apply(latest_mail(app, "ann@example.org", "calendar_invitation").calendar)
+    assert client_store.ignored == []
+    shown = page_meetings(client, circle.id)
+    icalcheck(tmp_path, client_store.calendar(), shown, "client-back")
 
 
 def test_feed_only_people_get_no_invitations_and_switching_cleans_up(app, make_user):
@@ -272,7 +321,10 @@ def test_summary_names_the_circle_and_the_weeks_guide(app, make_user):
     ann = make_user(email="ann@example.org")
     circle = make_circle(app, ann)
     data = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
-    summaries = [str(ev["SUMMARY"]) for ev in icalendar.Calendar.from_ical(data).walk("VEVENT")]
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    weeks = sorted((ev for ev in events if "RECURRENCE-ID" in ev),
+                   key=lambda ev: ev["DTSTART"].dt)
+    summaries = [str(ev["SUMMARY"]) for ev in weeks]
     assert summaries[0].startswith("Cirkel Digitale Overheid · week 1: ")
     assert len(summaries[0]) > len("Cirkel Digitale Overheid · week 1: ") + 3
     assert re.search(r"LOCATION:Zaal 4\.12", data.decode())

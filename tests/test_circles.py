@@ -442,6 +442,7 @@ def test_move_one_meeting_leaves_the_others_and_tells_the_members(client, app, m
     bram = make_user(email="bram@example.org", language="nl", timezone="Europe/Amsterdam")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
     before = meetings_of(app, circle.id)
+    sequence = circle.calendar_sequence  # raised by each invitation sent so far
     auth.login("ann@example.org")
     response = client.post(f"/circles/{circle.id}/meetings/7/move",
                            data={"day": "2026-04-16", "at": "14:00"})
@@ -455,7 +456,7 @@ def test_move_one_meeting_leaves_the_others_and_tells_the_members(client, app, m
     assert "week 7" in mail.subject
     assert "donderdag 16 april 2026, 14:00" in mail.body_text  # her language and zone
     with app.app_context():
-        assert db.session.get(Circle, circle.id).calendar_sequence == 1
+        assert db.session.get(Circle, circle.id).calendar_sequence == sequence + 1
 
 
 @pytest.mark.parametrize(("day", "at", "message"), [

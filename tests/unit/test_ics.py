@@ -17,13 +17,15 @@ import icalendar
 import pytest
 
 from tests.icalcheck import run_checker
+from tests.itip import ClientStore
 from wol.calendar.ics import (
     Occurrence,
     Series,
-    grid_slots,
+    event_block,
     render_calendar,
     render_cancel,
     render_events,
+    render_feed,
     vtimezone,
     week_uid,
 )
@@ -123,16 +125,18 @@ NEW_YORK_2006_SLOTS = [
 ]
 
 
-def occurrences(slots, name, base_url, *, moved=None, skipped=()):
-    """Build Occurrence values: slots[n-1] for week n, `moved` {week: start}, `skipped` weeks."""
+def occurrences(slots, name, base_url, *, moved=None, skipped=(), positions=None):
+    """Build Occurrence values: week n starts at slots[n-1] on grid position positions[n-1]
+    (default n-1), unless `moved` {week: start} or `skipped` says otherwise."""
     moved = moved or {}
+    positions = positions or range(len(slots))
     result = []
-    for week, slot in enumerate(slots, start=1):
+    for week, (slot, position) in enumerate(zip(slots, positions, strict=True), start=1):
         start = None if week in skipped else utc(moved.get(week, slot))
         result.append(
             Occurrence(
                 week=week,
-                slot_start=utc(slot),
+                slot=position,
                 start=start,
                 summary=f"{name} · week {week}: Guide title {week}",
                 description=f"What we do in week {week}.",
@@ -152,11 +156,13 @@ def brussels_series(**changes) -> Series:
         duration_minutes=60,
         summary="Cirkel Digitale Overheid",
         location="WTC III, Koning Albert II-laan 33; 1030 Brussel",
+        first_slot=datetime(2026, 3, 3, 12, 0),
         occurrences=occurrences(
             slots,
             "Cirkel Digitale Overheid",
             "https://wol.example.org/circles/42",
             moved={7: "2026-04-23T12:00:00Z"},
+            positions=[k for k in range(13) if k != 4],
         ),
     )
     return replace(series, **changes)
@@ -171,14 +177,15 @@ def new_york_series() -> Series:
         duration_minutes=90,
         summary="WOL circle NYC",
         location="Zoom",
+        first_slot=datetime(2026, 2, 25, 19, 30),
         occurrences=occurrences(
             NEW_YORK_SLOTS, "WOL circle NYC", "https://wol.example.org/circles/7", skipped={2}
         ),
     )
 
 
-def plain_series(uid: str, tzid: str, slots: list[str]) -> Series:
-    """A circle with all 12 meetings at their slots."""
+def plain_series(uid: str, tzid: str, first_slot: datetime, slots: list[str]) -> Series:
+    """A circle with all 12 meetings at their slots; `first_slot` is week 1's local time."""
     return Series(
         uid=uid,
         sequence=1,
@@ -186,6 +193,7 @@ def plain_series(uid: str, tzid: str, slots: list[str]) -> Series:
         duration_minutes=60,
         summary=uid,
         location=None,
+        first_slot=first_slot,
         occurrences=occurrences(slots, uid, "https://wol.example.org/c"),
     )
 
@@ -234,6 +242,15 @@ def parse(data: bytes) -> icalendar.Calendar:
     return cal
 
 
+def calendar_name(cal: icalendar.Calendar) -> str:
+    """X-WR-CALNAME read as the TEXT it is (icalendar leaves X- values escaped)."""
+    return re.sub(
+        r"\\([\\;,nN])",
+        lambda m: "\n" if m.group(1) in "nN" else m.group(1),
+        str(cal["X-WR-CALNAME"]),
+    )
+
+
 def lines(data: bytes) -> list[str]:
     """Return the unfolded content lines."""
     return data.decode().replace("\r\n ", "").split("\r\n")
@@ -243,11 +260,19 @@ def lines(data: bytes) -> list[str]:
 # the weekly grid
 
 
-def test_grid_slots_keep_local_time_across_dst():
-    """13 Brussels Tuesdays at 12:00: 11:00Z before 29 March, 10:00Z after."""
-    slots = grid_slots(utc("2026-03-03T11:00:00Z"), 13, "Europe/Brussels")
-    assert slots == [utc(s) for s in BRUSSELS_GRID]
-    assert all(s.tzinfo == UTC for s in slots)
+def test_the_weekly_grid_keeps_local_time_across_dst(tmp_path):
+    """13 Brussels Tuesdays at 12:00: 11:00Z before 29 March, 10:00Z after; the empty slot 5
+    is excluded."""
+    series = brussels_series()
+    data = render_calendar([series], name="x", stamp=STAMP)
+    master = next(ev for ev in parse(data).walk("VEVENT") if "RECURRENCE-ID" not in ev)
+    assert master["DTSTART"].dt.replace(tzinfo=None) == datetime(2026, 3, 3, 12, 0)
+    overrides = sorted(
+        ev["RECURRENCE-ID"].dt.astimezone(UTC)
+        for ev in parse(data).walk("VEVENT")
+        if "RECURRENCE-ID" in ev
+    )
+    assert overrides == [utc(s) for i, s in enumerate(BRUSSELS_GRID) if i != 4]
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +296,7 @@ def test_brussels_skip_shift_and_move_pass_the_checker(tmp_path):
     assert "RECURRENCE-ID;TZID=Europe/Brussels:20260421T120000" in content
     assert "DTSTART;TZID=Europe/Brussels:20260423T140000" in content
     assert "X-WR-CALNAME:Cirkel Digitale Overheid" in content
-    assert not any(x.startswith("METHOD") for x in content)
+    assert "METHOD:PUBLISH" in content
 
 
 def test_feed_of_two_circles_in_two_zones(tmp_path):
@@ -294,8 +319,18 @@ def test_feed_of_two_circles_in_two_zones(tmp_path):
 
 def test_southern_hemisphere_and_changed_rules_pass_the_checker(tmp_path):
     """Sydney (DST ends in April) and New York across the 2007 US rule change (RDATE style)."""
-    sydney = plain_series("circle-sydney@wol.example.org", "Australia/Sydney", SYDNEY_SLOTS)
-    ny2006 = plain_series("circle-2006@wol.example.org", "America/New_York", NEW_YORK_2006_SLOTS)
+    sydney = plain_series(
+        "circle-sydney@wol.example.org",
+        "Australia/Sydney",
+        datetime(2026, 3, 16, 18, 0),
+        SYDNEY_SLOTS,
+    )
+    ny2006 = plain_series(
+        "circle-2006@wol.example.org",
+        "America/New_York",
+        datetime(2006, 10, 18, 19, 30),
+        NEW_YORK_2006_SLOTS,
+    )
     data = render_calendar([sydney, ny2006], name="Elsewhere", stamp=STAMP)
     check_feed(tmp_path, "elsewhere", data, sorted(SYDNEY_SLOTS + NEW_YORK_2006_SLOTS))
     for series, expected in ((sydney, SYDNEY_SLOTS), (ny2006, NEW_YORK_2006_SLOTS)):
@@ -317,7 +352,7 @@ def test_invitation_update_and_cancellations_pass_the_checker(tmp_path):
     assert "METHOD:REQUEST" in content
     assert "ORGANIZER;CN=wol:mailto:noreply@wol.example.org" in content
     assert (
-        'ATTENDEE;CN="Ann Peeters";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE'
+        'ATTENDEE;CN="Ann Peeters";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=FALSE'
         ":mailto:ann@example.be"
     ) in content
 
@@ -336,16 +371,15 @@ def test_invitation_update_and_cancellations_pass_the_checker(tmp_path):
     assert "RECURRENCE-ID;TZID=Europe/Brussels:20260505T120000" in lines(update)
     assert "DTSTART;TZID=Europe/Brussels:20260506T090000" in lines(update)
 
-    whole = render_cancel(updated, stamp=STAMP)
-    check(tmp_path, "cancel-series", whole)
-    content = lines(whole)
-    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content
-    assert not any(x.startswith("RECURRENCE-ID") for x in content)
-    assert "RRULE:FREQ=WEEKLY;COUNT=13" in content and "SEQUENCE:4" in content
-
-    one = render_cancel(updated, stamp=STAMP, week=7)
+    # Week 7 is skipped alone: the app raises the SEQUENCE and cancels that occurrence.
+    skipped = replace(
+        updated,
+        sequence=5,
+        occurrences=tuple(replace(o, start=None) if o.week == 7 else o for o in moved),
+    )
+    one = render_cancel(skipped, stamp=STAMP, week=7)
     content = lines(one)
-    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content and "SEQUENCE:4" in content
+    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content and "SEQUENCE:5" in content
     assert [x for x in content if x.startswith("RECURRENCE-ID")] == [
         "RECURRENCE-ID;TZID=Europe/Brussels:20260421T120000"
     ]
@@ -356,7 +390,7 @@ def test_invitation_update_and_cancellations_pass_the_checker(tmp_path):
     # good_itip_cancel_one.ics fails the same way); anything else is a real error.
     result = run_checker(tmp_path, "cancel-one", one)
     if result.returncode != 0:
-        assert "ok    icalendar" in result.stdout, result.stdout
+        assert "ok    icalendar" in result.stdout and "ok    libical" in result.stdout
         errors = [x.strip() for x in result.stdout.splitlines() if x.strip().startswith("ERROR")]
         known = (
             "ERROR RECURRENCE-ID 2026-04-21T10:00:00Z of circle-42@wol.example.org "
@@ -364,16 +398,27 @@ def test_invitation_update_and_cancellations_pass_the_checker(tmp_path):
             "ERROR exception circle-42@wol.example.org without master",
         )
         assert errors and all(e in known for e in errors), result.stdout
-    # What a client stores after applying it: the cancelled exception in place of week 7's
-    # override. All three parsers must find its RECURRENCE-ID among the series' instances.
-    stored = parse(update)
-    cancelled = parse(one).walk("VEVENT")[0]
-    stored.subcomponents = [
-        c
-        for c in stored.subcomponents
-        if not (c.name == "VEVENT" and "RECURRENCE-ID" in c and c["RECURRENCE-ID"].dt.day == 21)
-    ] + [cancelled]
-    check(tmp_path, "after-cancel", stored.to_ical(), expected)
+
+    # The whole series is cancelled (the person leaves): a higher SEQUENCE again.
+    whole = render_cancel(replace(skipped, sequence=6), stamp=STAMP)
+    check(tmp_path, "cancel-series", whole)
+    content = lines(whole)
+    assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content
+    assert not any(x.startswith("RECURRENCE-ID") for x in content)
+    assert "RRULE:FREQ=WEEKLY;COUNT=13" in content and "SEQUENCE:6" in content
+
+    # Replayed in order as a client applies them, each stage holds exactly the meetings that
+    # will take place.
+    client = ClientStore()
+    client.apply(request)
+    check(tmp_path, "client-1", client.calendar(), BRUSSELS_EXPECTED)
+    client.apply(update)
+    check(tmp_path, "client-2", client.calendar(), expected)
+    client.apply(one)
+    without_week_7 = [s for s in expected if s != "2026-04-23T12:00:00Z"]
+    check(tmp_path, "client-3", client.calendar(), without_week_7)
+    client.apply(whole)
+    assert client.events == {} and client.ignored == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,11 +482,11 @@ def test_invitations_need_organizer_and_attendees_and_aware_times():
         render_calendar([brussels_series()], name="x", stamp=STAMP, method="CANCEL")
     with pytest.raises(ValueError, match="aware"):
         render_calendar([brussels_series()], name="x", stamp=datetime(2026, 3, 1, 12))
-    off_grid = brussels_series()
-    shifted = (replace(off_grid.occurrences[0], slot_start=utc("2026-03-03T11:30:00Z")),)
-    with pytest.raises(ValueError, match="grid"):
+    twice = brussels_series()
+    same_slot = (replace(twice.occurrences[0], slot=twice.occurrences[1].slot),)
+    with pytest.raises(ValueError, match="grid slot"):
         render_calendar(
-            [replace(off_grid, occurrences=shifted + off_grid.occurrences[1:])],
+            [replace(twice, occurrences=same_slot + twice.occurrences[1:])],
             name="x",
             stamp=STAMP,
         )
@@ -522,7 +567,9 @@ def test_feed_events_of_two_circles_pass_the_checker_without_allowances(tmp_path
         "TZID:Europe/Brussels",
         "TZID:America/New_York",
     ]
-    assert not any(x.startswith("METHOD") for x in content)
+    assert "METHOD:PUBLISH" in content
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in content
+    assert "X-PUBLISHED-TTL:PT1H" in content
     events = vevents(data)
     assert set(events) == BRUSSELS_UIDS | NEW_YORK_UIDS
     # Plain events: no recurrence anywhere (the VTIMEZONEs' yearly RRULEs are not events).
@@ -788,10 +835,12 @@ def test_text_with_commas_semicolons_newlines_and_accents_round_trips():
     assert max(len(line) for line in raw) <= 75
 
     cal = parse(data)
-    assert str(cal["X-WR-CALNAME"]) == name
+    assert calendar_name(cal) == name
     master, *overrides = cal.walk("VEVENT")
     assert str(master["SUMMARY"]) == name
-    assert str(master["LOCATION"]) == place
+    # A place is one line in every client: its line break became a space.
+    one_line_place = place.replace("\n", " ")
+    assert str(master["LOCATION"]) == one_line_place
     week3 = next(
         ev
         for ev in overrides
@@ -800,7 +849,7 @@ def test_text_with_commas_semicolons_newlines_and_accents_round_trips():
     assert str(week3["DESCRIPTION"]).startswith(description.replace("\r\n", "\n"))
     assert str(week3["DESCRIPTION"]).endswith("https://wol.example.org/circles/42/week/3")
     assert str(week3["URL"]) == "https://wol.example.org/circles/42/week/3"
-    assert str(week3["LOCATION"]) == place
+    assert str(week3["LOCATION"]) == one_line_place
     attendee = master["ATTENDEE"]
     attendee = attendee[0] if isinstance(attendee, list) else attendee
     assert str(attendee) == "mailto:zoe@example.be"
@@ -848,7 +897,7 @@ def test_long_lines_fold_at_75_octets_between_utf8_characters():
                 if "ATTENDEE" in event:
                     names = [a.params["CN"] for a in event["ATTENDEE"]]
                     assert names == [" ".join(name.split()) for _, name in people]
-        assert str(parse(renders[0])["X-WR-CALNAME"]) == text
+        assert calendar_name(parse(renders[0])) == text
 
 
 def test_a_utc_circle_writes_exdate_in_the_same_z_form_as_dtstart():
@@ -857,13 +906,332 @@ def test_a_utc_circle_writes_exdate_in_the_same_z_form_as_dtstart():
 
     first = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     occurrences = tuple(
-        Occurrence(week=n, slot_start=first + timedelta(weeks=n - 1),
+        Occurrence(week=n, slot=n - 1,
                    start=None if n == 2 else first + timedelta(weeks=n - 1),
                    summary=f"Week {n}", description="d")
         for n in range(1, 4)
     )
     series = Series(uid="circle-9@wol.test", sequence=1, tzid="UTC", duration_minutes=60,
-                    summary="UTC circle", location=None, occurrences=occurrences)
+                    summary="UTC circle", location=None, first_slot=datetime(2026, 3, 3, 12, 0),
+                    occurrences=occurrences)
     text = render_calendar([series], name="x", stamp=first).decode()
     assert "DTSTART:20260303T120000Z" in text
     assert "EXDATE:20260310T120000Z" in text
+
+
+# --------------------------------------------------------------------------------------------
+# DST nights: every client must read the instant wol means
+#
+# Four Sundays, the third on the night the clocks change, at a time inside the spring gap or
+# the autumn fold. wol's rule: a time in the gap moves on by the gap, a repeated time is the
+# first. The UTC starts are worked out by hand from each zone's rules for 2027.
+
+DST_NIGHTS = {
+    # Brussels: CET +01 / CEST +02; 28 March 02:00 -> 03:00, 31 October 03:00 -> 02:00.
+    "brussels-spring": (
+        "Europe/Brussels",
+        datetime(2027, 3, 14, 2, 30),
+        [
+            "2027-03-14T01:30:00Z",  # 02:30 CET
+            "2027-03-21T01:30:00Z",
+            "2027-03-28T01:30:00Z",  # 02:30 does not exist: 03:30 CEST
+            "2027-04-04T00:30:00Z",  # 02:30 CEST
+        ],
+    ),
+    "brussels-autumn": (
+        "Europe/Brussels",
+        datetime(2027, 10, 17, 2, 30),
+        [
+            "2027-10-17T00:30:00Z",  # 02:30 CEST
+            "2027-10-24T00:30:00Z",
+            "2027-10-31T00:30:00Z",  # 02:30 happens twice: the first, CEST
+            "2027-11-07T01:30:00Z",  # 02:30 CET
+        ],
+    ),
+    # Amsterdam: the same rules, at 02:15.
+    "amsterdam-spring": (
+        "Europe/Amsterdam",
+        datetime(2027, 3, 14, 2, 15),
+        [
+            "2027-03-14T01:15:00Z",
+            "2027-03-21T01:15:00Z",
+            "2027-03-28T01:15:00Z",  # 03:15 CEST
+            "2027-04-04T00:15:00Z",
+        ],
+    ),
+    "amsterdam-autumn": (
+        "Europe/Amsterdam",
+        datetime(2027, 10, 17, 2, 15),
+        [
+            "2027-10-17T00:15:00Z",
+            "2027-10-24T00:15:00Z",
+            "2027-10-31T00:15:00Z",  # the first 02:15, CEST
+            "2027-11-07T01:15:00Z",
+        ],
+    ),
+    # New York: EST -05 / EDT -04; 14 March 02:00 -> 03:00, 7 November 02:00 -> 01:00.
+    "new-york-spring": (
+        "America/New_York",
+        datetime(2027, 2, 28, 2, 30),
+        [
+            "2027-02-28T07:30:00Z",  # 02:30 EST
+            "2027-03-07T07:30:00Z",
+            "2027-03-14T07:30:00Z",  # 02:30 does not exist: 03:30 EDT
+            "2027-03-21T06:30:00Z",  # 02:30 EDT
+        ],
+    ),
+    "new-york-autumn": (
+        "America/New_York",
+        datetime(2027, 10, 24, 1, 30),
+        [
+            "2027-10-24T05:30:00Z",  # 01:30 EDT
+            "2027-10-31T05:30:00Z",
+            "2027-11-07T05:30:00Z",  # 01:30 happens twice: the first, EDT
+            "2027-11-14T06:30:00Z",  # 01:30 EST
+        ],
+    ),
+    # Lord Howe: +10:30 / +11, a 30-minute change; 3 October 02:00 -> 02:30, 4 April
+    # 02:00 -> 01:30.
+    "lord-howe-spring": (
+        "Australia/Lord_Howe",
+        datetime(2027, 9, 19, 2, 15),
+        [
+            "2027-09-18T15:45:00Z",  # 02:15 +10:30
+            "2027-09-25T15:45:00Z",
+            "2027-10-02T15:45:00Z",  # 02:15 does not exist: 02:45 +11
+            "2027-10-09T15:15:00Z",  # 02:15 +11
+        ],
+    ),
+    "lord-howe-autumn": (
+        "Australia/Lord_Howe",
+        datetime(2027, 3, 21, 1, 45),
+        [
+            "2027-03-20T14:45:00Z",  # 01:45 +11
+            "2027-03-27T14:45:00Z",
+            "2027-04-03T14:45:00Z",  # 01:45 happens twice: the first, +11
+            "2027-04-10T15:15:00Z",  # 01:45 +10:30
+        ],
+    ),
+}
+
+
+def night_series(tzid: str, first: datetime, starts: list[str], **changes) -> Series:
+    """Four weekly meetings from `first` (local), starting at the hand-worked `starts`."""
+    series = Series(
+        uid="circle-5@wol.example.org",
+        sequence=2,
+        tzid=tzid,
+        duration_minutes=60,
+        summary="Nachtcirkel",
+        location="Zaal 1",
+        first_slot=first,
+        occurrences=occurrences(starts, "Nachtcirkel", "https://wol.example.org/circles/5"),
+        organizer=ORGANIZER,
+        attendees=ATTENDEES[:1],
+    )
+    return replace(series, **changes)
+
+
+def hour_long_in_utc(event: dict[str, str]) -> None:
+    """Assert an event is written in UTC and lasts exactly its 60 minutes."""
+    start, end = event["DTSTART"], event["DTEND"]
+    assert start.endswith("Z") and ";TZID" not in start, start
+    assert end.endswith("Z") and ";TZID" not in end, end
+    parsed = [datetime.strptime(v.split(":")[1], "%Y%m%dT%H%M%SZ") for v in (start, end)]
+    assert parsed[1] - parsed[0] == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("night", sorted(DST_NIGHTS))
+def test_dst_nights_read_the_same_in_every_client(tmp_path, night):
+    """Invitation, feed and download of a circle meeting in the gap or the fold: all four
+    parsers find the meetings at wol's instants, each one hour long."""
+    tzid, first, starts = DST_NIGHTS[night]
+    series = night_series(tzid, first, starts)
+    invitation = render_calendar([series], name="x", stamp=STAMP, method="REQUEST")
+    check(tmp_path, f"{night}-request", invitation, starts)
+    download = render_calendar([series], name="x", stamp=STAMP)
+    check(tmp_path, f"{night}-download", download, starts)
+    feed = render_events([series], name="x", stamp=STAMP)
+    check(tmp_path, f"{night}-feed", feed, starts)
+    # In the fold, the night's meeting is written in UTC, as an override and as a feed event
+    # (in spring it starts after the gap, a time that exists).
+    if night.endswith("autumn"):
+        hour_long_in_utc(vevents(feed)["circle-5-week-3@wol.example.org"])
+        [override] = [
+            e for e in parse(invitation).walk("VEVENT") if "RECURRENCE-ID" in e and
+            e["DTSTART"].dt == utc(starts[2])
+        ]
+        assert override["DTSTART"].params.get("TZID") is None
+        assert override["DTEND"].dt - override["DTSTART"].dt == timedelta(hours=1)
+    # A week cancelled on the night is found in the series by all four parsers too.
+    client = ClientStore()
+    client.apply(invitation)
+    skipped = replace(
+        series,
+        sequence=3,
+        occurrences=tuple(replace(o, start=None) if o.week == 3 else o
+                          for o in series.occurrences),
+    )
+    client.apply(render_cancel(skipped, stamp=STAMP, week=3))
+    assert client.ignored == []
+    check(tmp_path, f"{night}-after-cancel", client.calendar(),
+          [s for i, s in enumerate(starts) if i != 2])
+
+
+def test_a_first_meeting_in_the_gap_and_its_week_skipped(tmp_path):
+    """Brussels Sundays 02:30 from 28 March 2027, the night of the gap: week 1 at 03:30 CEST.
+    Then week 1 is skipped and the others move a week on: week 1 is at 02:30 CEST again."""
+    first = [
+        "2027-03-28T01:30:00Z",  # 03:30 CEST: 02:30 does not exist
+        "2027-04-04T00:30:00Z",  # 02:30 CEST from here on
+        "2027-04-11T00:30:00Z",
+    ]
+    series = night_series("Europe/Brussels", datetime(2027, 3, 28, 2, 30), first)
+    for method in ("REQUEST", "PUBLISH"):
+        data = render_calendar([series], name="x", stamp=STAMP, method=method)
+        check(tmp_path, f"gap-first-{method}", data, first)
+    check(tmp_path, "gap-first-feed", render_events([series], name="x", stamp=STAMP), first)
+
+    # Skipped with shift: the grid keeps the empty night, the weeks are a week later.
+    shifted = [
+        "2027-04-04T00:30:00Z",  # week 1, 02:30 CEST: the circle's time exists again
+        "2027-04-11T00:30:00Z",
+        "2027-04-18T00:30:00Z",
+    ]
+    later = replace(
+        series,
+        sequence=3,
+        occurrences=tuple(
+            replace(o, slot=o.slot + 1, start=utc(s))
+            for o, s in zip(series.occurrences, shifted, strict=True)
+        ),
+    )
+    update = render_calendar([later], name="x", stamp=STAMP, method="REQUEST")
+    check(tmp_path, "gap-shifted", update, shifted)
+    client = ClientStore()
+    client.apply(render_calendar([series], name="x", stamp=STAMP, method="REQUEST"))
+    client.apply(update)
+    check(tmp_path, "gap-shifted-client", client.calendar(), shifted)
+
+
+def test_an_autumn_meeting_moved_into_the_fold(tmp_path):
+    """Brussels Sundays 10:00 from 17 October 2027; week 3 moves to 02:30 on 31 October, the
+    night 02:30 happens twice: wol means the first (CEST), one hour long."""
+    starts = [
+        "2027-10-17T08:00:00Z",  # 10:00 CEST
+        "2027-10-24T08:00:00Z",
+        "2027-10-31T00:30:00Z",  # moved: the first 02:30, CEST
+        "2027-11-07T09:00:00Z",  # 10:00 CET
+    ]
+    slots = ["2027-10-17T08:00:00Z", "2027-10-24T08:00:00Z", "2027-10-31T09:00:00Z",
+             "2027-11-07T09:00:00Z"]
+    series = night_series("Europe/Brussels", datetime(2027, 10, 17, 10, 0), slots)
+    moved = replace(
+        series,
+        occurrences=tuple(replace(o, start=utc(starts[2])) if o.week == 3 else o
+                          for o in series.occurrences),
+    )
+    for method in ("REQUEST", "PUBLISH"):
+        check(tmp_path, f"fold-moved-{method}",
+              render_calendar([moved], name="x", stamp=STAMP, method=method), starts)
+    feed = render_events([moved], name="x", stamp=STAMP)
+    check(tmp_path, "fold-moved-feed", feed, starts)
+    hour_long_in_utc(vevents(feed)["circle-5-week-3@wol.example.org"])
+
+
+# --------------------------------------------------------------------------------------------
+# text people typed
+
+
+def test_a_backslash_n_in_a_name_or_place_stays_a_backslash_n(tmp_path):
+    r"""A literal \N is text, not a line break: the backslash is escaped."""
+    series = brussels_series(
+        summary="Cirkel C:\\New\\Noord",
+        location="Gebouw \\N, zaal 2",
+        occurrences=tuple(
+            replace(o, summary=f"Cirkel C:\\New\\Noord · week {o.week}")
+            for o in brussels_series().occurrences
+        ),
+    )
+    for data in (
+        render_calendar([series], name="Cirkel \\N", stamp=STAMP),
+        render_events([series], name="Cirkel \\N", stamp=STAMP),
+    ):
+        check(tmp_path, "backslash", data, None)
+        assert "LOCATION:Gebouw \\\\N\\, zaal 2" in lines(data)
+        for event in parse(data).walk("VEVENT"):
+            assert str(event["LOCATION"]) == "Gebouw \\N, zaal 2"
+            assert str(event["SUMMARY"]).startswith("Cirkel C:\\New\\Noord")
+        assert calendar_name(parse(data)) == "Cirkel \\N"
+
+
+def test_line_breaks_and_control_characters_never_break_a_calendar(tmp_path):
+    """Names with CR, LF, VT, NEL, U+2028/2029, FS and NUL (already in the database, from
+    before wol refused them) are written on one line; descriptions keep their line breaks."""
+    hostile = "Cirkel\r\nNoord\x0bZuid\x85Oost\u2028West\u2029Midden\x1cEinde\x00!"
+    series = brussels_series(
+        summary=hostile,
+        location=hostile,
+        occurrences=tuple(
+            replace(o, summary=f"{hostile} · week {o.week}", description="Een\u2028twee\x00")
+            for o in brussels_series().occurrences
+        ),
+        organizer=("noreply@wol.example.org", hostile),
+        attendees=(("ann@example.be", hostile),),
+    )
+    one_line = "Cirkel Noord Zuid Oost West Midden Einde!"
+    renders = {
+        "request": render_calendar([series], name=hostile, stamp=STAMP, method="REQUEST"),
+        "download": render_calendar([series], name=hostile, stamp=STAMP),
+        "feed": render_events([series], name=hostile, stamp=STAMP),
+        "cancel": render_cancel(series, stamp=STAMP, week=2),
+    }
+    for kind, data in renders.items():
+        raw = data.split(b"\r\n")
+        assert all(b"\n" not in line and b"\r" not in line for line in raw)
+        assert not re.search(rb"[\x00-\x1f\x7f]", data.replace(b"\r\n", b""))
+        assert "\u2028".encode() not in data and "\x85".encode() not in data
+        if kind != "cancel":
+            check(tmp_path, kind, data, None)
+        for event in parse(data).walk("VEVENT"):
+            assert str(event["SUMMARY"]).startswith(one_line)
+            assert str(event["LOCATION"]) == one_line
+            if "DESCRIPTION" in event:
+                assert str(event["DESCRIPTION"]).startswith("Een\ntwee")
+            for person in ("ORGANIZER", "ATTENDEE"):
+                if person in event:
+                    value = event[person]
+                    value = value[0] if isinstance(value, list) else value
+                    assert value.params["CN"] == one_line
+
+
+def test_an_ended_circle_is_cancelled_and_an_empty_feed_still_holds_a_component(tmp_path):
+    """An ended circle's file marks every meeting CANCELLED; a feed without circles holds the
+    UTC VTIMEZONE, since RFC 5545 wants at least one component."""
+    ended = render_calendar([brussels_series(cancelled=True)], name="x", stamp=STAMP)
+    check(tmp_path, "ended", ended, BRUSSELS_EXPECTED)
+    events = parse(ended).walk("VEVENT")
+    assert events and {str(e["STATUS"]) for e in events} == {"CANCELLED"}
+
+    empty = render_feed([], name="wol: my circles")
+    check(tmp_path, "empty", empty, [])
+    content = lines(empty)
+    assert "BEGIN:VTIMEZONE" in content and "TZID:UTC" in content
+    assert "METHOD:PUBLISH" in content and "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in content
+    assert "X-PUBLISHED-TTL:PT1H" in content
+
+
+def test_a_feed_is_the_concatenation_of_cached_blocks():
+    """render_feed around event_block gives the bytes icalendar gives for the whole calendar,
+    and the same blocks in the same order give the same bytes."""
+    blocks = [
+        event_block(brussels_series(), stamp=STAMP),
+        event_block(new_york_series(), stamp=STAMP),
+    ]
+    feed = render_feed(blocks, name="My circles")
+    assert feed == render_events([brussels_series(), new_york_series()], name="My circles",
+                                 stamp=STAMP)
+    whole = icalendar.Calendar.from_ical(feed)
+    assert whole.to_ical() == feed  # icalendar writes it the same way, byte for byte
+    with pytest.raises(ValueError, match="UID"):
+        render_feed([blocks[0], blocks[0]], name="x")

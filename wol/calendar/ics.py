@@ -1,40 +1,54 @@
 """iCalendar (RFC 5545) rendering of circle meetings: feeds, downloads and iTIP e-mails.
 
 Pure: imports the standard library, zoneinfo and `icalendar` only, so it is tested with
-plain values. Same input gives byte-identical output: no random UIDs, no clock reads.
+plain values. Same input gives byte-identical output: no random UIDs, no clock reads. Every
+component is built and written by the icalendar library; speed comes from callers caching
+the rendered blocks (event_block, one per circle) rather than from a writer of our own.
 
 Design decision: two representations of the same meetings, one per channel.
-    iTIP e-mail (render_calendar with method REQUEST, render_cancel): each circle is ONE
-    recurring series with one stable UID. Why: iTIP (RFC 5546) requires every component of
-    one REQUEST or CANCEL to share a UID, so an invitation that carries all 12 meetings has
-    to be a single series, and each invitation carries one circle only.
-    Feeds and downloads (render_events): ONE plain VEVENT per meeting, UID week_uid(), no
-    RRULE, EXDATE or RECURRENCE-ID. Why: a feed holds several circles, and ical.js (the
-    engine of Thunderbird and other clients) attaches every RECURRENCE-ID component of a file
-    to every master, whatever its UID, so one circle's week titles would appear in another's
-    series. Single events read identically in Outlook, Google, Apple and ical.js; a skipped
-    week is simply absent (no EXDATE that has to hit an instance); a moved week changes the
-    DTSTART/DTEND of its own event only (SEQUENCE is the series' and rises on every event).
-    The two UID families never meet in one calendar: in the settings a user chooses
-    invitations OR the feed, not both, so no client sees a meeting twice.
+    Series (render_calendar, render_cancel): each circle is ONE recurring series with one
+    stable UID. Invitations (METHOD:REQUEST and CANCEL, RFC 5546) must be one series because
+    every component of one iTIP message shares a UID. The one-circle download uses the same
+    series with METHOD:PUBLISH, so a person who accepted the invitation and imports the
+    download too gets the same UID, not a second copy of every meeting.
+    Feeds (event_block, render_feed): ONE plain VEVENT per meeting, UID week_uid(), no RRULE,
+    EXDATE or RECURRENCE-ID. Why: a feed holds several circles, and ical.js (the engine of
+    Thunderbird and other clients) attaches every RECURRENCE-ID component of a file to every
+    master, whatever its UID, so one circle's week titles would appear in another's series.
+    A skipped week is simply absent; a moved week changes its own event only.
     Shape of a series:
-    - master VEVENT: DTSTART;TZID=<zone> at the first weekly grid slot (local wall clock),
-      DTEND, RRULE:FREQ=WEEKLY;COUNT=<grid slots from first to last slot>, and one
-      EXDATE;TZID=<zone> per grid slot without a meeting (a skipped week, or the slot left
-      empty when later weeks moved back one week);
+    - master VEVENT: DTSTART;TZID=<zone> at the first weekly grid slot (the circle's local
+      wall-clock time on its first day), DTEND, RRULE:FREQ=WEEKLY;COUNT=<grid slots>, and an
+      EXDATE;TZID=<zone> per grid slot without a meeting;
     - one override VEVENT per held-or-planned meeting, RECURRENCE-ID;TZID=<zone> = its grid
-      slot, with the week's own SUMMARY, DESCRIPTION (plus a link to the week's page), URL,
-      LOCATION and its actual DTSTART (which differs from the slot when it was moved).
-    Every EXDATE and RECURRENCE-ID uses the TZID of DTSTART and the nominal wall-clock time of
-    the grid, so it names an RRULE instance exactly (Exchange and Apple are known to ignore
-    EXDATEs in another TZID), and moving one meeting changes one override only.
-    Shape of a feed: a VTIMEZONE per TZID and, per meeting that will take place, a VEVENT with
-    the same properties as that meeting's override above, minus RECURRENCE-ID, plus its own
-    UID (circle-42@host -> circle-42-week-3@host for week 3).
+      slot, with the week's own SUMMARY, DESCRIPTION, URL, LOCATION and actual DTSTART.
+    EXDATE and RECURRENCE-ID use the TZID of DTSTART and the nominal wall-clock time of the
+    grid (Exchange and Apple ignore EXDATEs in another TZID).
 
-Privacy: ORGANIZER and ATTENDEE are written only in iTIP messages (METHOD REQUEST or
-CANCEL); a feed or download (method None or PUBLISH) never carries e-mail addresses, even
-when a caller passes attendees by mistake.
+DST nights. Clients disagree about a local time that does not exist (spring gap: vobject and
+ical.js read 02:30 as 00:30Z in Brussels, icalendar and libical as 01:30Z) or happens twice
+(autumn: icalendar and vobject take the first 02:30, ical.js and libical the second). wol
+means one instant (wol.circles.schedule: a gap time moves forward by the gap, a repeated time
+is the first), so no such wall time is left for a client to interpret:
+    - an event or override whose local start or end is non-existent or ambiguous has its
+      DTSTART and DTEND written in UTC;
+    - every meeting that takes place is an override with its own DTSTART and DTEND, so the
+      RRULE's instances only name the weeks. When the circle's time falls into a spring gap
+      on one of its dates, the RRULE runs at the time the meeting has on that night (02:30
+      becomes 03:30) on every date, so that no RECURRENCE-ID or EXDATE names a wall time that
+      clients read differently (a TZID'd one in a gap matches no instance in libical, a UTC
+      one none in vobject and ical.js). Times in the autumn fold are matched alike by all
+      four parsers when TZID'd, so they stay;
+    - a master whose first slot or its end is non-existent or ambiguous gets DURATION instead
+      of DTEND, so that its length does not depend on the reading either.
+
+Text. Names, places and descriptions come from people: one-line values (SUMMARY, LOCATION,
+X-WR-CALNAME, CN) have every line break and control character turned into a space, texts keep
+line breaks as \\n; a backslash is always escaped (icalendar would turn a literal "\\N" into a
+line break).
+
+Privacy: ORGANIZER and ATTENDEE are written only in iTIP messages (METHOD REQUEST or CANCEL);
+a feed or download never carries e-mail addresses, even when a caller passes attendees.
 """
 
 from __future__ import annotations
@@ -49,11 +63,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 DEFAULT_PRODID = "-//wol//Working Out Loud circles//EN"
+# How often a subscribed calendar should look for changes (RFC 7986 REFRESH-INTERVAL and the
+# X-PUBLISHED-TTL that Outlook reads).
+REFRESH = timedelta(hours=1)
 
-# RFC 5545 TEXT may hold no control characters except HTAB (newlines are escaped as \n).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# icalendar double-quotes a parameter value that holds one of these.
-_QUOTE_PARAMETER = re.compile("[,;:’]")
+# Line breaks a person can type or paste: CR, LF, VT, FF, the separators FS..US, NEL, U+2028
+# and U+2029. Other control characters (C0 except HTAB, DEL, C1) are dropped.
+_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 # The largest INTEGER (RFC 5545 3.3.8), for SEQUENCE.
 _MAX_INTEGER = 2_147_483_647
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -63,10 +80,10 @@ _EPOCH_YEAR = 1970
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One meeting of a series: its weekly grid slot and what actually happens."""
+    """One meeting of a series: its place on the weekly grid and what actually happens."""
 
     week: int  # 1..12
-    slot_start: datetime  # aware: the weekly grid slot this meeting belongs to (RECURRENCE-ID)
+    slot: int  # position on the weekly grid: 0 = Series.first_slot, 1 = a week later, ...
     start: datetime | None  # aware actual start; None = skipped
     summary: str
     description: str
@@ -78,15 +95,27 @@ class Series:
     """One circle's meetings as a single recurring series with a stable UID."""
 
     uid: str  # e.g. "circle-42@wol.example.org", built by the app from ids
-    sequence: int  # raised by the app on every change
+    sequence: int  # raised by the app on every change and every new iTIP message
     tzid: str  # IANA
     duration_minutes: int
     summary: str  # master summary, e.g. the circle name
     location: str | None
+    first_slot: datetime  # naive local wall time of grid slot 0: first day at the circle's time
     occurrences: tuple[Occurrence, ...]
     organizer: tuple[str, str] | None = None  # (email, name): invitations only
     attendees: tuple[tuple[str, str], ...] = ()  # (email, name): invitations only
     last_modified: datetime | None = None
+    cancelled: bool = False  # an ended circle: every event STATUS:CANCELLED
+
+
+@dataclass(frozen=True)
+class EventBlock:
+    """The feed events of one series, rendered: what a caller caches per circle."""
+
+    uid: str
+    tzid: str
+    years: tuple[int, int]  # local years the events span, for the VTIMEZONE
+    data: bytes  # the VEVENTs, as icalendar writes them
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,70 +127,34 @@ def render_calendar(
     *,
     name: str,
     stamp: datetime,
-    method: str | None = None,
+    method: str | None = "PUBLISH",
     prodid: str = DEFAULT_PRODID,
 ) -> bytes:
     """Return one VCALENDAR with a VTIMEZONE per distinct TZID and every series.
 
-    method="REQUEST" for invitations and updates (one series per message). method=None (or
-    "PUBLISH") gives the same series as a stand-alone file; feeds and downloads use
-    render_events instead (see the module docstring).
+    method="REQUEST" for invitations and updates (one series per message, with ORGANIZER and
+    ATTENDEEs); "PUBLISH" (or None, for no METHOD) for the one-circle download, which carries
+    the same UID as the invitations.
     """
     if method not in (None, "PUBLISH", "REQUEST"):
         raise ValueError(f"method must be None, 'PUBLISH' or 'REQUEST', not {method!r}")
     itip = method == "REQUEST"
     all_series = tuple(series)
+    dtstamp = _utc(stamp, "stamp")
     layouts = [_layout(s) for s in all_series]
-    timezones = _timezones(layouts, all_series)
-    events: list[str] = []
+    events: list[icalendar.Event] = []
     for s, layout in zip(all_series, layouts, strict=True):
         if itip:
             _require_itip_people(s, method)
-        events += _series_events(s, layout, _utc(stamp, "stamp"), itip)
-    return _ical(_calendar(prodid, method, name), timezones, events)
-
-
-def render_events(
-    series: Iterable[Series],
-    *,
-    name: str,
-    stamp: datetime,
-    prodid: str = DEFAULT_PRODID,
-) -> bytes:
-    """Return a feed/download VCALENDAR: one VEVENT per meeting that will take place.
-
-    A VTIMEZONE per TZID, skipped occurrences omitted, no METHOD, no ORGANIZER/ATTENDEE (even
-    when a caller passes them), no RRULE/EXDATE/RECURRENCE-ID. Each VEVENT has UID
-    week_uid(series.uid, week), the series' SEQUENCE, the meeting's actual start, the week's
-    SUMMARY, DESCRIPTION (with the link) and URL, and the series' LOCATION.
-    """
-    all_series = tuple(series)
-    layouts = [_layout(s) for s in all_series]
-    dtstamp = _utc(stamp, "stamp")
-    timezones = _timezones(layouts, all_series)
-    events: list[str] = []
-    seen: set[str] = set()
-    for s, layout in zip(all_series, layouts, strict=True):
-        if not layout.overrides:
-            continue
-        shared = _shared(s, dtstamp, itip=False)
-        for _, occurrence in layout.overrides:
-            uid = week_uid(s.uid, occurrence.week)
-            if uid in seen:
-                raise ValueError(f"two meetings would share the UID {uid}")
-            seen.add(uid)
-            events += _meeting_event(shared, occurrence, uid=uid)
-    return _ical(_calendar(prodid, None, name), timezones, events)
-
-
-def week_uid(series_uid: str, week: int) -> str:
-    """'circle-42@host' → 'circle-42-week-3@host' (stable, built from ids)."""
-    if isinstance(week, bool) or not isinstance(week, int) or week < 1:
-        raise ValueError(f"week must be a positive int, not {week!r}")
-    local, at, host = series_uid.rpartition("@")
-    if not at:
-        return f"{series_uid}-week-{week}"
-    return f"{local}-week-{week}@{host}"
+        events.append(_master_event(s, layout, dtstamp, itip=itip))
+        for k, occurrence in layout.overrides:
+            events.append(_meeting_event(s, occurrence, dtstamp, itip=itip, slot=(layout, k)))
+    spans = _merge_spans(
+        (s.tzid, _local_years(s.tzid, *lay.span))
+        for s, lay in zip(all_series, layouts, strict=True)
+    )
+    head = _head(prodid, method, one_line(name), refresh=not itip)
+    return _assemble(head, spans, [e.to_ical() for e in events])
 
 
 def render_cancel(
@@ -175,32 +168,78 @@ def render_cancel(
 
     One week: a VEVENT with that meeting's RECURRENCE-ID and STATUS:CANCELLED (RFC 5546
     3.2.5), without the master, which would cancel the whole series. Whole series: the master
-    VEVENT (no RECURRENCE-ID) with STATUS:CANCELLED. Both carry series.sequence, so the app
-    passes the series as it is after the change (the cancelled week skipped, SEQUENCE raised):
-    later feeds and REQUESTs then carry an EXDATE for it.
+    VEVENT (no RECURRENCE-ID) with STATUS:CANCELLED. Both carry series.sequence, which the app
+    raises before every iTIP message, so a client never sees a message older than the last.
     """
     _require_itip_people(series, "CANCEL")
     layout = _layout(series)
     dtstamp = _utc(stamp, "stamp")
-    timezones = _timezones([layout], [series])
-    shared = _shared(series, dtstamp, itip=True, cancel=True)
     if week is None:
-        event = _master_event(shared, series, layout, status="CANCELLED")
+        event = _master_event(series, layout, dtstamp, itip=True, cancel=True)
     else:
-        matches = [o for o in series.occurrences if o.week == week]
+        matches = [(k, o) for k, o in layout.placed if o.week == week]
         if len(matches) != 1:
             raise ValueError(f"series {series.uid} has {len(matches)} meetings for week {week}")
-        occurrence = matches[0]
-        start = occurrence.start if occurrence.start is not None else occurrence.slot_start
-        event = _vevent(
-            shared,
-            _utc(start, "start"),
-            _text(occurrence.summary),
-            recurrence_id=layout.wall(occurrence.slot_start),
-            url=occurrence.url,
-            status="CANCELLED",
+        k, occurrence = matches[0]
+        if occurrence.start is None:
+            occurrence = _at_slot(occurrence, layout.grid[k])
+        event = _meeting_event(
+            series, occurrence, dtstamp, itip=True, cancel=True, slot=(layout, k)
         )
-    return _ical(_calendar(prodid, "CANCEL"), timezones, event)
+    spans = {series.tzid: _local_years(series.tzid, *layout.span)}
+    return _assemble(_head(prodid, "CANCEL", None, refresh=False), spans, [event.to_ical()])
+
+
+def event_block(series: Series, *, stamp: datetime) -> EventBlock:
+    """Return the feed events of `series`: one VEVENT per meeting that will take place.
+
+    No ORGANIZER/ATTENDEE (even when a caller passes them), no RRULE/EXDATE/RECURRENCE-ID.
+    Each VEVENT has UID week_uid(series.uid, week), the series' SEQUENCE, the meeting's actual
+    start, the week's SUMMARY, DESCRIPTION (with the link) and URL, and the series' LOCATION.
+    """
+    layout = _layout(series)
+    dtstamp = _utc(stamp, "stamp")
+    data = b"".join(
+        _meeting_event(series, o, dtstamp, itip=False, uid=week_uid(series.uid, o.week)).to_ical()
+        for _, o in layout.overrides
+    )
+    return EventBlock(series.uid, series.tzid, _local_years(series.tzid, *layout.span), data)
+
+
+def render_feed(blocks: Iterable[EventBlock], *, name: str, prodid: str = DEFAULT_PRODID) -> bytes:
+    """Return a feed VCALENDAR (METHOD:PUBLISH, refresh hints) around rendered event blocks.
+
+    A VTIMEZONE per TZID. A feed without meetings still holds one component, as RFC 5545
+    requires: the VTIMEZONE of UTC.
+    """
+    blocks = tuple(blocks)
+    seen: set[str] = set()
+    for block in blocks:
+        if block.uid in seen:
+            raise ValueError(f"two series share the UID {block.uid}")
+        seen.add(block.uid)
+    spans = _merge_spans((b.tzid, b.years) for b in blocks if b.data)
+    if not spans:
+        spans = {"UTC": (_EPOCH_YEAR, _EPOCH_YEAR)}
+    head = _head(prodid, "PUBLISH", one_line(name), refresh=True)
+    return _assemble(head, spans, [b.data for b in blocks])
+
+
+def render_events(
+    series: Iterable[Series], *, name: str, stamp: datetime, prodid: str = DEFAULT_PRODID
+) -> bytes:
+    """Return a feed of `series`, every event stamped `stamp` (render_feed of event_block)."""
+    return render_feed([event_block(s, stamp=stamp) for s in series], name=name, prodid=prodid)
+
+
+def week_uid(series_uid: str, week: int) -> str:
+    """'circle-42@host' → 'circle-42-week-3@host' (stable, built from ids)."""
+    if isinstance(week, bool) or not isinstance(week, int) or week < 1:
+        raise ValueError(f"week must be a positive int, not {week!r}")
+    local, at, host = series_uid.rpartition("@")
+    if not at:
+        return f"{series_uid}-week-{week}"
+    return f"{local}-week-{week}@{host}"
 
 
 def vtimezone(tzid: str, start: datetime, end: datetime) -> icalendar.Timezone:
@@ -215,11 +254,13 @@ def vtimezone(tzid: str, start: datetime, end: datetime) -> icalendar.Timezone:
     return _timezone_component(tzid, *_local_years(tzid, start, end))
 
 
-def grid_slots(first_slot: datetime, count: int, tzid: str) -> list[datetime]:
-    """Return `count` weekly slots (aware UTC) at the local wall-clock time of `first_slot`."""
+def unclear_wall_time(wall: datetime, tzid: str) -> bool:
+    """Return whether a naive local time does not exist or happens twice in `tzid`."""
     zone = ZoneInfo(tzid)
-    wall = _utc(first_slot, "first_slot").astimezone(zone).replace(tzinfo=None)
-    return [_wall_to_utc(wall + timedelta(weeks=k), zone) for k in range(count)]
+    return (
+        wall.replace(tzinfo=zone, fold=0).utcoffset()
+        != wall.replace(tzinfo=zone, fold=1).utcoffset()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,258 +269,207 @@ def grid_slots(first_slot: datetime, count: int, tzid: str) -> list[datetime]:
 
 @dataclass(frozen=True)
 class _Layout:
-    """A series mapped onto its weekly grid (UTC instants and nominal local wall times)."""
+    """A series mapped onto its weekly grid (nominal local wall times and UTC instants)."""
 
-    grid: tuple[datetime, ...]  # UTC instants of the RRULE instances
-    walls: tuple[datetime, ...]  # the same instances as naive local wall-clock times
-    excluded: tuple[int, ...]  # grid indexes with no (non-skipped) meeting -> EXDATE
-    overrides: tuple[tuple[int, Occurrence], ...]  # (grid index, meeting) -> RECURRENCE-ID
+    walls: tuple[datetime, ...]  # naive local wall time of every RRULE instance
+    grid: tuple[datetime, ...]  # the UTC instant wol means by each wall time
+    placed: tuple[tuple[int, Occurrence], ...]  # (grid index, meeting), skipped ones too
+    overrides: tuple[tuple[int, Occurrence], ...]  # (grid index, meeting) that take place
+    excluded: tuple[int, ...]  # grid indexes with no meeting that takes place -> EXDATE
     span: tuple[datetime, datetime]  # first and last instant (UTC) the series touches
-
-    def wall(self, slot_start: datetime) -> datetime:
-        """Return the nominal local wall time of the grid slot at `slot_start`."""
-        return self.walls[self.grid.index(slot_start.astimezone(UTC))]
 
 
 def _layout(series: Series) -> _Layout:
-    """Check a series and place its meetings on the weekly grid of its first slot."""
+    """Check a series and place its meetings on its weekly grid."""
     if not series.occurrences:
         raise ValueError(f"series {series.uid} has no meetings")
     if series.duration_minutes <= 0:
         raise ValueError(f"series {series.uid} has a non-positive duration")
-    if series.sequence < 0:
-        raise ValueError(f"series {series.uid} has a negative SEQUENCE")
-    if series.sequence > _MAX_INTEGER:
-        raise ValueError(f"series {series.uid} has a SEQUENCE above {_MAX_INTEGER}")
+    if not 0 <= series.sequence <= _MAX_INTEGER:
+        raise ValueError(f"series {series.uid} has a SEQUENCE outside 0..{_MAX_INTEGER}")
+    if series.first_slot.tzinfo is not None:
+        raise ValueError(f"series {series.uid}: first_slot is a naive local wall time")
     zone = ZoneInfo(series.tzid)
-    placed = [(_utc(o.slot_start, "slot_start"), o) for o in series.occurrences]
-    slots = sorted(instant for instant, _ in placed)
-    if len(set(slots)) != len(slots):
-        raise ValueError(f"series {series.uid}: two meetings share one grid slot")
-    first_wall = slots[0].astimezone(zone).replace(tzinfo=None)
-    days = (slots[-1].astimezone(zone).date() - first_wall.date()).days
-    walls = tuple(first_wall + timedelta(weeks=k) for k in range(days // 7 + 1))
+    by_slot: dict[int, Occurrence] = {}
+    for occurrence in series.occurrences:
+        if occurrence.slot < 0 or occurrence.slot in by_slot:
+            raise ValueError(f"series {series.uid}: week {occurrence.week} has a bad grid slot")
+        by_slot[occurrence.slot] = occurrence
+    walls = _grid_walls(series.first_slot, max(by_slot) + 1, zone)
     grid = tuple(_wall_to_utc(w, zone) for w in walls)
-    index = {instant: k for k, instant in enumerate(grid)}
-    by_index: dict[int, Occurrence] = {}
-    for instant, occurrence in placed:
-        k = index.get(instant)
-        if k is None:
-            raise ValueError(
-                f"series {series.uid}: week {occurrence.week}'s slot "
-                f"{occurrence.slot_start.isoformat()} is not on the weekly grid of the first slot"
-            )
-        by_index[k] = occurrence
-    overrides = tuple((k, by_index[k]) for k in sorted(by_index) if by_index[k].start is not None)
+    placed = tuple(sorted(by_slot.items()))
+    overrides = tuple((k, o) for k, o in placed if o.start is not None)
     planned = {k for k, _ in overrides}
     excluded = tuple(k for k in range(len(grid)) if k not in planned)
     length = timedelta(minutes=series.duration_minutes)
     instants = [*grid, *(_utc(o.start, "start") for _, o in overrides)]
     span = (min(instants), max(instants) + length)
-    return _Layout(grid, walls, excluded, overrides, span)
+    return _Layout(walls, grid, placed, overrides, excluded, span)
+
+
+def _grid_walls(first: datetime, count: int, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """Return the RRULE's wall times: weekly from `first`, at a time no date has in a gap.
+
+    The circle's own time when it exists on every date; else the time its meeting has on the
+    night of the gap (02:30 -> 03:30 in Brussels); else noon, when no zone changes its clock.
+    """
+    nominal = [first + timedelta(weeks=k) for k in range(count)]
+    gaps = [wall for wall in nominal if not _exists(wall, zone)]
+    if not gaps:
+        return tuple(nominal)
+    moved = _utc_to_wall(_wall_to_utc(gaps[0], zone), zone)
+    for hour, minute in ((moved.hour, moved.minute), (12, 0)):
+        walls = tuple(wall.replace(hour=hour, minute=minute) for wall in nominal)
+        if all(_exists(wall, zone) for wall in walls):
+            return walls
+    raise ValueError(f"no time of day exists on every date of the series in {zone.key}")
+
+
+def _exists(wall: datetime, zone: ZoneInfo) -> bool:
+    """Return whether a naive local wall time exists in `zone` (is not in a spring gap)."""
+    return _utc_to_wall(_wall_to_utc(wall, zone), zone) == wall
+
+
+def _at_slot(occurrence: Occurrence, instant: datetime) -> Occurrence:
+    """Return the occurrence as if it took place at `instant` (a skipped week's own slot)."""
+    return Occurrence(
+        occurrence.week,
+        occurrence.slot,
+        instant,
+        occurrence.summary,
+        occurrence.description,
+        occurrence.url,
+    )
 
 
 # --------------------------------------------------------------------------------------------
-# components
-#
-# Events are written as content lines directly, not through icalendar's Component.add and
-# to_ical: building a property object per value and folding every line character by character
-# made a feed of 5 circles cost ~30 ms, on every feed request. The writer below gives the very
-# bytes icalendar gives (the tests parse our output with icalendar and two other parsers);
-# VTIMEZONEs are still rendered by icalendar, once per zone and years (see _vtimezone_ical).
-# Properties come in icalendar's order: the component's canonical order (VCALENDAR: VERSION
-# PRODID CALSCALE METHOD X-WR-CALNAME; VEVENT: SUMMARY DTSTART DTEND DTSTAMP UID RECURRENCE-ID
-# SEQUENCE RRULE EXDATE), then the others alphabetically.
+# components, built with icalendar
 
 
-def _calendar(prodid: str, method: str | None, name: str | None = None) -> list[str]:
-    """Return the VCALENDAR's first lines: the header properties and X-WR-CALNAME `name`."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", _line("PRODID", _escape(prodid))]
-    lines.append("CALSCALE:GREGORIAN")
+@functools.lru_cache(maxsize=64)
+def _head(prodid: str, method: str | None, name: str | None, *, refresh: bool) -> bytes:
+    """Return the VCALENDAR's opening lines and properties (without END:VCALENDAR)."""
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", prodid)
+    calendar.add("calscale", "GREGORIAN")
     if method is not None:
-        lines.append(f"METHOD:{method}")
+        calendar.add("method", method)
     if name is not None:
-        # Not an RFC 5545 property: icalendar writes its value verbatim, without TEXT escapes,
-        # so a line break cannot be written at all.
-        calname = _text(name)
-        if "\n" in calname:
-            raise ValueError(f"the calendar name must be one line, not {name!r}")
-        lines.append(_line("X-WR-CALNAME", calname))
-    return lines
+        calendar.add("x-wr-calname", _Text(name))
+    if refresh:
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    data = calendar.to_ical()
+    return data[: data.rindex(b"END:VCALENDAR\r\n")]
 
 
-def _ical(head: list[str], timezones: list[bytes], events: list[str]) -> bytes:
-    """Return the VCALENDAR: its first lines, the VTIMEZONE blocks, the events, the END."""
-    return b"".join((_folded(head), *timezones, _folded([*events, "END:VCALENDAR"])))
+def _assemble(head: bytes, spans: dict[str, tuple[int, int]], events: list[bytes]) -> bytes:
+    """Return the VCALENDAR: its head, a VTIMEZONE per TZID, the events and the END."""
+    zones = [_vtimezone_ical(tzid, first, last) for tzid, (first, last) in spans.items()]
+    return b"".join((head, *zones, *events, b"END:VCALENDAR\r\n"))
 
 
-def _timezones(layouts: list[_Layout], all_series: Iterable[Series]) -> list[bytes]:
-    """Return one VTIMEZONE per distinct TZID (first-seen order), covering all its series."""
-    spans: dict[str, tuple[datetime, datetime]] = {}
-    for layout, s in zip(layouts, all_series, strict=True):
-        lo, hi = layout.span
-        if s.tzid in spans:
-            lo, hi = min(lo, spans[s.tzid][0]), max(hi, spans[s.tzid][1])
-        spans[s.tzid] = (lo, hi)
-    return [_vtimezone_ical(tzid, *_local_years(tzid, *span)) for tzid, span in spans.items()]
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every VEVENT of one series shares, its lines written once."""
-
-    uid: str
-    tzid: str
-    zone: ZoneInfo
-    length: timedelta
-    dtstamp: str  # the DTSTAMP line
-    sequence: str  # the SEQUENCE line
-    attendees: list[str]  # ATTENDEE lines (iTIP only)
-    last_modified: list[str]  # a LAST-MODIFIED line, if any
-    location: list[str]  # a LOCATION line, if any
-    organizer: list[str]  # an ORGANIZER line (iTIP only)
-
-
-def _shared(series: Series, dtstamp: datetime, itip: bool, cancel: bool = False) -> _Shared:
-    """Return the lines of `series` that all its VEVENTs carry."""
-    organizer, attendees = _people(series, cancel) if itip else ([], [])
-    last_modified = []
-    if series.last_modified is not None:
-        changed = _utc(series.last_modified, "last_modified")
-        last_modified.append(f"LAST-MODIFIED:{_datetime(changed)}Z")
-    location = [_line("LOCATION", _escape(_text(series.location)))] if series.location else []
-    return _Shared(
-        series.uid,
-        series.tzid,
-        ZoneInfo(series.tzid),
-        timedelta(minutes=series.duration_minutes),
-        f"DTSTAMP:{_datetime(dtstamp)}Z",
-        f"SEQUENCE:{int(series.sequence)}",
-        attendees,
-        last_modified,
-        location,
-        organizer,
-    )
-
-
-def _series_events(series: Series, layout: _Layout, dtstamp: datetime, itip: bool) -> list[str]:
-    """Return the master VEVENT and one override VEVENT per meeting."""
-    shared = _shared(series, dtstamp, itip)
-    lines = _master_event(shared, series, layout)
-    for k, occurrence in layout.overrides:
-        lines += _meeting_event(shared, occurrence, recurrence_id=layout.walls[k])
-    return lines
-
-
-def _meeting_event(
-    shared: _Shared,
-    occurrence: Occurrence,
-    *,
-    uid: str | None = None,
-    recurrence_id: datetime | None = None,
-) -> list[str]:
-    """Return one held-or-planned meeting as a VEVENT at its actual start.
-
-    An override of the series (recurrence_id = its grid slot's wall time, the series' UID) or,
-    for feeds, a stand-alone event with its own `uid`.
-    """
-    return _vevent(
-        shared,
-        _utc(occurrence.start, "start"),
-        _text(occurrence.summary),
-        uid=uid,
-        recurrence_id=recurrence_id,
-        description=_description(occurrence),
-        url=occurrence.url,
-        status="CONFIRMED",
-        transp="OPAQUE",
-    )
+def _merge_spans(spans: Iterable[tuple[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:
+    """Return one (first, last) local year range per TZID, in first-seen order."""
+    merged: dict[str, tuple[int, int]] = {}
+    for tzid, (first, last) in spans:
+        if tzid in merged:
+            first, last = min(first, merged[tzid][0]), max(last, merged[tzid][1])
+        merged[tzid] = (first, last)
+    return merged
 
 
 def _master_event(
-    shared: _Shared, series: Series, layout: _Layout, status: str | None = None
-) -> list[str]:
-    """Return the master VEVENT: first slot, weekly RRULE, an EXDATE per empty slot."""
-    return _vevent(
-        shared,
-        layout.grid[0],
-        _text(series.summary),
-        wall=layout.walls[0],
-        count=len(layout.grid),
-        exdates=[layout.walls[k] for k in layout.excluded],
-        status=status,
-    )
+    series: Series, layout: _Layout, dtstamp: datetime, *, itip: bool, cancel: bool = False
+) -> icalendar.Event:
+    """Return the master VEVENT: first slot, weekly RRULE, EXDATEs, RDATEs for gap slots."""
+    zone = ZoneInfo(series.tzid)
+    event = _event(series, dtstamp, series.uid, one_line(series.summary), itip, cancel)
+    length = timedelta(minutes=series.duration_minutes)
+    first = layout.walls[0]
+    end = _utc_to_wall(layout.grid[0] + length, zone)
+    event.add("dtstart", _local(first, series.tzid))
+    if unclear_wall_time(first, series.tzid) or unclear_wall_time(end, series.tzid):
+        event.add("duration", length)
+    else:
+        event.add("dtend", _local(end, series.tzid))
+    event.add("rrule", {"FREQ": "WEEKLY", "COUNT": len(layout.walls)})
+    for k in layout.excluded:
+        event.add("exdate", _local(layout.walls[k], series.tzid))
+    if series.cancelled or cancel:
+        event.add("status", "CANCELLED")
+    return event
 
 
-def _vevent(
-    shared: _Shared,
-    start: datetime,
-    summary: str,
+def _meeting_event(
+    series: Series,
+    occurrence: Occurrence,
+    dtstamp: datetime,
     *,
-    wall: datetime | None = None,
+    itip: bool,
+    cancel: bool = False,
     uid: str | None = None,
-    recurrence_id: datetime | None = None,
-    count: int | None = None,
-    exdates: Iterable[datetime] = (),
-    description: str | None = None,
-    url: str | None = None,
-    status: str | None = None,
-    transp: str | None = None,
-) -> list[str]:
-    """Return a VEVENT's lines: the series' lines, its UID unless `uid`, DTSTART and DTEND.
+    slot: tuple[_Layout, int] | None = None,
+) -> icalendar.Event:
+    """Return one meeting as a VEVENT at its actual start.
 
-    DTSTART is the local time of `start` or, for a master, the grid's nominal `wall` time.
-    RRULE (weekly, `count` times), EXDATEs, RECURRENCE-ID, DESCRIPTION, URL, STATUS and TRANSP
-    when given.
+    An override of the series (`slot`: its layout and grid index, the series' UID) or, for
+    feeds, a stand-alone event with its own `uid`.
     """
-    tzid, zone = shared.tzid, shared.zone
-    lines = [
-        "BEGIN:VEVENT",
-        _line("SUMMARY", _escape(summary)),
-        _local("DTSTART", wall if wall is not None else start.astimezone(zone), tzid),
-        # DTEND rather than DURATION: every client reads it, and a TZID'd DTEND gives all RRULE
-        # instances the same exact length (RFC 5545 3.8.5.3), DST changes included.
-        _local("DTEND", (start + shared.length).astimezone(zone), tzid),
-        shared.dtstamp,
-        _line("UID", _escape(uid if uid is not None else shared.uid)),
-    ]
-    if recurrence_id is not None:
-        lines.append(_local("RECURRENCE-ID", recurrence_id, tzid))
-    lines.append(shared.sequence)
-    if count is not None:
-        lines.append(f"RRULE:FREQ=WEEKLY;COUNT={count}")
-    lines += [_local("EXDATE", exdate, tzid) for exdate in exdates]
-    lines += shared.attendees
-    if description is not None:
-        lines.append(_line("DESCRIPTION", _escape(description)))
-    lines += shared.last_modified
-    lines += shared.location
-    lines += shared.organizer
-    if status is not None:
-        lines.append(f"STATUS:{status}")
-    if transp is not None:
-        lines.append(f"TRANSP:{transp}")
-    if url:
-        if "\r" in url or "\n" in url:
-            raise ValueError(f"a URL may not contain CR or LF characters: {url!r}")
-        lines.append(_line("URL", url))
-    lines.append("END:VEVENT")
-    return lines
+    event = _event(series, dtstamp, uid or series.uid, one_line(occurrence.summary), itip, cancel)
+    start = _utc(occurrence.start, "start")
+    end = start + timedelta(minutes=series.duration_minutes)
+    zone = ZoneInfo(series.tzid)
+    walls = (_utc_to_wall(start, zone), _utc_to_wall(end, zone))
+    if any(unclear_wall_time(w, series.tzid) for w in walls):
+        event.add("dtstart", start)
+        event.add("dtend", end)
+    else:
+        event.add("dtstart", _local(walls[0], series.tzid))
+        event.add("dtend", _local(walls[1], series.tzid))
+    if slot is not None:
+        layout, k = slot
+        event.add("recurrence-id", _local(layout.walls[k], series.tzid))
+    if not cancel:
+        event.add("description", _Text(_description(occurrence)))
+    if occurrence.url:
+        event.add("url", occurrence.url)
+    cancelled = cancel or series.cancelled
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if not cancel:
+        event.add("transp", "OPAQUE")
+    return event
 
 
-def _people(series: Series, cancel: bool) -> tuple[list[str], list[str]]:
-    """Return the ORGANIZER line (if any) and the ATTENDEE lines of an iTIP message."""
-    organizer = []
-    if series.organizer is not None:
-        email, name = series.organizer
-        organizer.append(f"ORGANIZER;CN={_cn(name)}:{_mailto(email)}")
-    # Parameters in icalendar's (alphabetical) order.
-    role = "ROLE=REQ-PARTICIPANT"
-    rest = role if cancel else f"PARTSTAT=NEEDS-ACTION;{role};RSVP=TRUE"
-    attendees = [
-        f"ATTENDEE;CN={_cn(name)};{rest}:{_mailto(email)}" for email, name in series.attendees
-    ]
-    return organizer, attendees
+def _event(
+    series: Series, dtstamp: datetime, uid: str, summary: str, itip: bool, cancel: bool
+) -> icalendar.Event:
+    """Return a VEVENT with what every event of `series` carries."""
+    event = icalendar.Event()
+    event.add("summary", _Text(summary))
+    event.add("dtstamp", dtstamp)
+    event.add("uid", uid)
+    event.add("sequence", series.sequence)
+    if series.last_modified is not None:
+        event.add("last-modified", _utc(series.last_modified, "last_modified"))
+    if series.location:
+        event.add("location", _Text(one_line(series.location)))
+    if itip:
+        _add_people(event, series, cancel)
+    return event
+
+
+def _add_people(event: icalendar.Event, series: Series, cancel: bool) -> None:
+    """Add the ORGANIZER and the ATTENDEEs of an iTIP message."""
+    # RSVP=FALSE: wol reads no REPLY, so clients are not asked to send one.
+    email, name = series.organizer
+    event.add("organizer", _mailto(email), parameters={"CN": _cn(name)})
+    for email, name in series.attendees:
+        parameters = {"CN": _cn(name), "ROLE": "REQ-PARTICIPANT"}
+        if not cancel:
+            parameters |= {"PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
+        event.add("attendee", _mailto(email), parameters=parameters)
 
 
 def _require_itip_people(series: Series, method: str) -> None:
@@ -493,6 +483,21 @@ def _require_itip_people(series: Series, method: str) -> None:
 # values
 
 
+class _Text(icalendar.vText):
+    """A TEXT value escaped by RFC 5545 3.3.11 alone: a literal backslash stays a backslash."""
+
+    def to_ical(self) -> bytes:
+        """Return the escaped value (icalendar's own escaping reads "\\N" as a line break)."""
+        return (
+            str(self)
+            .replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\n", "\\n")
+            .encode("utf-8")
+        )
+
+
 def _utc(value: datetime | None, what: str) -> datetime:
     """Return an aware datetime as UTC; naive values are refused, not guessed."""
     if value is None or value.tzinfo is None or value.utcoffset() is None:
@@ -501,22 +506,37 @@ def _utc(value: datetime | None, what: str) -> datetime:
 
 
 def _wall_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
-    """Return the UTC instant of a naive local wall time (RFC 5545 reading of gaps and folds)."""
-    # fold=0: an ambiguous time is its first occurrence; a time in a spring-forward gap is read
-    # with the offset before the gap. RFC 5545 3.3.5 and wol.circles.schedule do the same.
+    """Return the UTC instant wol means by a naive local wall time.
+
+    fold=0: an ambiguous time is its first occurrence; a time in a spring-forward gap is read
+    with the offset before the gap (= moved forward by the gap), as wol.circles.schedule does.
+    """
     return wall.replace(fold=0, tzinfo=zone).astimezone(UTC)
 
 
-def _text(value: str) -> str:
-    """Return text safe for a TEXT value: newlines unified, control characters dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value)
+def _utc_to_wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    """Return the naive local wall time of an instant."""
+    return instant.astimezone(zone).replace(tzinfo=None, fold=0)
 
 
-def _param(value: str) -> str:
-    """Return a one-line parameter value (CN): whitespace collapsed, no double quotes."""
-    # A double quote cannot appear in a quoted parameter; RFC 6868 ^' is not read by Outlook.
-    return " ".join(_text(value).split()).replace('"', "'")
+def _local(wall: datetime, tzid: str) -> datetime:
+    """Return a wall time as a datetime that icalendar writes with ;TZID=<tzid> (Z for UTC)."""
+    return wall.replace(tzinfo=ZoneInfo(tzid), fold=0)
+
+
+def one_line(value: str) -> str:
+    """Return text as one line: line breaks and control characters become single spaces."""
+    return " ".join(_CONTROL.sub("", _BREAKS.sub(" ", value)).split())
+
+
+def _multi_line(value: str) -> str:
+    """Return text with every kind of line break as LF and no other control characters."""
+    return _CONTROL.sub("", _BREAKS.sub("\n", value))
+
+
+def _cn(name: str) -> str:
+    """Return a CN parameter value: one line, no double quotes (Outlook does not read ^')."""
+    return one_line(name).replace('"', "'")
 
 
 def _mailto(email: str) -> str:
@@ -524,116 +544,17 @@ def _mailto(email: str) -> str:
     email = email.strip()
     if not email or any(ch.isspace() or ch in '"<>' for ch in email) or "@" not in email:
         raise ValueError(f"not an e-mail address: {email!r}")
+    if _BREAKS.search(email) or _CONTROL.search(email):
+        raise ValueError(f"not an e-mail address: {email!r}")
     return f"mailto:{email}"
 
 
 def _description(occurrence: Occurrence) -> str:
     """Return the week's description followed by the link to its page, if not already in it."""
-    text = _text(occurrence.description).strip()
+    text = _multi_line(occurrence.description).strip()
     if occurrence.url and occurrence.url not in text:
         text = f"{text}\n\n{occurrence.url}" if text else occurrence.url
     return text
-
-
-# --------------------------------------------------------------------------------------------
-# content lines, written as icalendar writes them
-
-
-def _line(name: str, value: str) -> str:
-    """Return the content line `name:value` of a TEXT, URI or X- value."""
-    # icalendar decodes the value it has encoded as "utf-8-sig", which drops a leading U+FEFF.
-    if value.startswith("\ufeff"):
-        value = value[1:]
-    return f"{name}:{value}"
-
-
-def _escape(text: str) -> str:
-    r"""Return `text` escaped as a TEXT value (RFC 5545 3.3.11), exactly as icalendar does."""
-    # In this order: a literal \N is a line break, and CR LF, LF and CR all become \n.
-    return (
-        text.replace("\\N", "\n")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _cn(name: str) -> str:
-    """Return the CN parameter value for a person's name."""
-    value = _param(name)
-    # icalendar quotes a CN that holds a space or an apostrophe, besides the usual characters.
-    return _param_value(value, quote=" " in value or "'" in value)
-
-
-def _param_value(value: str, quote: bool = False) -> str:
-    """Return a parameter value with RFC 6868 escapes, double-quoted when `quote` or needed."""
-    value = (
-        value.replace("^", "^^")
-        .replace("\r\n", "^n")
-        .replace("\r", "^n")
-        .replace("\n", "^n")
-        .replace('"', "^'")
-    )
-    if quote or _QUOTE_PARAMETER.search(value):
-        return f'"{value}"'
-    return value
-
-
-@functools.lru_cache(maxsize=512)
-def _tzid_parameter(tzid: str) -> str:
-    """Return ";TZID=<zone>" as it precedes a local DATE-TIME value."""
-    return f";TZID={_param_value(tzid)}"
-
-
-def _local(name: str, wall: datetime, tzid: str) -> str:
-    """Return a DATE-TIME property at a local wall time with an explicit TZID parameter."""
-    # Wall time + TZID written by hand, so every EXDATE/RECURRENCE-ID uses exactly the TZID of
-    # DTSTART. A circle in UTC gets the Z form everywhere, EXDATE included, so that it matches
-    # DTSTART's form and strict clients still drop the skipped week.
-    if tzid != "UTC":
-        return f"{name}{_tzid_parameter(tzid)}:{_datetime(wall)}"
-    return f"{name}:{_datetime(wall)}Z"
-
-
-def _datetime(value: datetime) -> str:
-    """Return the DATE-TIME digits of a datetime's own fields (zone and microseconds aside)."""
-    # printf style: about twice as fast as an f-string with format specs, on the feed path.
-    return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-    )
-
-
-def _folded(lines: list[str]) -> bytes:
-    """Return content lines as UTF-8, each ended by CRLF, the long ones folded."""
-    encoded = [line.encode() for line in lines]
-    return b"\r\n".join([b if len(b) < 75 else _fold(b) for b in encoded]) + b"\r\n"
-
-
-def _fold(data: bytes) -> bytes:
-    """Return a content line (UTF-8) folded exactly as icalendar folds it."""
-    # A part holds at most 74 octets (continuations: a space and 74 octets), ends on a UTF-8
-    # character boundary, and leaves a final "\" or "^" to the next part, so that an escape
-    # such as \n or ^n stays whole. Parts are joined by CRLF and one space.
-    parts = []
-    start = 0
-    while len(data) - start >= 75:
-        end = start + 74
-        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to its lead byte
-            end -= 1
-        if data[end - 1] in b"\\^" and end - 1 > start:
-            end -= 1
-        parts.append(data[start:end])
-        start = end
-    parts.append(data[start:])
-    return b"\r\n ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------

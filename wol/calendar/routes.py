@@ -42,13 +42,16 @@ def feed(token: str):
     if user is None:
         abort(404)
     etag, last_modified = service.feed_version(user)
+    db.session.commit()
     response = Response(mimetype="text/calendar")
     response.set_etag(etag)
     response.last_modified = last_modified
     response.headers["Cache-Control"] = "private, max-age=900"
-    # Answer "not modified" before rendering anything: calendar clients poll often.
+    # Answer "not modified" before rendering anything: calendar clients poll often. RFC 9110
+    # compares If-None-Match weakly (a compressing proxy turns our ETag into W/"..."), and
+    # looks at If-Modified-Since only without If-None-Match.
     if request.if_none_match:
-        if request.if_none_match.contains(etag):
+        if request.if_none_match.contains_weak(etag):
             response.status_code = 304
             return response
     elif request.if_modified_since and request.if_modified_since >= last_modified:

@@ -1,15 +1,20 @@
 """Turn circles into calendars, decide feed versions, and mail invitations (RFC 6047).
 
-Feeds and downloads carry one event per meeting; invitations carry one series per circle
-(see wol/calendar/ics.py for why). Which of the two a person gets is their choice in
-settings, so the same meeting never shows twice.
+Feeds carry one event per meeting; invitations and the one-circle download carry one series
+per circle with the same UID (see wol/calendar/ics.py for why). Which of feed or invitations
+a person gets is their choice in settings, so the same meeting never shows twice.
+
+Speed: a feed is polled often. Its version (ETag) comes from one small query, so a 304 needs
+no rendering; a 200 concatenates each circle's rendered events, cached under everything they
+are made of (the circle's calendar version and meetings, the reader's language, the guide
+titles), so a cached block can never be stale and the same input gives the same bytes.
 """
 
 import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -17,12 +22,23 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from wol.auth.models import User, new_feed_token
-from wol.calendar.ics import Occurrence, Series, render_calendar, render_cancel, render_events
+from wol.calendar import ics
+from wol.calendar.ics import (
+    EventBlock,
+    Occurrence,
+    Series,
+    event_block,
+    one_line,
+    render_calendar,
+    render_cancel,
+)
+from wol.calendar.models import FeedState
 from wol.circles import service as circle_rules
 from wol.circles.models import Circle, Meeting
-from wol.circles.schedule import meeting_starts
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.service import guide_title
@@ -30,60 +46,89 @@ from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
 from wol.tokens import find_by_token
 
+# Part of every feed's ETag: raise it when the bytes of a feed change for the same data.
+FEED_FORMAT = "2"
+
 
 def calendar_host() -> str:
     """The host name in UIDs: stable for one deployment, from BASE_URL."""
     return urlsplit(current_app.config["BASE_URL"]).hostname or "wol.localhost"
 
 
-@functools.lru_cache(maxsize=1024)
-def _grid(first_day: date, at: time, tz: str, count: int) -> tuple[datetime, ...]:
-    """The circle's weekly slots (UTC), the same for every render of it: computed once."""
-    return tuple(meeting_starts(first_day, at, tz, weeks=count))
+@dataclass(frozen=True)
+class _Texts:
+    """What a circle's calendar texts are made of besides the circle: all hashable."""
+
+    summary: str  # pattern, in the reader's language
+    description: str  # pattern, in the reader's language
+    titles: tuple[str, ...]  # the guide's week titles, in the circle's language
+    base_url: str
+    host: str
 
 
-def circle_series(circle: Circle, *, attendees: Iterable[User] = ()) -> Series:
-    """The circle as a calendar series, in the current language for its texts."""
-    # Translate the two patterns once per circle, not once per meeting: this is the feed's
-    # hot path. gettext without arguments returns the pattern with its placeholders.
-    summary_pattern = _("%(circle)s · week %(week)d: %(title)s")
-    description_pattern = _("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
-                            "week's guide and the circle page:")
-    meetings = circle.meetings
-    grid = _grid(circle.first_day, circle.local_time, circle.timezone,
-                 max(m.slot for m in meetings) + 1)
-    base = f"{current_app.config['BASE_URL']}/circles/{circle.id}/week/"
+def _texts(circle) -> _Texts:
+    """The patterns in the current language, the week titles and the deployment's address."""
+    # Translated once per circle, not once per meeting: gettext without arguments returns the
+    # pattern with its placeholders.
+    return _Texts(
+        summary=_("%(circle)s · week %(week)d: %(title)s"),
+        description=_("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
+                      "week's guide and the circle page:"),
+        titles=tuple(guide_title(circle.language, week) for week in range(1, 13)),
+        base_url=current_app.config["BASE_URL"],
+        host=calendar_host(),
+    )
+
+
+def circle_series(circle, *, attendees: Iterable[User] = ()) -> Series:
+    """The circle (a Circle or a FeedCircle) as a calendar series, in the current language."""
+    people = tuple((u.email, u.display_name) for u in attendees)
+    organizer = None
+    if people:
+        organizer = (parseaddr(current_app.config["MAIL_FROM"])[1], circle.name)
+    return _series(_frozen(circle), _texts(circle), organizer, people)
+
+
+def _series(circle: "FeedCircle", texts: _Texts, organizer, attendees) -> Series:
+    """The series of a circle from plain values."""
+    base = f"{texts.base_url}/circles/{circle.id}/week/"
     occurrences = []
-    for meeting in meetings:
+    for meeting in circle.meetings:
         values = {"circle": circle.name, "week": meeting.week,
-                  "title": guide_title(circle.language, meeting.week)}
+                  "title": texts.titles[meeting.week - 1]}
         occurrences.append(Occurrence(
             week=meeting.week,
-            slot_start=grid[meeting.slot],
+            slot=meeting.slot,
             start=None if meeting.is_skipped else meeting.starts_at,
-            summary=summary_pattern % values,
-            description=description_pattern % values,
+            summary=texts.summary % values,
+            description=texts.description % values,
             url=f"{base}{meeting.week}",
         ))
     place = ", ".join(p for p in (circle.place, circle.video_url) if p) or None
-    from_name, from_addr = parseaddr(current_app.config["MAIL_FROM"])
     return Series(
-        uid=f"circle-{circle.id}@{calendar_host()}",
+        uid=f"circle-{circle.id}@{texts.host}",
         sequence=circle.calendar_sequence,
         tzid=circle.timezone,
         duration_minutes=circle.duration_minutes,
         summary=circle.name,
         location=place,
+        first_slot=datetime.combine(circle.first_day, circle.local_time),
         occurrences=tuple(occurrences),
-        organizer=(from_addr, circle.name) if attendees else None,
-        attendees=tuple((u.email, u.display_name) for u in attendees),
+        organizer=organizer,
+        attendees=attendees,
         last_modified=circle.updated_at,
+        cancelled=circle.ended_at is not None,
     )
 
 
 def render_download(circle: Circle) -> bytes:
-    """The .ics file of one circle: one event per meeting that will take place."""
-    return render_events([circle_series(circle)], name=circle.name, stamp=circle.updated_at)
+    """The .ics file of one circle: its series, with the UID its invitations carry.
+
+    A person who accepted the invitation and imports the file too gets the same meetings, not
+    a second copy; an ended circle's file cancels them.
+    """
+    return render_calendar([circle_series(circle)], name=circle.name, stamp=circle.updated_at,
+                           method="PUBLISH")
 
 
 @dataclass(frozen=True)
@@ -103,7 +148,11 @@ class FeedMeeting:
 
 @dataclass(frozen=True)
 class FeedCircle:
-    """The few facts of a circle a feed needs (read-only; the same names as on Circle)."""
+    """The few facts of a circle its calendar is made of (read-only; the names of Circle).
+
+    Hashable: with the reader's language and the guide titles it is the key of the circle's
+    cached calendar block, calendar version (SEQUENCE and last change) included.
+    """
 
     id: int
     name: str
@@ -116,13 +165,25 @@ class FeedCircle:
     video_url: str | None
     calendar_sequence: int
     updated_at: datetime
-    meetings: list[FeedMeeting]
+    ended_at: datetime | None
+    meetings: tuple[FeedMeeting, ...]
 
 
 _FEED_CIRCLE_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone,
                         Circle.first_day, Circle.local_time, Circle.duration_minutes,
                         Circle.place, Circle.video_url, Circle.calendar_sequence,
-                        Circle.updated_at)
+                        Circle.updated_at, Circle.ended_at)
+
+
+def _frozen(circle) -> FeedCircle:
+    """A Circle (or a FeedCircle) as a FeedCircle."""
+    if isinstance(circle, FeedCircle):
+        return circle
+    return FeedCircle(
+        *(getattr(circle, column.key) for column in _FEED_CIRCLE_COLUMNS),
+        meetings=tuple(FeedMeeting(m.week, m.slot, m.starts_at, m.skipped_at)
+                       for m in sorted(circle.meetings, key=lambda m: m.week)),
+    )
 
 
 def feed_circles(user: User) -> list[FeedCircle]:
@@ -139,17 +200,27 @@ def feed_circles(user: User) -> list[FeedCircle]:
         .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
         .order_by(Circle.id, Meeting.week)
     ).all()
-    circles: list[FeedCircle] = []
     width = len(_FEED_CIRCLE_COLUMNS)
+    grouped: dict[int, tuple[tuple, list[FeedMeeting]]] = {}
     for row in rows:
-        if not circles or circles[-1].id != row[0]:
-            circles.append(FeedCircle(*row[:width], meetings=[]))
-        circles[-1].meetings.append(FeedMeeting(*row[width:]))
-    return circles
+        grouped.setdefault(row[0], (tuple(row[:width]), []))[1].append(FeedMeeting(*row[width:]))
+    return [FeedCircle(*values, meetings=tuple(meetings))
+            for values, meetings in grouped.values()]
 
 
-def feed_version(user: User) -> tuple[str, datetime]:
-    """ETag and Last-Modified of a person's feed, from a single small query (no rendering)."""
+@functools.lru_cache(maxsize=4096)
+def _feed_block(circle: FeedCircle, texts: _Texts) -> EventBlock:
+    """A circle's feed events, rendered once per calendar version, language and guide titles."""
+    return event_block(_series(circle, texts, None, ()), stamp=circle.updated_at)
+
+
+def feed_version(user: User, now: datetime | None = None) -> tuple[str, datetime]:
+    """ETag and Last-Modified of a person's feed, from two small queries (no rendering).
+
+    Last-Modified is the moment wol first served the current ETag, and always later than the
+    Last-Modified of the version before: it never goes back, even when the change removed
+    meetings (a member left, a circle ended).
+    """
     member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
         select(Circle.id, Circle.calendar_sequence, Circle.updated_at)
@@ -157,21 +228,36 @@ def feed_version(user: User) -> tuple[str, datetime]:
         .order_by(Circle.id)
     ).all()
     # The language is part of the version: titles and descriptions are written in it.
-    basis = f"{user.id}:{user.language}:" + ";".join(
+    basis = f"{FEED_FORMAT}:{user.id}:{user.language}:" + ";".join(
         f"{row.id}.{row.calendar_sequence}.{row.updated_at.timestamp()}" for row in rows)
     etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
-    last = max((row.updated_at for row in rows), default=user.created_at)
-    return etag, last.replace(microsecond=0)
+    state = db.session.get(FeedState, user.id)
+    if state is not None and state.etag == etag:
+        return etag, state.modified_at
+    stamp = (now or utcnow()).replace(microsecond=0)
+    if state is None:
+        try:
+            with db.session.begin_nested():
+                state = FeedState(user_id=user.id, etag=etag, modified_at=stamp)
+                db.session.add(state)
+        except IntegrityError:
+            # Another request of the same feed recorded it at the same instant.
+            state = db.session.get(FeedState, user.id, populate_existing=True)
+    if state.etag != etag:
+        # HTTP dates count whole seconds: one more than before, at least.
+        state.modified_at = max(stamp, state.modified_at + timedelta(seconds=1))
+        state.etag = etag
+    db.session.flush()
+    return etag, state.modified_at
 
 
 def render_feed(user: User) -> bytes:
     """A person's feed: all their circles' meetings, in their language."""
     circles = feed_circles(user)
     with force_locale(user.language):
-        series = [circle_series(circle) for circle in circles]
+        blocks = [_feed_block(circle, _texts(circle)) for circle in circles]
         name = _("wol: my circles")
-    stamp = max((c.updated_at for c in circles), default=user.created_at)
-    return render_events(series, name=name, stamp=stamp)
+    return ics.render_feed(blocks, name=name)
 
 
 def find_feed_owner(token: str) -> User | None:
@@ -192,7 +278,12 @@ def set_delivery(user: User, delivery: str, now: datetime | None = None) -> None
         raise DomainError(_("Choose invitations by email or the feed."), field="delivery")
     if delivery == user.calendar_delivery:
         return
-    circles = feed_circles(user)
+    circles = list(db.session.scalars(
+        select(Circle)
+        .where(Circle.id.in_(circle_rules.member_circle_ids(user)), Circle.ended_at.is_(None))
+        .options(selectinload(Circle.meetings))
+        .order_by(Circle.id)
+    ))
     if delivery == "feed":
         for circle in circles:
             send_cancel(circle, [user], force=True)
@@ -209,38 +300,61 @@ def _invitees(users: Iterable[User], force: bool = False) -> list[User]:
     return [u for u in users if force or u.calendar_delivery == "email"]
 
 
+def _raise_sequence(circle: Circle) -> None:
+    """Raise the circle's SEQUENCE in the database, so the next iTIP message is newer.
+
+    Every message for a UID must carry a higher SEQUENCE than the one before it, or clients
+    may ignore it: a series CANCEL (leaving, switching to the feed) and a new invitation
+    (joining again, switching back) change no meeting, so they raise it themselves.
+    """
+    circle.calendar_sequence = Circle.calendar_sequence + 1
+    db.session.flush()
+
+
 def send_invitation(circle: Circle, users: Iterable[User], *, update: bool) -> int:
-    """Mail the circle's series as a REQUEST to each person who wants invitations."""
-    sent = 0
-    for user in _invitees(users):
+    """Mail the circle's series as a REQUEST to each person who wants invitations.
+
+    ``update``: the schedule changed and the caller raised the SEQUENCE with it; otherwise
+    (a new invitation) it is raised here.
+    """
+    invitees = _invitees(users)
+    if invitees and not update:
+        _raise_sequence(circle)
+    for user in invitees:
         with force_locale(user.language):
             series = circle_series(circle, attendees=[user])
-            ics = render_calendar([series], name=circle.name, stamp=utcnow(), method="REQUEST")
-            subject = (_("Updated: %(circle)s", circle=circle.name) if update
-                       else _("Invitation: %(circle)s, 12 meetings", circle=circle.name))
+            data = render_calendar([series], name=circle.name, stamp=utcnow(), method="REQUEST")
+            name = one_line(circle.name)
+            subject = (_("Updated: %(circle)s", circle=name) if update
+                       else _("Invitation: %(circle)s, 12 meetings", circle=name))
             body = render_template("mail/calendar_invitation.txt", circle=circle, user=user,
                                    update=update, tz=user.timezone)
         queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=ics.decode("utf-8"), calendar_method="REQUEST",
+                   calendar=data.decode("utf-8"), calendar_method="REQUEST",
                    kind="calendar_update" if update else "calendar_invitation")
-        sent += 1
-    return sent
+    return len(invitees)
 
 
 def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = None,
                 force: bool = False) -> int:
-    """Mail a CANCEL for one week, or for the whole series (``week`` None)."""
-    sent = 0
-    for user in _invitees(users, force=force):
+    """Mail a CANCEL for one week, or for the whole series (``week`` None).
+
+    A one-week CANCEL follows a schedule change whose caller raised the SEQUENCE; a series
+    CANCEL raises it here.
+    """
+    invitees = _invitees(users, force=force)
+    if invitees and week is None:
+        _raise_sequence(circle)
+    for user in invitees:
         with force_locale(user.language):
             series = circle_series(circle, attendees=[user])
-            ics = render_cancel(series, stamp=utcnow(), week=week)
-            subject = (_("Cancelled: %(circle)s, week %(week)d", circle=circle.name, week=week)
-                       if week else _("Cancelled: %(circle)s", circle=circle.name))
+            data = render_cancel(series, stamp=utcnow(), week=week)
+            name = one_line(circle.name)
+            subject = (_("Cancelled: %(circle)s, week %(week)d", circle=name, week=week)
+                       if week else _("Cancelled: %(circle)s", circle=name))
             body = render_template("mail/calendar_cancel.txt", circle=circle, user=user,
                                    week=week, tz=user.timezone)
         queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=ics.decode("utf-8"), calendar_method="CANCEL",
+                   calendar=data.decode("utf-8"), calendar_method="CANCEL",
                    kind="calendar_cancel")
-        sent += 1
-    return sent
+    return len(invitees)

@@ -70,27 +70,35 @@ def meeting_starts(first_day: date, at: time, tz: str, weeks: int = WEEKS) -> li
     return [local_to_utc(first_day + timedelta(weeks=n), at, tz) for n in range(weeks)]
 
 
+def week_later(start: datetime, tz: str, at: time | None = None) -> datetime:
+    """Return the start seven local calendar days after `start` (aware, UTC).
+
+    With `at` (the circle's local time, for a meeting at the circle's own time) the new start
+    is at `at` on the new date: a meeting that had been pushed out of a spring-forward gap
+    (02:30 -> 03:30) is at 02:30 again where 02:30 exists. Without it (a moved meeting) the
+    meeting keeps its own local wall-clock time, the first of two in an autumn fold.
+    """
+    if start.tzinfo is None:
+        # A naive datetime would be read as the server's local time by astimezone().
+        raise ScheduleError(code="naive_datetime")
+    local = start.astimezone(_zone(tz))
+    return local_to_utc(local.date() + timedelta(weeks=1), at or local.time(), tz)
+
+
 def shift_after(starts: list[datetime], index: int, tz: str) -> list[datetime]:
     """Return a new list where every meeting after position `index` is one local week later.
 
     Used when week `index` (0-based) is skipped: it keeps its slot, each later meeting moves
     7 local calendar days on, at its own local wall-clock time (so a meeting moved to another
-    weekday or hour stays on it). A meeting whose time had been shifted out of a DST gap keeps
-    the shifted time: the list does not know the circle's slot.
+    weekday or hour stays on it; see week_later).
     """
     if not 0 <= index < len(starts):
         raise ScheduleError(code="index")
     if any(start.tzinfo is None for start in starts):
-        # A naive datetime would be read as the server's local time by astimezone().
         raise ScheduleError(code="naive_datetime")
-    zone = _zone(tz)
+    _zone(tz)
     shifted = [start.astimezone(UTC) for start in starts[: index + 1]]
-    for start in starts[index + 1 :]:
-        local = start.astimezone(zone)
-        shifted.append(
-            local_to_utc(local.date() + timedelta(weeks=1), local.time().replace(fold=0), tz)
-        )
-    return shifted
+    return shifted + [week_later(start, tz) for start in starts[index + 1 :]]
 
 
 def move_allowed(

@@ -33,6 +33,7 @@ from wol.circles.schedule import (
     local_to_utc,
     meeting_starts,
     move_allowed,
+    week_later,
 )
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
@@ -584,15 +585,14 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
     if meeting.is_skipped:
         raise Conflict(_("Week %(week)d is already skipped.", week=meeting.week))
     old_start = meeting.starts_at
-    zone = ZoneInfo(circle.timezone)
     if shift:
         changed = [m for m in circle.meetings if m.week >= meeting.week]
         if any(m.held_at is not None for m in changed):
             raise Conflict(_("A later week was already held; skip without moving the others."))
         for later in changed:
-            local = later.starts_at.astimezone(zone)
-            later.starts_at = local_to_utc(local.date() + timedelta(weeks=1),
-                                           local.time().replace(fold=0), circle.timezone)
+            # A week at the circle's time stays at it (also after a DST gap had pushed it on).
+            later.starts_at = week_later(later.starts_at, circle.timezone,
+                                         None if later.moved else circle.local_time)
             later.slot += 1
     else:
         meeting.skipped_at = now
