@@ -6,7 +6,7 @@ claim together with the mails: two ticks at the same moment send each mail once.
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wol.checkins.notifications import send_checkin_requests, send_reminders
 from wol.circles.service import expire_offers
@@ -31,10 +31,14 @@ def run_tick(config: dict, now: datetime | None = None, *, dry_run: bool = False
     real tick would deliver now (already queued ones and those the jobs would queue).
     """
     now = now or utcnow()
+    queued_before = db.session.scalar(select(func.max(OutboxMail.id))) or 0
 
     def done() -> None:
         """Keep a job's work: commit it, or in a dry run keep it only until the rollback."""
-        db.session.flush() if dry_run else db.session.commit()
+        if dry_run:
+            db.session.flush()
+        else:
+            db.session.commit()
 
     report = {"offers_expired": expire_offers(now)}
     done()
@@ -50,7 +54,8 @@ def run_tick(config: dict, now: datetime | None = None, *, dry_run: bool = False
         report["would_send"] = [
             (mail.kind, mail.to_addr, mail.subject) for mail in db.session.scalars(
                 select(OutboxMail)
-                .where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= now)
+                .where(OutboxMail.status == PENDING,
+                       (OutboxMail.next_attempt_at <= now) | (OutboxMail.id > queued_before))
                 .order_by(OutboxMail.id))
         ]
         db.session.rollback()

@@ -4,18 +4,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale, lazy_gettext, ngettext
+from flask_babel import get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
 from wol.health.status import Health, Thresholds
 
 STATUS_LABELS = {
-    "forming": lazy_gettext("forming"),
-    "active": lazy_gettext("active"),
-    "at_risk": lazy_gettext("at risk"),
-    "stalled": lazy_gettext("stalled"),
-    "finished": lazy_gettext("finished"),
-    "ended_early": lazy_gettext("ended early"),
+    "forming": _l("forming"),
+    "active": _l("active"),
+    "at_risk": _l("at risk"),
+    "stalled": _l("stalled"),
+    "finished": _l("finished"),
+    "ended_early": _l("ended early"),
 }
 
 
