@@ -228,15 +228,16 @@
     });
   }
 
-  // Shortcuts while meeting mode is open. Keys typed into a control keep their own meaning
-  // (Space on a focused button already presses that button).
+  // Shortcuts while meeting mode is open, wherever the focus is: only text fields keep every
+  // key, and Space on a focused button or link keeps pressing that button.
   document.addEventListener("keydown", function (event) {
     if (panel.hidden || event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
-    if (target && target.closest && target.closest("button, a, input, select, textarea, summary, [contenteditable]")) {
-      return;
-    }
     var key = event.key.toLowerCase();
+    if (target && target.closest) {
+      if (target.closest("input, select, textarea, [contenteditable]")) { return; }
+      if ((key === " " || key === "spacebar") && target.closest("button, a, summary")) { return; }
+    }
     if (key === " " || key === "spacebar") { toggle(); }
     else if (key === "n") { go(index + 1); }
     else if (key === "p") { go(index - 1); }

@@ -105,6 +105,24 @@ def test_keyboard_only(meeting_page):
     )
 
 
+def test_letter_shortcuts_work_while_a_timer_button_has_focus(meeting_page):
+    page, url = meeting_page()
+    page.goto(url)
+    title = page.locator("[data-timer-title]")
+    page.get_by_role("button", name="Start meeting").click()
+    toggle = page.get_by_role("button", name="Start", exact=True)
+    expect(toggle).to_be_focused()
+    page.keyboard.press("n")
+    expect(title).to_have_text("Review your list")
+    page.get_by_role("button", name="Next part").focus()
+    page.keyboard.press("p")
+    expect(title).not_to_have_text("Review your list")
+    page.keyboard.press("m")
+    expect(page.get_by_role("button", name="Mute the signal")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
 def test_one_minute_warning_and_end_of_a_time_box(meeting_page):
     page, url = meeting_page()
     page.clock.install()

@@ -1,6 +1,9 @@
 """Forms for starting a circle, inviting, moving and skipping meetings, ending a circle."""
 
+from datetime import timedelta
+
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,10 +25,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
 from wol.forms import language_field, timezone_field
+from wol.timestamps import utcnow
 
 
 def validate_web_link(form, field) -> None:
@@ -34,6 +39,18 @@ def validate_web_link(form, field) -> None:
     field.data = value
     if value and not value.lower().startswith(("https://", "http://")):
         raise ValidationError(_l("Enter a full link that starts with https://"))
+
+
+class DateRequired:
+    """A date must be given; the message shows an example the form accepts (a week from now)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            field.errors[:] = []
+            example = (utcnow().date() + timedelta(days=7)).isoformat()
+            raise StopValidation(_("Enter a date, like %(example)s.", example=example))
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -57,7 +74,7 @@ class CircleForm(FlaskForm):
     language = language_field(_l("Language of the guide"))
     first_day = DateField(
         _l("Date of the first meeting"),
-        validators=[DataRequired(message=_l("Enter a date, like 2026-03-03."))],
+        validators=[DateRequired()],
         description=_l("The other eleven follow weekly on the same weekday and time. A circle "
                        "that already runs can start up to 12 weeks ago."),
     )
