@@ -49,13 +49,14 @@ def test_a_changed_english_section_through_status_diff_and_stamp(guides_dir, app
     diff = guides(runner, "diff", "nl", 4)
     assert diff.exit_code == 0
     assert "== circle-health-check (How is our circle doing?) ==" in diff.output
-    assert f"-{OLD_LINE}" in diff.output
-    assert f"+{NEW_LINE}" in diff.output
+    assert "What [-people say-]{+is said+} here" in diff.output
     assert "== check-in" not in diff.output  # only what changed
 
     # The reader sees the note, the translator the highlighted section.
     assert "guide-note-outdated" in client.get("/guides/nl/week/4").get_data(as_text=True)
 
+    # The Dutch follows the English before it is stamped.
+    edit(guides_dir / "nl" / "week-04.md", "Wat hier gezegd wordt", "Wat je hier zegt")
     stamp = guides(runner, "stamp", "nl", 4)
     assert stamp.exit_code == 0, stamp.output
     assert "Stamped nl week 4 (all sections)" in stamp.output
@@ -75,7 +76,7 @@ def test_stamping_one_section_leaves_the_others_outdated(guides_dir, runner):
     assert week_lines(guides(runner, "status", "nl").output)["week 4"] == (
         "outdated (changed: circle-health-check, reflection)"
     )
-    result = guides(runner, "stamp", "nl", 4, "--section", "reflection")
+    result = guides(runner, "stamp", "nl", 4, "--section", "reflection", "--force")
 
     assert result.exit_code == 0, result.output
     assert week_lines(guides(runner, "status", "nl").output)["week 4"] == (
@@ -100,7 +101,7 @@ def test_added_and_removed_sections_are_named(guides_dir, runner):
     assert line == "outdated (added: new-exercise; removed: before-next-meeting)"
     diff = guides(runner, "diff", "nl", 4).output
     assert "== new-exercise (A new exercise) ==" in diff
-    assert "+Try something new." in diff
+    assert "{+## A new exercise\n\nTry something new.+}" in diff
     assert "== before-next-meeting ==" in diff
 
 
@@ -187,6 +188,7 @@ def test_translator_page_shows_the_same_status(guides_dir, app, client, make_use
     page = text_of(client.get("/translate").get_data(as_text=True))
 
     assert (
-        "Week 4 One step closer outdated changed in English: How is our circle doing? "
+        "Week 4 One step closer outdated draft: 0, needs review: 0, published: 0 "
+        "changed in English: How is our circle doing? "
         "circle-health-check" in page
     )

@@ -27,8 +27,8 @@ def test_translator_sees_every_week_and_the_catalog_progress(marc, client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     table = text_of(element(html, "table", class_="table translation-status"))
-    assert "Start guide Before your first meeting up to date" in table
-    assert "Week 12 Looking back and looking ahead up to date" in table
+    assert "Start guide Before your first meeting up to date draft: 0" in table
+    assert "Week 12 Looking back and looking ahead up to date draft: 0" in table
     assert "13 of 13 up to date." in text_of(html)
     assert 'href="/translate/nl/week/4"' in html
 
@@ -53,7 +53,8 @@ def test_outdated_and_missing_weeks_are_listed(guides_dir, marc, client):
     )
 
     assert (
-        "Week 4 One step closer outdated changed in English: How is our circle doing? "
+        "Week 4 One step closer outdated draft: 0, needs review: 0, published: 0 "
+        "changed in English: How is our circle doing? "
         "circle-health-check"
     ) in table
     assert "Week 5 Offer what others value missing" in table
@@ -94,11 +95,12 @@ def test_side_by_side_highlights_the_changed_section_with_its_diff(guides_dir, m
     assert "changed in English" in text_of(row)
     assert NEW_LINE in row  # the English as it is now ...
     assert "Hoe gaat het met onze cirkel?" in row  # ... beside the Dutch
-    assert f"<del>-{OLD_LINE}</del>" in row
-    assert f"<ins>+{NEW_LINE}</ins>" in row
+    # A word diff: the changed words, not the paragraph twice.
+    assert "<del>people say</del><ins>is said</ins>" in row
+    assert OLD_LINE not in row
     assert '<div class="sbs-column" lang="en">' in row
     assert '<div class="sbs-column" lang="nl">' in row
-    assert "flask wol guides stamp nl 4" in text_of(html)
+    assert 'href="/translate/nl/week/4/part/circle-health-check"' in row
 
 
 def test_side_by_side_of_an_up_to_date_week_has_no_diff(marc, client):
@@ -108,9 +110,9 @@ def test_side_by_side_of_an_up_to_date_week_has_no_diff(marc, client):
     assert "<ins>" not in html
     assert "The translation matches the English." in text_of(html)
     ids = re.findall(r'<section class="sbs-row" id="part-([a-z-]+)"', html)
-    assert ids[:4] == ["title", "summary", "intro", "check-in"]
+    assert ids[:5] == ["title", "summary", "intro", "agenda", "check-in"]
     title = text_of(element(html, "section", id="part-title"))
-    assert title == "Title English One step closer Nederlands Een stap dichterbij"
+    assert title == "Title Edit: Title English One step closer Nederlands Een stap dichterbij"
 
 
 def test_side_by_side_of_a_missing_week(guides_dir, marc, client):
@@ -119,7 +121,7 @@ def test_side_by_side_of_a_missing_week(guides_dir, marc, client):
     html = client.get("/translate/nl/week/5").get_data(as_text=True)
 
     assert "There is no translation of this week yet" in text_of(html)
-    assert "flask wol guides new nl 5" in text_of(html)
+    assert 'href="/translate/nl/week/5/part/check-in"' in html
     assert "Not in the translation." in text_of(element(html, "section", id="part-check-in"))
 
 

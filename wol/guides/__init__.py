@@ -1,6 +1,7 @@
 """Guides: read the weekly guides, run a circle's meeting with them, keep translations in step.
 
-``document`` and ``library`` are pure (no Flask); ``service`` holds the app's parsed guides;
+``document``, ``library``, ``layer`` and ``glossary`` are pure (no Flask); ``models`` keeps the
+translations edited in the browser; ``service`` holds the app's parsed guides with that layer;
 ``routes`` serves the reading, meeting and translation pages; ``cli`` the `flask wol guides`
 commands.
 """
@@ -9,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("guides", __name__)
 
-from wol.guides import routes  # noqa: E402, F401
+from wol.guides import models, routes, workbench  # noqa: E402, F401

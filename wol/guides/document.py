@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -21,11 +21,13 @@ from markdown_it.token import Token
 FIRST_WEEK = 1
 LAST_WEEK = 12
 MAX_AGENDA_MINUTES = 60
-# Pseudo-section ids under which the front matter and the introduction are hashed; a `##`
-# section may not use them, or its hash would collide with theirs.
-RESERVED_IDS = ("title", "summary", "intro")
+# Pseudo-section ids under which the front matter, the introduction and the agenda (its ids and
+# minutes, one `id: minutes` line each) are hashed; a `##` section may not use them, or its hash
+# would collide with theirs.
+RESERVED_IDS = ("title", "summary", "intro", "agenda")
 FRONT_MATTER_KEYS = ("week", "title", "summary", "agenda", "translation")
 TRANSLATION_STATUSES = ("complete", "draft")
+TRANSLATION_KEYS = ("status", "source", "target")
 
 ALLOWED_TAGS = frozenset(
     {
@@ -63,6 +65,16 @@ class GuideError(ValueError):
     """A guide file that breaks the format; the message names the file and the problem."""
 
 
+class StampNeedsConfirmation(GuideError):
+    """Stamping would record as translated a part that may not be: ``reasons`` per id."""
+
+    def __init__(self, where: str, reasons: dict[str, str]) -> None:
+        """Name the parts and why; the message ends with how to stamp anyway."""
+        self.reasons = dict(reasons)
+        listed = "; ".join(f"{key}: {why}" for key, why in reasons.items())
+        super().__init__(f"{where}: not stamped, please check first ({listed})")
+
+
 @dataclass(frozen=True)
 class Section:
     """A `## Title {#id}` section: plain-text title, Markdown body and sanitised HTML."""
@@ -74,6 +86,9 @@ class Section:
     # What the hash covers: the heading line without its {#id}, then the body as written
     # (blank lines after the heading included). Empty for a Section built by hand.
     source_md: str = ""
+    # Set when a page shows this section in another language than the rest of the guide
+    # (an English section that has no translation yet).
+    lang: str = ""
 
     @property
     def heading_md(self) -> str:
@@ -87,6 +102,9 @@ class Translation:
 
     status: Literal["complete", "draft"]
     source: dict[str, str]  # id -> English hash at sync time
+    # id -> hash of the translation's own text at sync time: tells whether a translator
+    # touched a part after the English changed. Empty in files stamped before it existed.
+    target: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -148,10 +166,17 @@ def section_texts(doc: GuideDoc) -> dict[str, str]:
         "summary": normalise_text(doc.summary),
         "intro": normalise_text(doc.intro_md),
     }
+    if doc.agenda:
+        texts["agenda"] = agenda_text(doc.agenda)
     for section in doc.sections:
         source = section.source_md or f"## {section.title}\n\n{section.body_md}"
         texts[section.id] = normalise_text(source)
     return texts
+
+
+def agenda_text(agenda: tuple[tuple[str, int], ...]) -> str:
+    """The agenda as hashed: one `id: minutes` line per time box, in meeting order."""
+    return "\n".join(f"{section_id}: {minutes}" for section_id, minutes in agenda)
 
 
 def section_hashes(doc: GuideDoc) -> dict[str, str]:
@@ -162,24 +187,90 @@ def section_hashes(doc: GuideDoc) -> dict[str, str]:
     }
 
 
-def section_diff(old_en: GuideDoc | None, new_en: GuideDoc) -> dict[str, list[str]]:
-    """Unified diff lines per changed, added or removed section (title/summary/intro too)."""
+# A diff shows this many words of unchanged text on each side of a change; longer unchanged
+# stretches are shortened to "…".
+DIFF_CONTEXT_WORDS = 8
+_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+DiffSegment = tuple[str, str]  # (kind, text): kind is "same", "add", "del" or "gap"
+
+
+def word_diff(before: str, after: str, context: int = DIFF_CONTEXT_WORDS) -> list[DiffSegment]:
+    """The changes from ``before`` to ``after`` word by word: changed words as "del"/"add"
+    segments, unchanged text around them as "same", long unchanged stretches as one "gap"."""
+    old, new = _TOKEN_RE.findall(before), _TOKEN_RE.findall(after)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    segments: list[DiffSegment] = []
+    opcodes = _merge_close_changes(matcher.get_opcodes(), old)
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == "equal":
+            tokens = old[i1:i2]
+            keep_before = _words_span(tokens, context, from_end=False) if index > 0 else 0
+            keep_after = (
+                _words_span(tokens, context, from_end=True) if index < len(opcodes) - 1 else 0
+            )
+            if keep_before + keep_after >= len(tokens):
+                segments.append(("same", "".join(tokens)))
+                continue
+            if keep_before:
+                segments.append(("same", "".join(tokens[:keep_before])))
+            segments.append(("gap", "…"))
+            if keep_after:
+                segments.append(("same", "".join(tokens[len(tokens) - keep_after :])))
+            continue
+        if i2 > i1:
+            segments.append(("del", "".join(old[i1:i2])))
+        if j2 > j1:
+            segments.append(("add", "".join(new[j1:j2])))
+    return segments
+
+
+def _merge_close_changes(opcodes: list[tuple], old: list[str]) -> list[tuple]:
+    """Join two changes separated only by white space, so "people say" -> "is said" reads as
+    one change rather than two."""
+    merged: list[list] = []
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        between = (
+            op == "equal"
+            and 0 < index < len(opcodes) - 1
+            and all(token.isspace() for token in old[i1:i2])
+        )
+        if (op != "equal" or between) and merged and merged[-1][0] == "replace":
+            merged[-1][2], merged[-1][4] = i2, j2
+        elif op != "equal":
+            merged.append(["replace", i1, i2, j1, j2])
+        else:
+            merged.append([op, i1, i2, j1, j2])
+    return [tuple(item) for item in merged]
+
+
+def _words_span(tokens: list[str], words: int, *, from_end: bool) -> int:
+    """How many tokens hold ``words`` words counted from the start (or the end)."""
+    count = seen = 0
+    for token in reversed(tokens) if from_end else tokens:
+        if seen >= words and not token.isspace():
+            break
+        count += 1
+        seen += not token.isspace()
+    return count
+
+
+def diff_as_text(segments: list[DiffSegment]) -> str:
+    """A word diff as plain text: `[-removed-]{+added+}`, the way wdiff writes it."""
+    marks = {"del": "[-{}-]", "add": "{{+{}+}}", "same": "{}", "gap": "{}"}
+    return "".join(marks[kind].format(text) for kind, text in segments)
+
+
+def section_diff(old_en: GuideDoc | None, new_en: GuideDoc) -> dict[str, list[DiffSegment]]:
+    """Word diff per changed, added or removed part (title, summary, intro, agenda too)."""
     old = section_texts(old_en) if old_en is not None else {}
     new = section_texts(new_en)
-    diffs: dict[str, list[str]] = {}
+    diffs: dict[str, list[DiffSegment]] = {}
     for key in [*new, *(k for k in old if k not in new)]:
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        diffs[key] = list(
-            difflib.unified_diff(
-                before.split("\n") if before else [],
-                after.split("\n") if after else [],
-                fromfile=f"synced/{key}" if before is not None else "/dev/null",
-                tofile=f"english/{key}" if after is not None else "/dev/null",
-                lineterm="",
-            )
-        )
+        diffs[key] = word_diff(before or "", after or "")
     return diffs
 
 
@@ -412,27 +503,35 @@ def _check_agenda(
 def _check_translation(value: Any, where: str) -> Translation:
     if not isinstance(value, dict):
         raise GuideError(f"{where}: 'translation' must be a mapping with 'status' and 'source'")
-    unknown = [str(key) for key in value if key not in ("status", "source")]
+    unknown = [str(key) for key in value if key not in TRANSLATION_KEYS]
     if unknown:
         raise GuideError(f"{where}: unknown 'translation' key(s) {', '.join(unknown)}")
     status = value.get("status")
     if status not in TRANSLATION_STATUSES:
         raise GuideError(f"{where}: 'translation.status' must be 'complete' or 'draft'")
-    source = value.get("source")
-    if source is None:
-        source = {}
-    if not isinstance(source, dict):
-        raise GuideError(f"{where}: 'translation.source' must map section ids to hashes")
+    return Translation(
+        status=status,
+        source=_check_hashes(value.get("source"), "source", where),
+        target=_check_hashes(value.get("target"), "target", where),
+    )
+
+
+def _check_hashes(value: Any, key: str, where: str) -> dict[str, str]:
+    """A `translation.source` or `.target` mapping of ids to 16-hex-digit hashes."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise GuideError(f"{where}: 'translation.{key}' must map section ids to hashes")
     hashes: dict[str, str] = {}
-    for key, digest in source.items():
-        section_id = _check_id(key, where, "translation.source id")
+    for part, digest in value.items():
+        section_id = _check_id(part, where, f"translation.{key} id")
         if not isinstance(digest, str) or not _HASH_RE.match(digest):
             raise GuideError(
-                f"{where}: translation.source {section_id!r} must be 16 hex digits"
+                f"{where}: translation.{key} {section_id!r} must be 16 hex digits"
                 " (quote it if it is all digits)"
             )
         hashes[section_id] = digest
-    return Translation(status=status, source=hashes)
+    return hashes
 
 
 def _split_sections(
@@ -537,9 +636,11 @@ def stamp_text(
     """Return the translation's text with `translation.source` set to the English hashes.
 
     All hashes, or with `only` just that id (an English id is recorded; an id the English no
-    longer has is dropped). Status: `status` if given, else "complete" for a full stamp and the
-    current status (or "draft") for `only`. Only the front matter block is rewritten;
-    `path` only names the file in error messages.
+    longer has is dropped). `translation.target` records the translation's own hashes of the
+    same ids, so a later stamp can tell whether anyone touched the text. The agenda's minutes
+    are taken from the English when the agenda is stamped. Status: `status` if given, else the
+    current status ("draft" for a file without one): stamping never publishes a draft. Only
+    the front matter block is rewritten; `path` only names the file in error messages.
     """
     where = path or "<translation>"
     split = _split_front_matter(translation_text, where)
@@ -549,17 +650,26 @@ def stamp_text(
             f"{where}: week {data.get('week')!r} does not match the English week {english.week}"
         )
     english_hashes = section_hashes(english)
+    current = data.get("translation")
+    record = _check_translation(current, where) if current is not None else None
+    synced_agenda = english.agenda and (only is None or only == "agenda")
+    own = _parse(translation_text, lang="", path=where, check_agenda=False)
+    if synced_agenda:
+        own = _with_agenda(own, english.agenda)
+    own_hashes = section_hashes(own)
     if only is None:  # a full stamp replaces the old record, so it need not be valid
         source = dict(english_hashes)
-        new_status = status or "complete"
+        target = {key: own_hashes[key] for key in source if key in own_hashes}
     else:
-        current = data.get("translation")
-        record = _check_translation(current, where) if current is not None else None
         recorded = dict(record.source) if record else {}
+        targets = dict(record.target) if record else {}
         if only in english_hashes:
             recorded[only] = english_hashes[only]
+            if only in own_hashes:
+                targets[only] = own_hashes[only]
         elif only in recorded:
             del recorded[only]
+            targets.pop(only, None)
         else:
             raise GuideError(
                 f"{where}: {only!r} is neither an English section of week {english.week}"
@@ -567,10 +677,50 @@ def stamp_text(
             )
         ordered = [key for key in english_hashes if key in recorded]
         source = {key: recorded[key] for key in [*ordered, *recorded] if key in recorded}
-        new_status = status or (record.status if record else "draft")
+        target = {key: targets[key] for key in source if key in targets}
+    new_status = status or (record.status if record else "draft")
     if new_status not in TRANSLATION_STATUSES:
         raise GuideError(f"status must be one of {', '.join(TRANSLATION_STATUSES)}")
-    return _with_translation(split, data, {"status": new_status, "source": source})
+    translation = {"status": new_status, "source": source}
+    if target:
+        translation["target"] = target
+    agenda = dict(english.agenda) if synced_agenda else None
+    return _with_translation(split, data, translation, agenda=agenda)
+
+
+def _with_agenda(doc: GuideDoc, agenda: tuple[tuple[str, int], ...]) -> GuideDoc:
+    """``doc`` with another agenda (the minutes come from the English)."""
+    return replace(doc, agenda=agenda)
+
+
+def stamp_warnings(
+    translation: GuideDoc, english: GuideDoc, keys: list[str] | tuple[str, ...]
+) -> dict[str, str]:
+    """Why stamping ``keys`` of ``translation`` may record something untrue, per id.
+
+    Two reasons: the translated text is still the English text (nothing was translated), or
+    the English changed since the last sync and the translation was not edited since then
+    (known from `translation.target`). The agenda is not text: its minutes are copied.
+    """
+    english_texts = section_texts(english)
+    english_hashes = section_hashes(english)
+    own_texts = section_texts(translation)
+    own_hashes = section_hashes(translation)
+    record = translation.translation
+    warnings: dict[str, str] = {}
+    for key in keys:
+        if key == "agenda" or key not in english_texts or key not in own_texts:
+            continue
+        if own_texts[key] == english_texts[key]:
+            warnings[key] = "still the English text"
+        elif (
+            record is not None
+            and key in record.source
+            and record.source[key] != english_hashes[key]
+            and record.target.get(key) == own_hashes[key]
+        ):
+            warnings[key] = "not edited since the English changed"
+    return warnings
 
 
 def draft_from_english(english_text: str, english: GuideDoc) -> str:
@@ -604,13 +754,39 @@ def merge_synced_section(old_text: str, new_text: str, key: str) -> str:
                     position = ids.index(previous) + 1
                     break
             sections.insert(position, replacement)
+    agenda = new.agenda if key == "agenda" else old.agenda
     front = {"week": old.week, "title": title, "summary": summary}
-    if old.agenda:
-        front["agenda"] = dict(old.agenda)
+    if agenda:
+        front["agenda"] = dict(agenda)
     parts = [f"---\n{_dump_yaml(front)}---\n"]
     if intro:
         parts.append(intro + "\n")
     for section in sections:
+        heading, _newline, body = (
+            section.source_md or f"## {section.title}\n\n{section.body_md}"
+        ).partition("\n")
+        parts.append(f"{heading} {{#{section.id}}}\n{body}\n")
+    return "\n".join(parts)
+
+
+def compose_guide(doc: GuideDoc, *, with_record: bool = True) -> str:
+    """A guide file in the shipped format for ``doc``: front matter (with its translation
+    record, when it has one and ``with_record``), introduction, then every `##` section."""
+    front: dict[str, Any] = {"week": doc.week, "title": doc.title, "summary": doc.summary}
+    if doc.agenda:
+        front["agenda"] = dict(doc.agenda)
+    if with_record and doc.translation is not None:
+        record: dict[str, Any] = {
+            "status": doc.translation.status,
+            "source": dict(doc.translation.source),
+        }
+        if doc.translation.target:
+            record["target"] = dict(doc.translation.target)
+        front["translation"] = record
+    parts = [f"---\n{_dump_yaml(front)}---\n"]
+    if doc.intro_md:
+        parts.append(doc.intro_md + "\n")
+    for section in doc.sections:
         heading, _newline, body = (
             section.source_md or f"## {section.title}\n\n{section.body_md}"
         ).partition("\n")
@@ -625,18 +801,28 @@ def _dump_yaml(data: dict[str, Any]) -> str:
 
 
 def _with_translation(
-    split: _FrontMatterSplit, data: dict[str, Any], translation: dict[str, Any]
+    split: _FrontMatterSplit,
+    data: dict[str, Any],
+    translation: dict[str, Any],
+    *,
+    agenda: dict[str, int] | None = None,
 ) -> str:
-    """Rebuild the file with a new translation block; the body is kept byte for byte."""
+    """Rebuild the file with a new translation block (and agenda); the body is kept byte for
+    byte, and so is the rest of the front matter unless the agenda changes."""
     expected = {**data, "translation": translation}
     block = _dump_yaml({"translation": translation}).rstrip("\n").split("\n")
     lines = _replace_translation_lines(split.front_matter_lines, block, split.newline)
-    try:
-        keeps_rest = _load_yaml("\n".join(x.removesuffix("\r") for x in lines)) == expected
-    except yaml.YAMLError:
-        keeps_rest = False
+    keeps_rest = False
+    if agenda is not None and agenda != data.get("agenda"):
+        expected["agenda"] = agenda
+    else:
+        try:
+            keeps_rest = _load_yaml("\n".join(x.removesuffix("\r") for x in lines)) == expected
+        except yaml.YAMLError:
+            keeps_rest = False
     if not keeps_rest:
-        # Unusual layout (flow style, quoted keys): regenerate the whole front matter.
+        # New minutes or an unusual layout (flow style, quoted keys): regenerate the whole
+        # front matter.
         ordered = {key: expected[key] for key in FRONT_MATTER_KEYS if key in expected}
         dumped = _dump_yaml(ordered).rstrip("\n").split("\n")
         lines = [line + split.newline.removesuffix("\n") for line in dumped]

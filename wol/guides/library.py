@@ -25,6 +25,7 @@ from .document import (
     RESERVED_IDS,
     GuideDoc,
     GuideError,
+    StampNeedsConfirmation,
     draft_from_english,
     file_name_of_week,
     merge_synced_section,
@@ -33,6 +34,7 @@ from .document import (
     section_diff,
     section_hashes,
     stamp_text,
+    stamp_warnings,
     week_of_file_name,
 )
 
@@ -125,6 +127,22 @@ class GuideLibrary:
                 continue
             entries.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
         return tuple(sorted(entries))
+
+    def overlaid(
+        self, docs: Mapping[Key, GuideDoc], synced: Mapping[Key, GuideDoc]
+    ) -> GuideLibrary:
+        """This library with some translations (and their synced English) replaced, e.g. by
+        the texts published in the browser; the files on disk are untouched."""
+        return GuideLibrary(
+            self.root,
+            self.source_lang,
+            {**self.docs, **docs},
+            {**self.synced, **synced},
+            {key: error for key, error in self.errors.items() if key not in docs},
+            self.synced_errors,
+            self.stray,
+            self.signature,
+        )
 
     def maybe_reload(self) -> GuideLibrary:
         """A freshly loaded library if any guide file changed on disk, else this one."""
@@ -282,11 +300,32 @@ class GuideLibrary:
 
     # --- writing --------------------------------------------------------------------------
 
+    def stamp_check(self, lang: str, week: int, only: str | None = None) -> dict[str, str]:
+        """Parts that stamping would record as translated although they may not be, with why
+        (see ``stamp_warnings``); read from disk now."""
+        if lang == self.source_lang:
+            raise GuideError("the English is the source; only translations are stamped")
+        _en_path, _english_text, english = self._read_english(week)
+        path = self.path(lang, week)
+        if not path.is_file():
+            return {}
+        translation = parse_guide(_read(path, newline=""), lang=lang, path=str(path))
+        keys = list(section_hashes(english)) if only is None else [only]
+        return stamp_warnings(translation, english, keys)
+
     def stamp(
-        self, lang: str, week: int, only: str | None = None, *, status: str | None = None
+        self,
+        lang: str,
+        week: int,
+        only: str | None = None,
+        *,
+        status: str | None = None,
+        force: bool = False,
     ) -> GuideLibrary:
         """Record the English hashes in a translation (all, or only one id) and save the
-        English copy; returns the library reloaded from disk."""
+        English copy; returns the library reloaded from disk. Refuses (StampNeedsConfirmation)
+        when a part is still the English or was not edited since the English changed, unless
+        ``force``."""
         if lang == self.source_lang:
             raise GuideError("the English is the source; only translations are stamped")
         _en_path, english_text, english = self._read_english(week)
@@ -309,6 +348,11 @@ class GuideLibrary:
         problem = _id_problem(translation.section_ids, recorded_after, english_ids)
         if problem:
             raise GuideError(f"{path}: cannot stamp: {problem}")
+        if not force:
+            keys = list(section_hashes(english)) if only is None else [only]
+            reasons = stamp_warnings(translation, english, keys)
+            if reasons:
+                raise StampNeedsConfirmation(str(path), reasons)
 
         new_text = stamp_text(text, english, only=only, status=status, path=str(path))
         synced_path = self.synced_path(lang, week)

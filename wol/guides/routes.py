@@ -10,17 +10,15 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from wol.access import meeting_of, role_required, viewable_circle
+from wol.access import meeting_of, viewable_circle
 from wol.circles import service as circles
 from wol.guides import bp
-from wol.guides.library import WEEKS, GuideLibrary
+from wol.guides.library import WEEKS
 from wol.guides.service import (
     PSEUDO_SECTIONS,
     GuideView,
-    catalog_progress,
-    changed_sections,
     guide_service,
     guide_title,
     guide_view,
@@ -76,6 +74,7 @@ def _pseudo_label(section_id: str) -> str:
         "title": _("the title"),
         "summary": _("the summary"),
         "intro": _("the introduction"),
+        "agenda": _("the minutes of the agenda"),
     }[section_id]
 
 
@@ -104,18 +103,32 @@ def reader_note(view: GuideView) -> ReaderNote | None:
             return ReaderNote(lang, "fallback", text)
         sections = []
         for change in view.changes:
+            section = view.doc.section(change.id)
+            if change.id == "agenda" or change.change == "added":
+                # The minutes always come from the English, and a part added in English is
+                # shown in English in place, with its own notice: nothing here differs.
+                continue
             if change.id in PSEUDO_SECTIONS:
                 sections.append(NoteSection(None, _pseudo_label(change.id), lang))
-            elif view.doc.section(change.id) is not None:
+            elif section is not None and not section.lang:
                 english = change.english_title if change.english_title != change.title else None
                 sections.append(NoteSection(change.id, change.title, view.lang, english))
-            else:  # added in English, not in this translation yet
-                sections.append(NoteSection(None, change.english_title, "en"))
+        if not sections:
+            return None
         text = _(
             "The English text of this week was changed after it was translated. These parts may "
             "differ a little from the English:"
         )
         return ReaderNote(lang, "outdated", text, tuple(sections))
+
+
+@bp.app_template_global()
+def untranslated_part_notice(lang: str) -> ReaderNote:
+    """The one-line notice on a part shown in English to a reader of ``lang``."""
+    note_lang = _note_language(lang)
+    with force_locale(note_lang):
+        text = _("This part is not translated yet, so you are reading the English text.")
+    return ReaderNote(note_lang, "part", text)
 
 
 def _language_links(current: str, url_of) -> list[LanguageLink]:
@@ -273,142 +286,4 @@ def meeting(circle_id: int, week: int):
                 guide=None if code == circle.language else code,
             ),
         ),
-    )
-
-
-# --- translators --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SideBySideRow:
-    """One part of a week, English beside the translation, with the English diff."""
-
-    id: str
-    label: str
-    label_lang: str | None  # None: the label is in the interface language
-    english: Markup | None
-    translation: Markup | None
-    change: str | None  # "changed", "added", "removed" or None
-    diff: tuple[tuple[str, str], ...]  # (kind, line) with kind "add", "del", "hunk", "same"
-
-
-def _diff_lines(lines: list[str]) -> tuple[tuple[str, str], ...]:
-    """Classify unified-diff lines for display, without the two file-name lines."""
-    shown = []
-    for line in lines:
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
-        shown.append((kind, line))
-    return tuple(shown)
-
-
-def _side_by_side(library: GuideLibrary, lang: str, week: int) -> list[SideBySideRow]:
-    """Rows for every part of the week in English order; parts only one side has included."""
-    english = library.get(library.source_lang, week)
-    own = library.get(lang, week)
-    status = library.week_status(lang, week)
-    changes = {c.id: c for c in changed_sections(library, status)}
-    diffs = library.diff(lang, week) if changes else {}
-    ids = list(PSEUDO_SECTIONS)
-    for doc in (english, own):
-        ids += [i for i in (doc.section_ids if doc else ()) if i not in ids]
-    ids += [i for i in changes if i not in ids]
-
-    def part(doc, section_id: str) -> Markup | None:
-        """One side of a row: the part's HTML in ``doc``, or None when it lacks the part."""
-        if doc is None:
-            return None
-        if section_id == "title":
-            return escape(doc.title)
-        if section_id == "summary":
-            return escape(doc.summary)
-        if section_id == "intro":
-            return Markup(doc.intro_html) if doc.intro_md else None  # noqa: S704 - sanitised
-        section = doc.section(section_id)
-        if section is None:
-            return None
-        # The heading is part of what is translated (and hashed), so both sides show it.
-        return Markup('<h4 class="sbs-heading">%s</h4>\n') % section.title + Markup(  # noqa: S704
-            section.html  # sanitised when the guide was parsed
-        )
-
-    rows = []
-    for section_id in ids:
-        change = changes.get(section_id)
-        label, label_lang = _part_label(english, own, section_id, change)
-        rows.append(
-            SideBySideRow(
-                id=section_id,
-                label=label,
-                label_lang=label_lang,
-                english=part(english, section_id),
-                translation=part(own, section_id),
-                change=change.change if change else None,
-                diff=_diff_lines(diffs.get(section_id, [])),
-            )
-        )
-    return rows
-
-
-def _part_label(english, own, section_id: str, change) -> tuple[str, str | None]:
-    """A row's heading and its language (None: the interface language)."""
-    if section_id in PSEUDO_SECTIONS:
-        names = {"title": _("Title"), "summary": _("Summary"), "intro": _("Introduction")}
-        return names[section_id], None
-    if english is not None and english.section(section_id) is not None:
-        return english.section(section_id).title, english.lang
-    if change is not None and change.english_title != section_id:
-        return change.english_title, "en"
-    if own is not None and own.section(section_id) is not None:
-        return own.section(section_id).title, own.lang
-    return section_id, None
-
-
-def _translation_language(lang: str) -> str:
-    """``lang`` when it is a translation language with a guide folder, else a 404."""
-    if lang not in guide_service().translation_languages():
-        abort(404)
-    return lang
-
-
-@bp.get("/translate")
-@role_required("translator")
-def translate():
-    """Translators' overview: every week's status per language and the interface catalogs."""
-    service = guide_service()
-    library = service.library()
-    statuses = {}
-    for lang in service.translation_languages():
-        statuses[lang] = [
-            (status, changed_sections(library, status)) for status in library.status(lang)
-        ]
-    return render_template(
-        "guides/translate.html",
-        statuses=statuses,
-        english_titles={week: guide_title(library.source_lang, week) for week in WEEKS},
-        catalogs=catalog_progress(TRANSLATIONS_DIR),
-    )
-
-
-@bp.get("/translate/<lang>/week/<int:week>")
-@role_required("translator")
-def translate_week(lang: str, week: int):
-    """English beside the translation, per section, with what changed in English."""
-    _translation_language(lang)
-    if week not in WEEKS:
-        abort(404)
-    library = guide_service().library()
-    status = library.week_status(lang, week)
-    diff = library.diff(lang, week) if status.state in ("outdated", "draft") else None
-    return render_template(
-        "guides/translate_week.html",
-        lang=lang,
-        week=week,
-        status=status,
-        diff_note=diff.note if diff is not None else "",
-        english_title=guide_title(library.source_lang, week),
-        rows=_side_by_side(library, lang, week),
-        previous_week=week - 1 if week - 1 in WEEKS else None,
-        next_week=week + 1 if week + 1 in WEEKS else None,
     )

@@ -12,21 +12,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from wol.guides.document import GuideDoc
+from wol.guides.layer import overlaid_library
 from wol.guides.library import GuideLibrary, WeekStatus
+from wol.guides.store import layer_token, published_parts
 
 EXTENSION_KEY = "wol_guides"
 SOURCE_LANG = "en"
 # How often (seconds) development mode looks at the files' mtimes; a page view stays cheap.
 RELOAD_CHECK_SECONDS = 1.0
 # Ids of the hashed parts that are not `##` sections (see guides/README.md).
-PSEUDO_SECTIONS = ("title", "summary", "intro")
+PSEUDO_SECTIONS = ("title", "summary", "intro", "agenda")
 # Translation states in which the translated text is shown; otherwise readers get the English.
 READABLE_STATES = ("up_to_date", "outdated")
 # Rendered page parts kept per library: a few templates x languages x weeks x locales. The cap
@@ -145,10 +147,14 @@ class GuideService:
         # The library and a cache of what was derived from it, swapped together so that nothing
         # is ever cached against a library it was not built from.
         self._loaded: tuple[GuideLibrary, dict[tuple, Any]] | None = None
+        # (files, layer token, files with the layer, cache of what was derived from them)
+        self._effective: tuple[GuideLibrary, str, GuideLibrary, dict[tuple, Any]] | None = None
         self._checked_at = 0.0
+        self._layer_token = layer_token
+        self._published_parts = published_parts
 
-    def _current(self) -> tuple[GuideLibrary, dict[tuple, Any]]:
-        """The loaded library and its cache: loaded at first use, reloaded on change in dev."""
+    def _files(self) -> GuideLibrary:
+        """The guide files: loaded at first use, reloaded on change in development."""
         loaded = self._loaded
         if loaded is None:
             with self._lock:
@@ -159,16 +165,34 @@ class GuideService:
             self.maybe_reload()
             loaded = self._loaded
         assert loaded is not None
-        return loaded
+        return loaded[0]
+
+    def _current(self) -> tuple[GuideLibrary, dict[tuple, Any]]:
+        """The files with the browser's published texts laid over them, and a cache of what
+        was derived from that. The layer's token is read from the database once per request,
+        so a text published on any host or worker is seen by every reader at once."""
+        files = self._files()
+        token = self._layer_token()
+        effective = self._effective
+        if effective is not None and effective[0] is files and effective[1] == token:
+            return effective[2], effective[3]
+        library = overlaid_library(files, self._published_parts()) if token else files
+        with self._lock:
+            self._effective = (files, token, library, {})
+            return library, self._effective[3]
 
     def library(self) -> GuideLibrary:
-        """The parsed library (see ``_current`` for when it is loaded)."""
+        """The guides as readers get them: files plus the texts published in the browser."""
         return self._current()[0]
+
+    def files(self) -> GuideLibrary:
+        """The guide files alone, without the browser's layer."""
+        return self._files()
 
     def maybe_reload(self) -> GuideLibrary:
         """Reload when a guide file changed on disk; looks at most once per second."""
         if self._loaded is None:
-            return self.library()
+            return self._files()
         now = self._clock()
         if now - self._checked_at < RELOAD_CHECK_SECONDS:
             return self._loaded[0]
@@ -182,19 +206,20 @@ class GuideService:
             return self._loaded[0]
 
     def replace(self, library: GuideLibrary) -> None:
-        """Use ``library`` from now on (after the CLI wrote files, say)."""
+        """Use ``library`` as the guide files from now on (after the CLI wrote files, say)."""
         with _shared_lock:
             _shared[(str(Path(library.root).resolve()), library.source_lang)] = library
         with self._lock:
             self._set(library)
 
     def _set(self, library: GuideLibrary) -> None:
-        """Swap in a library with an empty view cache (caller holds the lock)."""
+        """Swap in the files; what was derived from older ones is dropped (caller locks)."""
         self._loaded = (library, {})
+        self._effective = None
         self._checked_at = self._clock()
 
     def _cached(self, key: tuple, build: Callable[[GuideLibrary], Any]) -> Any:
-        """``build(library)`` once per loaded library; later calls get the same value."""
+        """``build(library)`` once per library and layer; later calls get the same value."""
         library, cache = self._current()
         found = cache.get(key)
         if found is None:
@@ -231,9 +256,30 @@ def build_view(library: GuideLibrary, lang: str, week: int) -> GuideView:
     if lang == library.source_lang:
         return GuideView(lang, week, english, status)
     if own is not None and (status.state in READABLE_STATES or english is None):
-        return GuideView(lang, week, own, status, changed_sections(library, status))
+        shown = with_english_parts(own, english) if english is not None else own
+        return GuideView(lang, week, shown, status, changed_sections(library, status))
     # Missing, draft (a draft starts as a copy of the English) or broken: show the English.
     return GuideView(lang, week, english, status)
+
+
+def with_english_parts(own: GuideDoc, english: GuideDoc) -> GuideDoc:
+    """The translation as readers get it: the English minutes (the agenda is the English one,
+    titled by the translation), and every English section the translation lacks shown in
+    English where the English has it, so no part of the week is missing."""
+    sections = list(own.sections)
+    ids = [section.id for section in sections]
+    english_ids = list(english.section_ids)
+    for position, section in enumerate(english.sections):
+        if section.id in ids:
+            continue
+        at = 0
+        for previous in reversed(english_ids[:position]):
+            if previous in ids:
+                at = ids.index(previous) + 1
+                break
+        sections.insert(at, replace(section, lang=english.lang))
+        ids.insert(at, section.id)
+    return replace(own, agenda=english.agenda, sections=tuple(sections))
 
 
 def changed_sections(library: GuideLibrary, status: WeekStatus) -> tuple[ChangedSection, ...]:
