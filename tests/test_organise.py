@@ -118,7 +118,7 @@ def test_csv_export_has_the_rows_and_nobody_in_it(client, app, els, people, auth
     assert len(rows) == 2
     assert rows[1][1] == "'=HYPERLINK(\"x\")"  # a spreadsheet shows it, does not run it
     assert rows[1][4] == "at risk" and "did not take place" in rows[1][5]
-    assert rows[1][9].startswith("4 - ")
+    assert rows[1][9].startswith("4 – ")  # held by 4, then not held
     body = response.get_data(as_text=True)
     assert all(p.display_name not in body and p.email not in body for p in people)
 
@@ -203,3 +203,36 @@ def test_the_dashboard_issues_the_same_queries_for_10_or_2000_circles(app, els, 
     assert len(csv_queries) == len(large)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 5
+
+
+def test_flask_wol_circles_lists_every_circle_for_spreadsheets(app, els, people, runner):
+    circle_of(app, els, people, weeks_ago=3, held="HNN", name="Cirkel Stil")
+    circle_of(app, els, people, weeks_ago=1, held="H", name="Cirkel Goed")
+    result = runner.invoke(args=["wol", "circles", "--language", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Cirkel Stil" in result.output and "Cirkel Goed" in result.output
+    assert "2 meetings in a row not held since" in result.output
+    result = runner.invoke(args=["wol", "circles", "--status", "stalled", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0][:6] == ["id", "circle", "language", "organisation", "status", "reason"]
+    assert [row[1] for row in rows[1:]] == ["Cirkel Stil"]
+    assert rows[1][4] == "stilgevallen"  # the default language of this deployment
+    bad = runner.invoke(args=["wol", "circles", "--status", "asleep"])
+    assert bad.exit_code == 2 and "asleep" in bad.output
+
+
+def test_demo_data_shows_every_status_to_the_demo_organiser(app, runner):
+    result = runner.invoke(args=["wol", "demo"])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    client.post("/login", data={"email": "els@example.org", "password": "wol-demo-2026"})
+    page = client.get("/organise?language=nl&status=stalled")
+    assert page.status_code == 200
+    with app.test_request_context():
+        from wol.health.notifications import scope_of
+        from wol.health.service import summaries
+
+        els = db.session.scalar(select(User).where(User.email_key == "els@example.org"))
+        statuses = {c.status for c in summaries(scope_of(els), utcnow())}
+    assert statuses == {"forming", "active", "at_risk", "stalled", "finished", "ended_early"}

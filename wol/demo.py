@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 
 from wol.auth.models import User
 from wol.auth.service import find_user_by_email, register_user, set_roles
+from wol.checkins.service import correct, record
 from wol.circles.models import Circle
 from wol.circles.service import (
     CircleDetails,
@@ -56,8 +57,19 @@ def _mark_past_meetings_held(circle: Circle, by: User, last_week: int = 12) -> N
     for meeting in circle.meetings:
         over = meeting.starts_at + timedelta(minutes=circle.duration_minutes) < now
         if over and meeting.week <= last_week:
-            meeting.held_at = meeting.starts_at + timedelta(minutes=circle.duration_minutes)
-            meeting.held_recorded_by_id = by.id
+            _record(circle, meeting.week, by)
+
+
+def _record(circle: Circle, week: int, by: User, *, held: bool = True,
+            present: tuple[User, ...] | None = None) -> None:
+    """Record a meeting half an hour after it ended, as ``by`` would from the check-in mail;
+    ``present`` corrects who was there (everyone, by default)."""
+    meeting = next(m for m in circle.meetings if m.week == week)
+    at = meeting.starts_at + timedelta(minutes=circle.duration_minutes + 30)
+    record(circle, meeting, by, held=held, now=at, via="link")
+    if held and present is not None:
+        correct(circle, meeting, by, held=True, attendee_ids=[p.id for p in present],
+                version=meeting.checkin_version, now=at + timedelta(hours=2))
 
 
 def load_demo(today: date | None = None) -> list[tuple[User, str]]:
@@ -136,5 +148,57 @@ def load_demo(today: date | None = None) -> list[tuple[User, str]]:
     _mark_past_meetings_held(stopped, els, last_week=4)
     end_circle(stopped, els, "Twee leden kregen een andere functie; met drie lukte het niet meer "
                              "om een vast moment te vinden.")
+    _health_demo(today, els, ann, bram, marc, fatima, noor, pieter, joris)
     db.session.flush()
     return listing
+
+
+def _health_demo(today: date, els: User, *people: User) -> None:
+    """Els's circles in every health status, each for a reason one meets in real programmes,
+    so her dashboard (/organise) has something to say."""
+    ann, bram, marc, fatima, noor, pieter, joris = people
+
+    def circle(name, language, weeks_ago, weekday, members, *, at=time(12, 0), **place):
+        first = _next_weekday(today - timedelta(weeks=weeks_ago), weekday)
+        if first > today - timedelta(weeks=weeks_ago - 1) - timedelta(days=1):
+            first -= timedelta(weeks=1)
+        details = CircleDetails(name=name, language=language, first_day=first, local_time=at,
+                                timezone="Europe/Brussels", kind="in_person",
+                                place=place.get("place", "Herman Teirlinckgebouw, Brussel"))
+        # Registered while it ran: wol takes circles that started up to 12 weeks back.
+        made = create_circle(els, details, join=False, today=first + timedelta(weeks=1))
+        for person in members:
+            join_circle(made, person)
+        return made
+
+    # Finished: all twelve weeks held, one or two people away now and then.
+    done = circle("Cirkel Klantgericht Werken", "nl", 13, 0, (ann, bram, marc, noor, pieter))
+    for week in range(1, 13):
+        away = {3: (bram,), 7: (noor,), 8: (pieter, marc)}.get(week, ())
+        _record(done, week, ann, present=tuple(p for p in (ann, bram, marc, noor, pieter)
+                                               if p not in away))
+    # Stalled: a good start, then the spring holidays and two meetings in a row not held.
+    quiet = circle("Cirkel Mobiliteit", "nl", 6, 3, (bram, noor, pieter, joris))
+    for week in range(1, 5):
+        _record(quiet, week, noor, present=(bram, noor, pieter, joris)[: 4 - week % 2])
+    _record(quiet, 5, pieter, held=False)
+    _record(quiet, 6, pieter, held=False)
+    # Stalled too: registered late, and nothing recorded since its first meeting.
+    circle("Cirkel Open Overheid", "nl", 5, 2, (marc, fatima, joris, ann))
+    # At risk: only two people came last week.
+    thin = circle("Data Literacy Circle", "en", 3, 1, (fatima, joris, bram, noor))
+    _record(thin, 1, fatima)
+    _record(thin, 2, fatima, present=(fatima, joris, noor))
+    _record(thin, 3, joris, present=(fatima, joris))
+    # Active: three weeks in, everyone there.
+    good = circle("Cirkel Wendbaar Werken", "nl", 3, 4, (ann, marc, pieter, noor, bram))
+    for week in (1, 2, 3):
+        _record(good, week, marc)
+    # Forming: starts in ten days and still looks for a third and fourth member.
+    soon = create_circle(els, CircleDetails(
+        name="Cirkel Talent en Loopbaan", language="nl",
+        first_day=_next_weekday(today + timedelta(days=10), 1), local_time=time(12, 30),
+        timezone="Europe/Brussels", kind="online",
+        video_url="https://teams.example.org/l/meetup/talent"), join=False, today=today)
+    join_circle(soon, marc)
+    join_circle(soon, noor)

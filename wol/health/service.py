@@ -158,7 +158,7 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     for summary in circles.values():
         summary.health = circle_health(summary.meetings, summary.members, now,
                                        ended_at=summary.ended_at, thresholds=limits)
-        summary.week = current_week(summary.meetings, now)
+        summary.week = None if summary.ended_at else current_week(summary.meetings, now)
     return list(circles.values())
 
 

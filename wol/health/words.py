@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask_babel import get_locale, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from wol.health.status import Health, Thresholds
 

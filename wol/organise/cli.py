@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from wol.health.service import summaries
@@ -20,6 +21,7 @@ from wol.timestamps import utcnow
               help="A table to read, or CSV for a spreadsheet.")
 @click.option("--language", type=click.Choice(["nl", "en"]), default=None,
               help="Language of statuses and reasons (default: WOL_DEFAULT_LANGUAGE).")
+@with_appcontext
 def circles_command(status: str | None, output: str, language: str | None) -> None:
     """List every circle: status, reason, current week, last meeting held."""
     now = utcnow()

@@ -22,7 +22,7 @@ ORGANISATIONS = ("FOD BOSA", "Gemeente Utrecht", "Vlaamse overheid", "Rijkswater
 def add_many_circles(organiser_id: int, member_ids: list[int], count: int, now: datetime,
                      seed: int = 11) -> list[int]:
     """Insert ``count`` circles (with 12 meetings and members each); return their ids."""
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - sample data, not secrets
     today = now.date()
     plans = []
     for n in range(count):

@@ -216,7 +216,7 @@ def csv_text(rows: list[CircleSummary], header: list[str], describe, label, tz: 
             describe(c.health, tz, now), c.week or "",
             last.starts_at.astimezone(ZoneInfo(tz)).date().isoformat() if last else "",
             c.members,
-            " ".join("-" if count is None else str(count)
+            " ".join("–" if count is None else str(count)
                      for _week, count, _kind in c.attendance(now)),
             c.first_day.isoformat(),
         )])
