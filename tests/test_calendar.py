@@ -7,21 +7,27 @@ circle page shows.
 """
 
 import re
-from datetime import date, time
-from email.utils import format_datetime
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import icalendar
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
-from tests.circles_helpers import make_circle
+from tests.circles_helpers import make_circle, meetings_of
 from tests.conftest import PASSWORD
 from tests.icalcheck import run_checker
 from tests.itip import ClientStore
 from wol.auth.models import User
 from wol.circles.models import Circle
-from wol.circles.service import move_meeting, skip_meeting
+from wol.circles.service import (
+    end_circle,
+    join_circle,
+    leave_circle,
+    move_meeting,
+    skip_meeting,
+)
 from wol.extensions import db
 from wol.mail.models import OutboxMail
 
@@ -348,3 +354,296 @@ def test_if_modified_since_in_the_past_renders(app, make_user):
                                               ("/calendar/" + "x" * 300 + ".ics", 404)])
 def test_odd_feed_paths_are_refused(app, path, status):
     assert app.test_client().get(path).status_code == status
+
+
+# --- DST nights through the whole app ------------------------------------------------------
+
+# A weekly time inside the spring-forward gap, on the very night of the gap (2027). Week 1
+# moves on by the gap; the later weeks are at the circle's own time, in summer time.
+FIRST_IN_GAP = {
+    # Brussels, 28 March 02:00 CET -> 03:00 CEST: week 1 at 03:30 CEST, then 02:30 CEST.
+    "Europe/Brussels": (date(2027, 3, 28), time(2, 30), "2027-03-28T01:30:00Z",
+                        "2027-04-04T00:30:00Z"),
+    # New York, 14 March 02:00 EST -> 03:00 EDT: 03:30 EDT, then 02:30 EDT.
+    "America/New_York": (date(2027, 3, 14), time(2, 30), "2027-03-14T07:30:00Z",
+                         "2027-03-21T06:30:00Z"),
+    # London, 28 March 01:00 GMT -> 02:00 BST: 02:30 BST, then 01:30 BST.
+    "Europe/London": (date(2027, 3, 28), time(1, 30), "2027-03-28T01:30:00Z",
+                      "2027-04-04T00:30:00Z"),
+    # Havana, 14 March 00:00 CST -> 01:00 CDT: 01:30 CDT, then 00:30 CDT.
+    "America/Havana": (date(2027, 3, 14), time(0, 30), "2027-03-14T05:30:00Z",
+                       "2027-03-21T04:30:00Z"),
+}
+
+
+def weekly(first: str, count: int) -> list[str]:
+    """`count` UTC starts a week apart from `first` (for stretches without a DST change)."""
+    start = datetime.fromisoformat(first.replace("Z", "+00:00"))
+    return [(start + timedelta(weeks=n)).strftime("%Y-%m-%dT%H:%M:%SZ") for n in range(count)]
+
+
+@pytest.mark.parametrize("zone", sorted(FIRST_IN_GAP))
+def test_a_first_meeting_in_the_gap_works_everywhere(app, make_user, runner, tmp_path, zone):
+    """Creating the circle (the organiser joins), a member joining with invitations, the
+    download, the CLI and every member's feed: no 500, and all four parsers agree."""
+    first_day, at, week1, week2 = FIRST_IN_GAP[zone]
+    expected = [week1, *weekly(week2, 11)]
+    ann = make_user(email="ann@example.org")
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, ann, members=[bram], name="Night owls", first_day=first_day,
+                         local_time=at, timezone=zone, today=first_day - timedelta(days=7))
+    client = signed_in(app, "bram@example.org")
+    assert page_meetings(client, circle.id) == expected
+    invitation = latest_mail(app, "bram@example.org", "calendar_invitation")
+    icalcheck(tmp_path, invitation.calendar.encode(), expected, "invitation")
+    download = client.get(f"/circles/{circle.id}/calendar.ics")
+    assert download.status_code == 200
+    icalcheck(tmp_path, download.data, expected, "download")
+    result = runner.invoke(args=["wol", "calendar", str(circle.id)])
+    assert result.exit_code == 0, result.output
+    icalcheck(tmp_path, result.stdout_bytes, expected, "cli")
+    for person in (ann, bram):
+        icalcheck(tmp_path, feed_of(app, person), expected, f"feed-{person.id}")
+
+
+# Brussels Sundays at 02:30, the third week on the night the clocks change (2027).
+ON_THE_NIGHT = {
+    # 28 March: 02:30 does not exist, week 3 is at 03:30 CEST; CET before, CEST after.
+    "spring": (date(2027, 3, 14), ["2027-03-14T01:30:00Z", "2027-03-21T01:30:00Z",
+                                   "2027-03-28T01:30:00Z", *weekly("2027-04-04T00:30:00Z", 9)]),
+    # 31 October: 02:30 happens twice, week 3 is the first (CEST); CET after.
+    "autumn": (date(2027, 10, 17), ["2027-10-17T00:30:00Z", "2027-10-24T00:30:00Z",
+                                    "2027-10-31T00:30:00Z", *weekly("2027-11-07T01:30:00Z", 9)]),
+}
+
+
+@pytest.mark.parametrize("night", sorted(ON_THE_NIGHT))
+def test_a_meeting_on_the_night_of_a_dst_change(app, make_user, tmp_path, night):
+    """Invitation, download and feed of a circle meeting in the gap or the repeated hour:
+    every parser (libical too) finds each week at wol's instant, one hour long."""
+    first_day, expected = ON_THE_NIGHT[night]
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann, first_day=first_day, local_time=time(2, 30),
+                         today=first_day - timedelta(days=7))
+    client = signed_in(app, "ann@example.org")
+    assert page_meetings(client, circle.id) == expected
+    invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar.encode()
+    icalcheck(tmp_path, invitation, expected, "invitation")
+    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected,
+              "download")
+    feed = feed_of(app, ann)
+    icalcheck(tmp_path, feed, expected, "feed")
+    for data in (invitation, feed):
+        for vevent in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            if "RRULE" not in vevent:
+                assert vevent["DTEND"].dt - vevent["DTSTART"].dt == timedelta(hours=1)
+
+
+def test_skip_with_shift_puts_a_gap_week_back_at_the_circles_time(app, make_user):
+    """Brussels Sundays 02:30 from 28 March 2027: week 1 is at 03:30 CEST (01:30Z), out of the
+    gap. Skipped with the later weeks shifting, it is on 4 April at 02:30 CEST (00:30Z)."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann, join=False, first_day=date(2027, 3, 28),
+                         local_time=time(2, 30), today=date(2027, 3, 20))
+    assert meetings_of(app, circle.id)[0].starts_at == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    with app.test_request_context():
+        loaded = db.session.get(Circle, circle.id)
+        skip_meeting(loaded, loaded.meetings[0], db.session.get(User, ann.id), shift=True)
+        db.session.commit()
+    starts = [m.starts_at for m in meetings_of(app, circle.id)]
+    assert starts[0] == datetime(2027, 4, 4, 0, 30, tzinfo=UTC)  # 02:30 CEST again
+    assert starts[1] == datetime(2027, 4, 11, 0, 30, tzinfo=UTC)
+
+
+def test_a_week_skipped_out_of_the_gap_is_back_at_the_circles_time(app, make_user, tmp_path):
+    """Brussels Sundays 02:30 from 28 March 2027 (week 1 at 03:30 CEST, out of the gap).
+    Week 1 is skipped and the weeks shift: week 1 is on 4 April at 02:30 CEST, not 03:30."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann, first_day=date(2027, 3, 28), local_time=time(2, 30),
+                         today=date(2027, 3, 20))
+    client = signed_in(app, "ann@example.org")
+    client_store = ClientStore()
+    client_store.apply(latest_mail(app, "ann@example.org", "calendar_invitation").calendar)
+    response = client.post(f"/circles/{circle.id}/meetings/1/skip", data={"shift": "yes"})
+    assert response.status_code == 302
+    expected = weekly("2027-04-04T00:30:00Z", 12)  # 02:30 CEST, 4 April to 20 June
+    assert page_meetings(client, circle.id) == expected
+    update = latest_mail(app, "ann@example.org", "calendar_update")
+    icalcheck(tmp_path, update.calendar.encode(), expected, "update")
+    client_store.apply(update.calendar)
+    icalcheck(tmp_path, client_store.calendar(), expected, "client")
+    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected,
+              "download")
+
+
+def test_an_autumn_meeting_moved_into_the_repeated_hour(app, make_user, tmp_path):
+    """Brussels Sundays 10:00 from 17 October 2027; week 3 moves to 02:30 on 31 October, an
+    hour that happens twice: the first (CEST, 00:30Z), one hour long in every client."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann, first_day=date(2027, 10, 17), local_time=time(10, 0),
+                         today=date(2027, 10, 1))
+    client = signed_in(app, "ann@example.org")
+    client.post(f"/circles/{circle.id}/meetings/3/move", data={"day": "2027-10-31",
+                                                               "at": "02:30"})
+    expected = ["2027-10-17T08:00:00Z", "2027-10-24T08:00:00Z", "2027-10-31T00:30:00Z",
+                *weekly("2027-11-07T09:00:00Z", 9)]  # 10:00 CET from 7 November
+    assert page_meetings(client, circle.id) == expected
+    update = latest_mail(app, "ann@example.org", "calendar_update")
+    icalcheck(tmp_path, update.calendar.encode(), expected, "update")
+    feed = feed_of(app, ann)
+    icalcheck(tmp_path, feed, expected, "feed")
+    week3 = next(ev for ev in icalendar.Calendar.from_ical(feed).walk("VEVENT")
+                 if str(ev["UID"]) == f"circle-{circle.id}-week-3@wol.test")
+    assert "TZID" not in week3["DTSTART"].params
+    assert week3["DTEND"].dt - week3["DTSTART"].dt == timedelta(hours=1)
+
+
+# --- names with line breaks, already in the database -----------------------------------------
+
+
+def test_a_name_with_a_line_break_in_the_database_breaks_no_calendar(app, make_user, runner,
+                                                                      tmp_path):
+    """A name and a place written straight into the database (before wol refused them): the
+    download, the feed, an invitation and `flask wol calendar` all work, on one line."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    with app.app_context():
+        db.session.execute(update(Circle).where(Circle.id == circle.id).values(
+            name="Cirkel\r\nDigitale\u2028Overheid\x0b", place="Zaal 4.12\nWTC \\N III\x85"))
+        db.session.commit()
+    bram = make_user(email="bram@example.org")
+    with app.test_request_context():
+        join_circle(db.session.get(Circle, circle.id), db.session.get(User, bram.id))
+        db.session.commit()
+    invitation = latest_mail(app, "bram@example.org", "calendar_invitation")
+    assert "\n" not in invitation.subject and "\r" not in invitation.subject
+    calendars = {
+        "invitation": invitation.calendar.encode(),
+        "download": signed_in(app, "bram@example.org").get(
+            f"/circles/{circle.id}/calendar.ics").data,
+        "feed": feed_of(app, bram),
+        "cli": runner.invoke(args=["wol", "calendar", str(circle.id)]).stdout_bytes,
+    }
+    plain = weekly("2026-03-03T11:00:00Z", 4) + weekly("2026-03-31T10:00:00Z", 8)
+    for kind, data in calendars.items():
+        icalcheck(tmp_path, data, plain, kind)
+        for vevent in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            assert str(vevent["SUMMARY"]).startswith("Cirkel Digitale Overheid")
+            assert str(vevent["LOCATION"]) == "Zaal 4.12 WTC \\N III"
+
+
+def test_a_backslash_n_in_a_name_or_place_stays_text(app, make_user, tmp_path):
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann, name="Team C:\\Noord", place="Gebouw \\N, zaal 2")
+    download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
+    invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar.encode()
+    for kind, data in (("download", download), ("feed", feed_of(app, ann)),
+                       ("invitation", invitation)):
+        icalcheck(tmp_path, data, None, kind)
+        for vevent in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            assert str(vevent["SUMMARY"]).startswith("Team C:\\Noord")
+            assert str(vevent["LOCATION"]) == "Gebouw \\N, zaal 2"
+
+
+# --- caching headers -----------------------------------------------------------------------
+
+
+def test_last_modified_never_goes_back_when_meetings_leave_the_feed(app, make_user):
+    """Ann is in two circles; the newer one ends. A client that sends only If-Modified-Since
+    gets the feed without it, and a Last-Modified later than before."""
+    ann = make_user(email="ann@example.org")
+    older = make_circle(app, ann, name="Older circle")
+    newer = make_circle(app, make_user(), members=[ann], name="Newer circle")
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    client = app.test_client()
+    first = client.get(f"/calendar/{token}.ics")
+    assert b"Newer circle" in first.data and b"Older circle" in first.data
+    with app.test_request_context():
+        leave_circle(db.session.get(Circle, newer.id), db.session.get(User, ann.id))
+        db.session.commit()
+    again = client.get(f"/calendar/{token}.ics",
+                       headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert b"Newer circle" not in again.data and b"Older circle" in again.data
+    assert parsedate_to_datetime(again.headers["Last-Modified"]) > parsedate_to_datetime(
+        first.headers["Last-Modified"])
+    # Nothing changed since: the new date gets its 304, and keeps it.
+    same = client.get(f"/calendar/{token}.ics",
+                      headers={"If-Modified-Since": again.headers["Last-Modified"]})
+    assert same.status_code == 304
+    assert older.id != newer.id
+
+
+def test_a_weak_etag_from_a_proxy_gets_its_304(app, make_user):
+    ann = make_user(email="ann@example.org")
+    make_circle(app, ann)
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    client = app.test_client()
+    etag = client.get(f"/calendar/{token}.ics").headers["ETag"]
+    weak = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    other = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": 'W/"other"'})
+    assert other.status_code == 200
+
+
+def test_feeds_and_downloads_say_publish_and_when_to_refresh(app, make_user, tmp_path):
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
+    for data in (feed_of(app, ann), download):
+        content = data.decode().split("\r\n")
+        assert "METHOD:PUBLISH" in content
+        assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in content
+        assert "X-PUBLISHED-TTL:PT1H" in content
+    # A person without circles gets a feed with one component, as RFC 5545 requires.
+    lonely = make_user(email="lonely@example.org")
+    empty = feed_of(app, lonely)
+    icalcheck(tmp_path, empty, [], "empty")
+    assert b"BEGIN:VTIMEZONE" in empty
+
+
+def test_an_ended_circles_download_cancels_its_meetings(app, make_user, tmp_path):
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    client = signed_in(app, "ann@example.org")
+    with app.test_request_context():
+        end_circle(db.session.get(Circle, circle.id), db.session.get(User, ann.id),
+                   "We stop here.")
+        db.session.commit()
+    data = client.get(f"/circles/{circle.id}/calendar.ics").data
+    icalcheck(tmp_path, data, None, "ended")
+    statuses = {str(ev["STATUS"]) for ev in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+    assert statuses == {"CANCELLED"}
+
+
+# --- one channel -------------------------------------------------------------------------------
+
+
+def test_the_circle_page_points_to_the_channel_chosen_in_settings(app, make_user):
+    ann = make_user(email="ann@example.org")
+    bram = make_user(email="bram@example.org", calendar_delivery="feed")
+    circle = make_circle(app, ann, members=[bram])
+    by_mail = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}").get_data(
+        as_text=True)
+    assert "came to ann@example.org as one invitation" in by_mail
+    assert "calendar feed" not in by_mail.split('id="calendar-channel"')[1].split("<details>")[0]
+    assert "later changes do not reach it" in by_mail
+    assert "importing it only updates them" in by_mail
+    by_feed = signed_in(app, "bram@example.org").get(f"/circles/{circle.id}").get_data(
+        as_text=True)
+    assert "These meetings are in your calendar feed" in by_feed
+    assert "every meeting shows twice" in by_feed
+    assert "as one invitation" not in by_feed
+
+
+def test_importing_the_download_after_accepting_adds_no_second_copy(app, make_user, tmp_path):
+    """The download carries the invitation's UID: a client that holds the accepted series and
+    imports the file has one series, with the same meetings."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar
+    download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
+    assert set(uids(download)) == set(uids(invitation.encode())) == {
+        f"circle-{circle.id}@wol.test"}
