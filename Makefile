@@ -28,7 +28,7 @@ run: $(VENV)/.installed translations
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --debug
 
 system-deps:
-	@scripts/ensure-system-deps chromium node
+	@scripts/ensure-system-deps chromium node libical
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
