@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wol
 
-.PHONY: run test test-postgres lint i18n-extract i18n-check translations bench system-deps clean
+.PHONY: run test test-postgres lint i18n-extract i18n-check translations bench bench-load system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,12 @@ test-postgres: $(VENV)/.installed translations system-deps
 bench: $(VENV)/.installed translations
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run.py
+
+# wol under gunicorn and wrk with 10,000 people and 2,000 circles, on SQLite and on PostgreSQL.
+bench-load: $(VENV)/.installed translations
+	@scripts/ensure-system-deps wrk
+	$(BIN)/python bench/load.py
+	scripts/with-postgres $(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance/wol.sqlite .pytest_cache
