@@ -7,6 +7,7 @@ circle page shows.
 """
 
 import re
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -647,3 +648,47 @@ def test_importing_the_download_after_accepting_adds_no_second_copy(app, make_us
     download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
     assert set(uids(download)) == set(uids(invitation.encode())) == {
         f"circle-{circle.id}@wol.test"}
+
+
+def _poll_at_once(app, token: str, count: int) -> list[tuple[int, str, str]]:
+    """``count`` clients fetch the feed at the same instant: (status, ETag, Last-Modified)."""
+    barrier = threading.Barrier(count)
+    answers = []
+    lock = threading.Lock()
+
+    def poll():
+        client = app.test_client()
+        barrier.wait()
+        response = client.get(f"/calendar/{token}.ics")
+        with lock:
+            answers.append((response.status_code, response.headers.get("ETag"),
+                            response.headers.get("Last-Modified")))
+
+    threads = [threading.Thread(target=poll) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_calendar_clients_polling_a_feed_at_once_all_get_one_version(app, make_user):
+    """Several clients fetch a feed at the same instant, the first time (the version is
+    recorded) and after each change (it is replaced): no error, one ETag and one
+    Last-Modified for all, and a later Last-Modified after every change."""
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    seen_dates = []
+    for trial in range(8):
+        answers = _poll_at_once(app, token, 6)
+        assert {status for status, _, _ in answers} == {200}, answers
+        assert len({(etag, modified) for _, etag, modified in answers}) == 1, answers
+        seen_dates.append(parsedate_to_datetime(answers[0][2]))
+        with app.test_request_context():
+            loaded = db.session.get(Circle, circle.id)
+            move_meeting(loaded, loaded.meetings[11], db.session.get(User, ann.id),
+                         date(2026, 5, 19), time(13 + trial % 2, 0))
+            db.session.commit()
+    assert seen_dates == sorted(seen_dates) and len(set(seen_dates)) == len(seen_dates)
