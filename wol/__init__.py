@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
     from wol.organise import bp as organise_bp
+    from wol.rounds import bp as rounds_bp
     from wol.settings import bp as settings_bp
     from wol.web import register_web
 
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(guides_bp)
+    app.register_blueprint(rounds_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(organise_bp)
     if app.config["WOL_ENV"] == "development":

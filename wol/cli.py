@@ -11,6 +11,7 @@ from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.cli import guides_group
 from wol.organise.cli import circles_command
+from wol.rounds.cli import form_circles_command
 
 
 def _as_request():
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
 
 wol_group = AppGroup("wol", help="wol maintenance commands.")
 wol_group.add_command(guides_group)
+wol_group.add_command(form_circles_command)
 wol_group.add_command(circles_command)
 
 

@@ -6,6 +6,7 @@ from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting, Membership, WaitlistEntry
 from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
+from wol.rounds.models import Round, RoundCircle, Signup
 
 __all__ = [
     "CheckinRecord",
@@ -18,6 +19,9 @@ __all__ = [
     "Membership",
     "OutboxMail",
     "PasswordReset",
+    "Round",
+    "RoundCircle",
+    "Signup",
     "User",
     "WaitlistEntry",
 ]
