@@ -199,7 +199,7 @@ def test_strangers_and_members_of_other_circles_cannot_record(client, app, make_
     assert client.post(f"/circles/{circle.id}/meetings/1/checkin",
                        data={"held": "yes"}).status_code == 403
     assert client.get(f"/circles/{circle.id}/meetings/1/checkin").status_code == 403
-    assert client.post(f"/circles/99999/meetings/1/checkin",
+    assert client.post("/circles/99999/meetings/1/checkin",
                        data={"held": "yes"}).status_code == 404
     assert meeting(app, circle.id, 1).checkin_version == 0
 
@@ -271,3 +271,20 @@ def test_the_mail_after_the_meeting_carries_the_two_links(app, make_user):
     yes = re.search(r"http://wol\.test(/checkin/\S+/yes)", mail.body_text).group(1)
     assert app.test_client().get(yes).status_code == 200
     assert meeting(app, circle.id, 1).held_at is not None
+
+
+def test_a_held_meeting_says_so_in_the_calendar_and_the_feed_changes(client, app, make_user,
+                                                                     auth):
+    circle, ann, _others = running_circle(app, make_user)
+    auth.login("ann@example.org")
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    before = client.get(f"/calendar/{token}.ics")
+    assert "Held: the circle recorded" not in before.get_data(as_text=True)
+    client.post(f"/circles/{circle.id}/meetings/1/checkin", data={"held": "yes"})
+    after = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200  # a new version, not a 304
+    unfolded = after.get_data(as_text=True).replace("\r\n ", "")
+    assert unfolded.count("Held: the circle recorded this meeting.") == 1
+    download = client.get(f"/circles/{circle.id}/calendar.ics").get_data(as_text=True)
+    assert "Held: the circle recorded this meeting." in download.replace("\r\n ", "")

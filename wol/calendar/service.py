@@ -61,6 +61,7 @@ class _Texts:
 
     summary: str  # pattern, in the reader's language
     description: str  # pattern, in the reader's language
+    held: str  # added to the description of a meeting its members recorded as held
     titles: tuple[str, ...]  # the guide's week titles, in the circle's language
     base_url: str
     host: str
@@ -74,6 +75,7 @@ def _texts(circle) -> _Texts:
         summary=_("%(circle)s · week %(week)d: %(title)s"),
         description=_("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
                       "week's guide and the circle page:"),
+        held=_("Held: the circle recorded this meeting."),
         titles=tuple(guide_title(circle.language, week) for week in range(1, 13)),
         base_url=current_app.config["BASE_URL"],
         host=calendar_host(),
@@ -101,7 +103,8 @@ def _series(circle: "FeedCircle", texts: _Texts, organizer, attendees) -> Series
             slot=meeting.slot,
             start=None if meeting.is_skipped else meeting.starts_at,
             summary=texts.summary % values,
-            description=texts.description % values,
+            # Check-ins (wol/checkins): a held meeting says so in the calendar too.
+            description=(f"{texts.held} " if meeting.held_at else "") + texts.description % values,
             url=f"{base}{meeting.week}",
         ))
     place = ", ".join(p for p in (circle.place, circle.video_url) if p) or None
@@ -139,6 +142,7 @@ class FeedMeeting:
     slot: int
     starts_at: datetime
     skipped_at: datetime | None
+    held_at: datetime | None = None  # set by a check-in (wol/checkins)
 
     @property
     def is_skipped(self) -> bool:
@@ -181,7 +185,7 @@ def _frozen(circle) -> FeedCircle:
         return circle
     return FeedCircle(
         *(getattr(circle, column.key) for column in _FEED_CIRCLE_COLUMNS),
-        meetings=tuple(FeedMeeting(m.week, m.slot, m.starts_at, m.skipped_at)
+        meetings=tuple(FeedMeeting(m.week, m.slot, m.starts_at, m.skipped_at, m.held_at)
                        for m in sorted(circle.meetings, key=lambda m: m.week)),
     )
 
@@ -195,7 +199,7 @@ def feed_circles(user: User) -> list[FeedCircle]:
     member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
         select(*_FEED_CIRCLE_COLUMNS, Meeting.week, Meeting.slot, Meeting.starts_at,
-               Meeting.skipped_at)
+               Meeting.skipped_at, Meeting.held_at)
         .join(Meeting, Meeting.circle_id == Circle.id)
         .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
         .order_by(Circle.id, Meeting.week)
