@@ -127,17 +127,17 @@ def render_calendar(
     *,
     name: str,
     stamp: datetime,
-    method: str | None = "PUBLISH",
+    method: str = "PUBLISH",
     prodid: str = DEFAULT_PRODID,
 ) -> bytes:
     """Return one VCALENDAR with a VTIMEZONE per distinct TZID and every series.
 
     method="REQUEST" for invitations and updates (one series per message, with ORGANIZER and
-    ATTENDEEs); "PUBLISH" (or None, for no METHOD) for the one-circle download, which carries
-    the same UID as the invitations.
+    ATTENDEEs); "PUBLISH" for the one-circle download, which carries the same UID as the
+    invitations.
     """
-    if method not in (None, "PUBLISH", "REQUEST"):
-        raise ValueError(f"method must be None, 'PUBLISH' or 'REQUEST', not {method!r}")
+    if method not in ("PUBLISH", "REQUEST"):
+        raise ValueError(f"method must be 'PUBLISH' or 'REQUEST', not {method!r}")
     itip = method == "REQUEST"
     all_series = tuple(series)
     dtstamp = _utc(stamp, "stamp")
@@ -254,7 +254,7 @@ def vtimezone(tzid: str, start: datetime, end: datetime) -> icalendar.Timezone:
     return _timezone_component(tzid, *_local_years(tzid, start, end))
 
 
-def unclear_wall_time(wall: datetime, tzid: str) -> bool:
+def _unclear_wall_time(wall: datetime, tzid: str) -> bool:
     """Return whether a naive local time does not exist or happens twice in `tzid`."""
     zone = ZoneInfo(tzid)
     return (
@@ -288,7 +288,7 @@ def _layout(series: Series) -> _Layout:
     if not 0 <= series.sequence <= _MAX_INTEGER:
         raise ValueError(f"series {series.uid} has a SEQUENCE outside 0..{_MAX_INTEGER}")
     if series.first_slot.tzinfo is not None:
-        raise ValueError(f"series {series.uid}: first_slot is a naive local wall time")
+        raise ValueError(f"series {series.uid}: first_slot must be a naive local wall time")
     zone = ZoneInfo(series.tzid)
     by_slot: dict[int, Occurrence] = {}
     for occurrence in series.occurrences:
@@ -390,7 +390,7 @@ def _master_event(
     first = layout.walls[0]
     end = _utc_to_wall(layout.grid[0] + length, zone)
     event.add("dtstart", _local(first, series.tzid))
-    if unclear_wall_time(first, series.tzid) or unclear_wall_time(end, series.tzid):
+    if _unclear_wall_time(first, series.tzid) or _unclear_wall_time(end, series.tzid):
         event.add("duration", length)
     else:
         event.add("dtend", _local(end, series.tzid))
@@ -422,7 +422,7 @@ def _meeting_event(
     end = start + timedelta(minutes=series.duration_minutes)
     zone = ZoneInfo(series.tzid)
     walls = (_utc_to_wall(start, zone), _utc_to_wall(end, zone))
-    if any(unclear_wall_time(w, series.tzid) for w in walls):
+    if any(_unclear_wall_time(w, series.tzid) for w in walls):
         event.add("dtstart", start)
         event.add("dtend", end)
     else:
