@@ -22,7 +22,7 @@ from datetime import date
 from datetime import time as clock_time
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask, render_template, send_from_directory
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -34,6 +34,7 @@ from wol.extensions import db  # noqa: E402
 from wol.paths import resource_dir  # noqa: E402
 
 STATIC_ROUTE = "/_bench/static/<path:name>"
+BARE_ROUTE = "/_bench/bare"
 PASSWORD = "bench password 123"  # noqa: S105 - a throw-away account in a temporary database
 TARGET_RATIO = 1.20
 
@@ -228,10 +229,38 @@ def bench_calendar_feed(ctx: BenchContext) -> list[Row]:
     ]
 
 
+def bench_dashboard(ctx: BenchContext) -> list[Row]:
+    """The organisers' dashboard of an admin with 2,000 circles vs the bare page of the app."""
+    from wol.auth.models import User
+    from wol.organise.sample import add_many_circles
+    from wol.timestamps import utcnow
+
+    with ctx.app.test_request_context():
+        admin = db.session.get(User, ctx.app.config["BENCH_USER_ID"])
+        admin.is_admin = True
+        members = [register_user(f"member{n}@example.org", f"Member {n}", PASSWORD)
+                   for n in range(4)]
+        add_many_circles(admin.id, [m.id for m in members], 2000, utcnow())
+        db.session.commit()
+    client = ctx.app.test_client()
+    client.post("/login", data={"email": "bench@example.org", "password": PASSWORD})
+    path = "/organise"
+    size = len(client.get(path).get_data())
+    # The dashboard reads every circle: fewer rounds keep `make bench` quick.
+    rounds = BenchContext(ctx.app, client, ctx.workdir, max(ctx.iterations // 40, 25))
+    rows = compare(rounds, f"GET {path} (admin, 2,000 circles, {size / 1024:.0f} kB)", path,
+                   "bare page of the same app (signed in)", BARE_ROUTE)
+    csv_median, csv_p90 = _timed(rounds, lambda: client.get(path + "/circles.csv"))
+    rows.append(Row("GET /organise/circles.csv (2,000 rows)", csv_median, csv_p90, 0,
+                    csv_median / rows[0].median_s))
+    return rows
+
+
 BENCHMARKS: list[Callable[[BenchContext], list[Row]]] = [
     bench_guide_week_page,
     bench_meeting_page,
     bench_calendar_feed,
+    bench_dashboard,
 ]
 
 
@@ -257,6 +286,11 @@ def make_context(workdir: Path, iterations: int) -> BenchContext:
     def bench_static(name: str):
         """Serve a file from the bench's scratch static folder."""
         return send_from_directory(workdir / "static", name)
+
+    @app.get(BARE_ROUTE)
+    def bench_bare():
+        """The app's page frame with nothing in it: the least a signed-in page costs."""
+        return render_template("base.html")
 
     with app.app_context():
         upgrade(directory=str(resource_dir("migrations")))

@@ -2,7 +2,6 @@
 for any circle (recording a meeting as held never hurts, a skipped week is never a miss, the
 order rows were loaded in does not matter)."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,7 +144,7 @@ def circles(draw):
     rows = meetings(states, {w: draw(st.integers(1, 5)) for w in range(1, 13)})
     now = START + timedelta(minutes=draw(st.integers(-14 * 24 * 60, 16 * 7 * 24 * 60)))
     # Nothing is recorded for a meeting that has not started: the service refuses that.
-    rows = [m if m.starts_at <= now or m.skipped else replace(m, held=None, attended=None)
+    rows = [m if m.starts_at <= now or m.skipped else m._replace(held=None, attended=None)
             for m in rows]
     members = draw(st.integers(0, 5))
     ended = draw(st.one_of(st.none(), st.just(now - DAY)))
@@ -161,7 +160,7 @@ def test_recording_the_next_meeting_as_held_never_makes_the_status_worse(circle)
     if not waiting:
         return
     nxt = min(waiting, key=lambda m: m.week)
-    after_rows = [replace(m, held=True, attended=max(members, 3)) if m is nxt else m
+    after_rows = [m._replace(held=True, attended=max(members, 3)) if m is nxt else m
                   for m in rows]
     after = circle_health(after_rows, members, now, ended_at=ended)
     assert after.severity <= before.severity, (before, after)
@@ -175,7 +174,7 @@ def test_a_skipped_week_is_never_a_miss(circle, index):
     if target.held is True:
         return  # a held meeting cannot be skipped
     before = circle_health(rows, members, now, ended_at=ended)
-    skipped = [replace(m, skipped=True, held=None, attended=None) if m is target else m
+    skipped = [m._replace(skipped=True, held=None, attended=None) if m is target else m
                for m in rows]
     after = circle_health(skipped, members, now, ended_at=ended)
     assert after.severity <= before.severity, (before, after)

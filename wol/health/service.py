@@ -5,6 +5,7 @@ CLI and the tick read plain rows for every circle at once (``summaries``: three 
 whatever the number of circles).
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -84,11 +85,10 @@ class CircleSummary:
         """The current health status."""
         return self.health.status
 
-    @property
+    @functools.cached_property
     def started_at(self) -> datetime | None:
         """When the first planned meeting starts (None without one)."""
-        planned = [m for m in self.meetings if not m.skipped]
-        return min((m.starts_at for m in planned), default=None)
+        return min((m.starts_at for m in self.meetings if not m.skipped), default=None)
 
     @property
     def last_held(self) -> MeetingFacts | None:
@@ -135,17 +135,24 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     }
     if not circles:
         return []
+    # Plain values, yes/no instead of timestamps: this loop runs for every meeting of every
+    # circle, so it builds tuples and converts one timestamp per row.
     meetings = db.session.execute(
-        select(Meeting.circle_id, Meeting.week, Meeting.starts_at, Meeting.skipped_at,
-               Meeting.held_at, Meeting.not_held_at, Meeting.attended,
-               Circle.duration_minutes)
+        select(Meeting.circle_id, Meeting.week, Meeting.starts_at,
+               Meeting.skipped_at.is_not(None), Meeting.held_at.is_not(None),
+               Meeting.not_held_at.is_not(None), Meeting.attended, Circle.duration_minutes)
         .join(Circle, Circle.id == Meeting.circle_id)
         .where(Meeting.circle_id.in_(ids))
     )
-    for row in meetings:
-        summary = circles.get(row.circle_id)
-        if summary is not None:
-            summary.meetings.append(meeting_facts(row, row.duration_minutes))
+    lengths: dict[int, timedelta] = {}
+    for circle_id, week, starts_at, skipped, held, not_held, attended, minutes in meetings:
+        summary = circles.get(circle_id)
+        if summary is None:
+            continue
+        length = lengths.get(minutes) or lengths.setdefault(minutes, timedelta(minutes=minutes))
+        summary.meetings.append(MeetingFacts(
+            week, starts_at, starts_at + length, bool(skipped),
+            True if held else (False if not_held else None), attended))
     counts = db.session.execute(
         select(Membership.circle_id, func.count())
         .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
