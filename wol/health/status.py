@@ -22,8 +22,8 @@ that ended less than ``unrecorded_grace`` ago and is not recorded yet counts for
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 FORMING = "forming"
 ACTIVE = "active"
