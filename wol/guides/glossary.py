@@ -115,7 +115,7 @@ def _words(value, where: str, number: int) -> tuple[str, ...]:
 @lru_cache(maxsize=1024)
 def _pattern(word: str, *, plural: bool) -> re.Pattern[str]:
     """Matches ``word`` at the start of a word (and, for English, with a plural -s)."""
-    tail = r"(?:s|es)?\b" if plural else ""
+    tail = r"(?:s|es)?\b" if plural else r"\w*"
     return re.compile(r"(?<![\w-])" + re.escape(word) + tail, re.IGNORECASE)
 
 
