@@ -288,3 +288,24 @@ def test_a_held_meeting_says_so_in_the_calendar_and_the_feed_changes(client, app
     assert unfolded.count("Held: the circle recorded this meeting.") == 1
     download = client.get(f"/circles/{circle.id}/calendar.ics").get_data(as_text=True)
     assert "Held: the circle recorded this meeting." in download.replace("\r\n ", "")
+
+
+def test_reminders_can_be_switched_off_in_settings(client, app, make_user, auth):
+    make_user(email="bram@example.org", display_name="Bram")
+    auth.login("bram@example.org")
+    page = client.get("/settings").get_data(as_text=True)
+    assert "Mail me a reminder the day before each meeting" in page
+    [box] = re.findall(r'<input[^>]*id="meeting_reminders"[^>]*>', page)
+    assert "checked" in box  # on by default
+    response = client.post("/settings", data={"display_name": "Bram", "language": "en",
+                                              "timezone": "Europe/Brussels",
+                                              "organisation": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email_key == "bram@example.org"))
+        assert user.meeting_reminders is False
+    client.post("/settings", data={"display_name": "Bram", "language": "en",
+                                   "timezone": "Europe/Brussels", "meeting_reminders": "y"})
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email_key == "bram@example.org"))
+        assert user.meeting_reminders is True

@@ -167,7 +167,7 @@ def record(circle: Circle, meeting: Meeting, by: User, *, held: bool, now: datet
     if result.rowcount != 1:
         db.session.refresh(meeting)
         return False
-    circle.updated_at = now  # calendars show the meeting as held
+    circle.updated_at = max(circle.updated_at, now)  # calendars show it as held
     _save(meeting, by, held=held, attendees=attendees, now=now, via=via)
     return True
 
@@ -193,7 +193,7 @@ def correct(circle: Circle, meeting: Meeting, by: User, *, held: bool, attendee_
     if result.rowcount != 1:
         raise Conflict(_("Someone changed this meeting a moment ago. Here is what is recorded "
                          "now; correct it again if needed."))
-    circle.updated_at = now
+    circle.updated_at = max(circle.updated_at, now)
     _save(meeting, by, held=held, attendees=chosen, now=now, via="correction")
 
 
