@@ -692,3 +692,18 @@ def test_calendar_clients_polling_a_feed_at_once_all_get_one_version(app, make_u
                          date(2026, 5, 19), time(13 + trial % 2, 0))
             db.session.commit()
     assert seen_dates == sorted(seen_dates) and len(set(seen_dates)) == len(seen_dates)
+
+
+def test_a_new_guide_title_gives_the_feed_a_new_version(app, make_user, monkeypatch):
+    """Translators can retitle a week at any time: the feed's ETag follows, so a client that
+    polls with the old one gets the new titles, not a 304."""
+    ann = make_user(email="ann@example.org")
+    make_circle(app, ann)
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    client = app.test_client()
+    etag = client.get(f"/calendar/{token}.ics").headers["ETag"]
+    monkeypatch.setattr("wol.calendar.service.guide_title", lambda lang, week: f"Nieuw {week}")
+    renamed = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
+    assert "week 1: Nieuw 1" in renamed.get_data(as_text=True).replace("\r\n ", "")

@@ -227,12 +227,15 @@ def feed_version(user: User, now: datetime | None = None) -> tuple[str, datetime
     """
     member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
-        select(Circle.id, Circle.calendar_sequence, Circle.updated_at)
+        select(Circle.id, Circle.calendar_sequence, Circle.updated_at, Circle.language)
         .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
         .order_by(Circle.id)
     ).all()
-    # The language is part of the version: titles and descriptions are written in it.
-    basis = f"{FEED_FORMAT}:{user.id}:{user.language}:" + ";".join(
+    # The reader's language and the guides' week titles are part of the version: the feed's
+    # texts are made of them, and translators can change a title at any time.
+    titles = {lang: [guide_title(lang, week) for week in range(1, 13)]
+              for lang in sorted({row.language for row in rows})}
+    basis = f"{FEED_FORMAT}:{user.id}:{user.language}:{titles}:" + ";".join(
         f"{row.id}.{row.calendar_sequence}.{row.updated_at.timestamp()}" for row in rows)
     etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
     state = db.session.get(FeedState, user.id)
