@@ -397,7 +397,7 @@ def test_import_sign_ups_then_form_export_and_confirm_with_new_accounts(client, 
         assert sorted(u.email_key for u in circle.members) == [
             "ann@example.org", "bram@example.org", "carla@example.org", "dirk@example.org"]
         mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "round_placed"))
-        assert "choose a password" in mail.body_text
+        assert "/password/forgot" in mail.body_text  # a new account: choose a password
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -270,11 +270,15 @@ def withdraw(round_: Round, user: User, now: datetime | None = None) -> None:
 
 
 def _changed(round_: Round) -> None:
-    """Sign-ups changed: a proposal formed before is out of date."""
-    db.session.execute(
-        update(Round).where(Round.id == round_.id).values(version=Round.version + 1)
+    """Sign-ups changed: a proposal formed before is out of date. Conditional on the round
+    still being open, so a sign-up racing the confirmation is refused, not lost."""
+    result = db.session.execute(
+        update(Round).where(Round.id == round_.id, Round.state == OPEN)
+        .values(version=Round.version + 1)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount != 1:
+        raise Conflict(_("Sign-up for this round has closed."))
     db.session.refresh(round_, ["version"])
 
 
