@@ -1,11 +1,22 @@
 """Form pieces shared by several features: language and time zone choices, text limits."""
 
+from functools import lru_cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from wol.i18n import COMMON_TIMEZONES, LANGUAGE_NAMES, LANGUAGES, all_timezones, is_timezone
+from wol.i18n import (
+    COMMON_TIMEZONES,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    all_timezones,
+    is_timezone,
+    zone_label,
+    zone_region,
+)
 
 
 def language_choices() -> list[SelectChoice]:
@@ -14,15 +25,23 @@ def language_choices() -> list[SelectChoice]:
 
 
 def timezone_choices() -> list[SelectChoice]:
-    """Time zones with the common ones first, the rest grouped by region."""
-    common = [SelectChoice(name, name.replace("_", " "), optgroup=str(_l("Common"))) for name in
-              COMMON_TIMEZONES]
-    rest = [
-        SelectChoice(name, name.replace("_", " "), optgroup=name.split("/", 1)[0])
-        for name in all_timezones()
-        if name not in COMMON_TIMEZONES
-    ]
-    return common + rest
+    """Time zones named in the reader's language ("Brussel (België)"): the common ones first,
+    the rest by continent."""
+    return list(_timezone_choices(str(get_locale() or "nl")))
+
+
+@lru_cache(maxsize=8)
+def _timezone_choices(language: str) -> tuple[SelectChoice, ...]:
+    """The choices for one language, built once: Babel's names take a while to look up."""
+    common = [SelectChoice(name, zone_label(name, language), optgroup=_l("Most used"))
+              for name in COMMON_TIMEZONES]
+    rest = sorted(
+        ((zone_region(name, language) or "~", zone_label(name, language), name)
+         for name in all_timezones() if name not in COMMON_TIMEZONES),
+    )
+    return tuple(common + [SelectChoice(name, label, optgroup=region if region != "~"
+                                        else _l("Elsewhere"))
+                           for region, label, name in rest])
 
 
 def validate_timezone(form, field) -> None:
@@ -74,6 +93,6 @@ def language_field(label=None) -> SelectField:
 def timezone_field(label=None) -> SelectField:
     """A select of IANA time zones."""
     return SelectField(
-        label or _l("Time zone"), choices=timezone_choices(), validators=[validate_timezone],
+        label or _l("Time zone"), choices=timezone_choices, validators=[validate_timezone],
         validate_choice=False,
     )

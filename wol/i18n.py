@@ -4,7 +4,10 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
+from babel.core import get_global
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_timezone_location
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -63,3 +66,30 @@ def is_timezone(name: str) -> bool:
 def in_zone(moment: datetime, tz: str, fmt: str = "EEEE d MMMM y, HH:mm") -> str:
     """Format ``moment`` in time zone ``tz`` and the current language (for mails and invites)."""
     return babel_format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+
+
+# CLDR regions for the first part of a zone name, so the picker's groups read in the language.
+ZONE_REGIONS = {"Africa": "002", "America": "019", "Antarctica": "AQ", "Asia": "142",
+                "Australia": "009", "Europe": "150", "Pacific": "009"}
+
+
+@lru_cache(maxsize=4096)
+def zone_label(name: str, language: str) -> str:
+    """A zone as people say it, in ``language``: "Brussel (België)", "New York
+    (Verenigde Staten)"; the IANA name where Babel knows no better."""
+    if name == "UTC" or "/" not in name:
+        return name
+    try:
+        city = get_timezone_location(name, locale=language, return_city=True)
+        territory = get_global("zone_territories").get(name)
+        country = Locale.parse(language).territories.get(territory) if territory else None
+    except (LookupError, ValueError):
+        return name.replace("_", " ")
+    return f"{city} ({country})" if country and country != city else city
+
+
+def zone_region(name: str, language: str) -> str | None:
+    """The continent of a zone in ``language``, or None where CLDR has no name for it."""
+    code = ZONE_REGIONS.get(name.split("/", 1)[0])
+    return Locale.parse(language).territories.get(code) if code else None
+

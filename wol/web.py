@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from wol.auth.models import User
 from wol.errors import DomainError
 from wol.extensions import db, login_manager
-from wol.i18n import LANGUAGE_NAMES, LANGUAGES, in_zone
+from wol.i18n import LANGUAGE_NAMES, LANGUAGES, in_zone, zone_label
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,6 +114,7 @@ def register_web(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["in_zone"] = in_zone
+    app.jinja_env.filters["zone_name"] = lambda name: zone_label(name, str(get_locale()))
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt)
