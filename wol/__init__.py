@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.calendar import bp as calendar_bp
     from wol.checkins import bp as checkins_bp
     from wol.circles import bp as circles_bp
+    from wol.directory import bp as directory_bp
     from wol.cli import register_cli
     from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(circles_bp)
+    app.register_blueprint(directory_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(guides_bp)

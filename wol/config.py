@@ -30,6 +30,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WOL_DEFAULT_LANGUAGE": env.get("WOL_DEFAULT_LANGUAGE", "nl"),
         "WOL_DEFAULT_TIMEZONE": env.get("WOL_DEFAULT_TIMEZONE", "Europe/Brussels"),
         "WOL_GUIDES_DIR": env.get("WOL_GUIDES_DIR") or None,
+        # The quiet periods (holidays) circles are warned about; admins edit them in the app.
+        "WOL_QUIET_PERIODS_FILE": env.get("WOL_QUIET_PERIODS_FILE") or None,
         "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("SMTP_HOST") else "file"),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR") or str(instance / "mail"),
         "MAIL_FROM": env.get("MAIL_FROM", "wol <wol@localhost>"),

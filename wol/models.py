@@ -4,6 +4,7 @@ from wol.auth.models import LoginFailure, PasswordReset, User
 from wol.calendar.models import FeedState
 from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting, Membership, WaitlistEntry
+from wol.directory.models import CircleAlert, QuietPeriodsVersion
 from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
 from wol.rounds.models import Round, RoundCircle, Signup
@@ -11,6 +12,7 @@ from wol.rounds.models import Round, RoundCircle, Signup
 __all__ = [
     "CheckinRecord",
     "Circle",
+    "CircleAlert",
     "CircleStatusChange",
     "FeedState",
     "LoginFailure",
@@ -19,6 +21,7 @@ __all__ = [
     "Membership",
     "OutboxMail",
     "PasswordReset",
+    "QuietPeriodsVersion",
     "Round",
     "RoundCircle",
     "Signup",

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from wol.checkins.notifications import send_checkin_requests, send_reminders
 from wol.circles.service import expire_offers
+from wol.directory.notifications import send_alerts
 from wol.extensions import db
 from wol.guides.notifications import tell_translators_of_english_changes
 from wol.health.notifications import status_nudges, weekly_digests
@@ -50,6 +51,8 @@ def run_tick(config: dict, now: datetime | None = None, *, dry_run: bool = False
     report["reminders"] = send_reminders(now)
     done()
     report["digests"] = weekly_digests(now)
+    done()
+    report["alert_mails"] = send_alerts(now)
     done()
     report["guide_change_mails"] = tell_translators_of_english_changes(now)
     done()

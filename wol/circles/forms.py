@@ -115,6 +115,13 @@ class CircleForm(FlaskForm):
         render_kw={"rows": 3},
     )
     join = BooleanField(_l("I will be a member of this circle myself"), default=True)
+    listed = BooleanField(
+        _l("List it in “Find a circle”, so colleagues looking for a circle can join"),
+        default=True,
+        description=_l("Off: only people with the invite link find it. You can change this "
+                       "later."),
+    )
+    members_may_invite = BooleanField(_l("Members may share the invite link"), default=True)
     submit = SubmitField(_l("Start the circle"))
 
 

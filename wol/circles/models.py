@@ -12,6 +12,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wol.auth.models import User
@@ -28,6 +29,7 @@ class Circle(db.Model):
 
     __tablename__ = "circles"
     __table_args__ = (
+        Index("ix_circles_listed_first_day", "listed", "first_day"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= 5", name="seats_in_range"),
         CheckConstraint("duration_minutes BETWEEN 15 AND 240", name="duration_in_range"),
     )
@@ -44,6 +46,12 @@ class Circle(db.Model):
     place: Mapped[str | None] = mapped_column(String(200))
     video_url: Mapped[str | None] = mapped_column(String(500))
     chat_url: Mapped[str | None] = mapped_column(String(500))
+    # In the directory (/circles) or reachable only by its invite link; listed_at is when it
+    # last became listed, so that alerts tell people about circles that are new to them.
+    listed: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Off: only the organiser sees and shares the invite link.
+    members_may_invite: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     organiser_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     invite_token: Mapped[str] = mapped_column(String(64), unique=True)
     # Members plus seats held for a waiting-list offer; changed only by conditional UPDATEs

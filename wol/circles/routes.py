@@ -19,6 +19,8 @@ from wol.circles.forms import (
     SkipMeetingForm,
 )
 from wol.circles.models import Circle
+from wol.directory import service as directory
+from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.timestamps import utcnow
@@ -60,10 +62,23 @@ def new():
             video_url=form.video_url.data,
             chat_url=form.chat_url.data,
             description=form.description.data,
+            listed=form.listed.data,
+            members_may_invite=form.members_may_invite.data,
         )
+        today = _today_for(current_user)
+        # Holidays: the form warns first, then starts later, plans skips or keeps the dates.
+        details, quiet = directory.quiet_choice(details, request.form, today)
+        if quiet.hits and quiet.choice is None:
+            form.first_day.data = details.first_day
+            return render_template("circles/new.html", form=form, quiet=quiet), 200
         try:
-            circle = service.create_circle(current_user, details, join=form.join.data,
-                                           today=_today_for(current_user))
+            if quiet.choice == "skip":
+                circle = directory.create_circle_skipping_quiet_weeks(
+                    current_user, details, join=form.join.data, today=today,
+                    periods=quiet.periods)
+            else:
+                circle = service.create_circle(current_user, details, join=form.join.data,
+                                               today=today)
         except DomainError as exc:
             _form_error(form, exc)
         else:
@@ -71,7 +86,7 @@ def new():
             flash(_("Your circle is ready. Share the invite link to find members."), "success")
             return redirect(url_for("circles.detail", circle_id=circle.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("circles/new.html", form=form), status
+    return render_template("circles/new.html", form=form, quiet=None), status
 
 
 def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, status=200):
@@ -91,6 +106,8 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         invite_form=invite_form or InviteEmailForm(),
         confirm=ConfirmForm(),
         may_end=service.may_end(circle, current_user),
+        may_invite=service.may_invite(circle, current_user),
+        sharing_form=SharingForm(obj=circle),
     ), status
 
 

@@ -64,6 +64,8 @@ class CircleDetails:
     video_url: str | None = None
     chat_url: str | None = None
     description: str | None = None
+    listed: bool = True
+    members_may_invite: bool = True
 
 
 def new_invite_token() -> str:
@@ -119,6 +121,9 @@ def create_circle(creator: User, details: CircleDetails, *, join: bool, today: d
         organiser=creator,
         invite_token=new_invite_token(),
         seats_taken=1 if join else 0,
+        listed=details.listed,
+        listed_at=utcnow() if details.listed else None,
+        members_may_invite=details.members_may_invite,
     )
     starts = meeting_starts(circle.first_day, circle.local_time, circle.timezone)
     circle.meetings = [
@@ -439,6 +444,13 @@ def remove_member(circle: Circle, member: User, by: User, now: datetime | None =
     queue_mail(member.email, subject, body, to_name=member.display_name, kind="circle_removed")
 
 
+def may_invite(circle: Circle, user: User) -> bool:
+    """Members share the invite link unless the organiser switched that off."""
+    if is_organiser(circle, user):
+        return True
+    return circle.members_may_invite and membership_of(circle, user) is not None
+
+
 def may_end(circle: Circle, user: User) -> bool:
     """The organiser ends a circle early; its members may once the organiser has left it."""
     if is_organiser(circle, user):
@@ -495,6 +507,8 @@ def invite_by_email(circle: Circle, by: User, addresses: list[str]) -> int:
     """Mail the invite link to up to ten addresses; return how many were sent."""
     if membership_of(circle, by) is None and not is_organiser(circle, by):
         raise NotAllowed(_("Only members and the organiser can invite people."))
+    if not may_invite(circle, by):
+        raise NotAllowed(_("In this circle only the organiser invites people."))
     if circle.is_ended:
         raise Conflict(_("This circle has ended; it does not take new members."))
     if not addresses:
