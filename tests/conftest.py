@@ -71,6 +71,9 @@ def app_config(database_url, tmp_path):
         "SERVER_NAME": None,
         # Still scrypt, at a cost that keeps hundreds of sign-ins in the suite quick.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # No holiday warnings on the new-circle form, whatever today's date: the tests of the
+        # quiet periods (tests/test_quiet_periods.py) switch them on with known dates.
+        "WOL_QUIET_PERIODS_FILE": "none",
     }
 
 
