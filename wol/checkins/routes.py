@@ -109,6 +109,10 @@ def link_view(meeting_id: int, token: str):
     """The meeting as recorded, from the link, with the correction form."""
     circle, meeting, person = _from_link(meeting_id, token)
     with force_locale(person.language):
+        if not service.is_member(circle, person):
+            # Who attended is for the circle's members, not for someone who has left it.
+            return error_page(403, _("Only the members of this circle can record its "
+                                     "meetings."))
         return _page(circle, meeting, person, token=token)
 
 
@@ -195,7 +199,9 @@ def correct(circle_id: int, week: int):
 
 def checkin_panel(circle: Circle, user, now=None):
     """For templates: the meeting a member can record now and whether it is recorded."""
-    if user is None or not user.is_authenticated or not service.is_member(circle, user):
+    if circle.is_ended or user is None or not user.is_authenticated:
+        return None
+    if not service.is_member(circle, user):
         return None
     return service.open_meeting(circle, now or utcnow())
 
