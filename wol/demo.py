@@ -149,6 +149,9 @@ def load_demo(today: date | None = None) -> list[tuple[User, str]]:
     end_circle(stopped, els, "Twee leden kregen een andere functie; met drie lukte het niet meer "
                              "om een vast moment te vinden.")
     _health_demo(today, els, ann, bram, marc, fatima, noor, pieter, joris)
+    from wol.rounds.demo import load_round_demo
+
+    load_round_demo(els, [bram, noor, pieter, fatima, joris], today)
     db.session.flush()
     return listing
 
