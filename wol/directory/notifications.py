@@ -55,17 +55,16 @@ def send_alerts(now: datetime) -> int:
         )
         if is_open(circle, now)
     ]
-    members = (
-        set(
-            db.session.execute(
-                select(Membership.user_id, Membership.circle_id).where(
-                    Membership.circle_id.in_([c.id for c in fresh]), Membership.left_at.is_(None)
-                )
-            ).tuples()
+    rows = (
+        db.session.execute(
+            select(Membership.user_id, Membership.circle_id).where(
+                Membership.circle_id.in_([c.id for c in fresh]), Membership.left_at.is_(None)
+            )
         )
         if fresh
-        else set()
+        else []
     )
+    members = {(row.user_id, row.circle_id) for row in rows}
     sent = 0
     for alert in due:
         news = [c for c in fresh if c.listed_at > alert.seen_until]
