@@ -230,8 +230,7 @@ def test_demo_data_shows_every_status_to_the_demo_organiser(app, runner):
     page = client.get("/organise?language=nl&status=stalled")
     assert page.status_code == 200
     with app.test_request_context():
-        from wol.health.notifications import scope_of
-        from wol.health.service import summaries
+        from wol.health.service import scope_of, summaries
 
         els = db.session.scalar(select(User).where(User.email_key == "els@example.org"))
         statuses = {c.status for c in summaries(scope_of(els), utcnow())}

@@ -17,7 +17,7 @@ from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.circles.service import load_circle, next_meeting
 from wol.extensions import db
-from wol.health.service import StatusChange, changes_since, summaries
+from wol.health.service import StatusChange, changes_since, scope_of, summaries
 from wol.health.status import AT_RISK, STALLED, STATUSES
 from wol.health.words import describe, status_label
 from wol.mail.service import queue_mail
@@ -84,11 +84,6 @@ def organiser_nudge(circle: Circle, now: datetime) -> bool:
                   lambda: _("%(circle)s: how is your circle doing?", circle=circle.name), now)
     db.session.flush()
     return True
-
-
-def scope_of(user: User) -> list:
-    """The circles a person looks after: admins all of them, organisers their own."""
-    return [] if user.is_admin else [Circle.organiser_id == user.id]
 
 
 def _digest_due(user: User, now: datetime) -> bool:

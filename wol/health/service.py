@@ -118,6 +118,11 @@ class CircleSummary:
         return rows
 
 
+def scope_of(user: User) -> list:
+    """The circles a person looks after: admins all of them, organisers their own."""
+    return [] if user.is_admin else [Circle.organiser_id == user.id]
+
+
 _SUMMARY_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone, Circle.first_day,
                     Circle.organiser_id, User.organisation, Circle.ended_at,
                     Circle.health_status, Circle.organiser_nudged_at)

@@ -8,8 +8,8 @@ from wol.access import role_required
 from wol.circles.forms import ConfirmForm
 from wol.circles.service import load_circle
 from wol.extensions import db
-from wol.health.notifications import NUDGE_EVERY, organiser_nudge, scope_of
-from wol.health.service import CircleSummary, health_of, summaries, thresholds
+from wol.health.notifications import NUDGE_EVERY, organiser_nudge
+from wol.health.service import CircleSummary, health_of, scope_of, summaries, thresholds
 from wol.health.status import STALLED
 from wol.health.words import day_text, describe, status_label
 from wol.organise import bp
