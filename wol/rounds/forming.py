@@ -194,29 +194,33 @@ def upper_bound(people: Sequence[Person]) -> int:
     set the people placed form circles of 4 and 5, so at most ``cuttable(size)`` of them.
     """
     sizes = group_sizes(people)
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    viable = sorted(g for g, n in sizes.items() if n >= MIN_SIZE)
+    gid = {g: n for n, g in enumerate(viable)}
+    return _bound([[gid[o] for o in set(options_of(p)) if o in gid] for p in people],
+                  len(viable))
 
-    def find(g):
-        parent.setdefault(g, g)
+
+def _bound(options: list[list[int]], n_groups: int) -> int:
+    """``upper_bound`` from each person's viable group numbers."""
+    parent = list(range(n_groups))
+
+    def find(g: int) -> int:
         while parent[g] != g:
             parent[g] = parent[parent[g]]
             g = parent[g]
         return g
 
-    anchors = []
-    for p in people:
-        viable = [g for g in set(options_of(p)) if sizes[g] >= MIN_SIZE]
-        if not viable:
-            continue
-        root = find(viable[0])
-        for g in viable[1:]:
-            other = find(g)
-            if other != root:
-                parent[other] = root
-        anchors.append(viable[0])
-    per_set: dict[tuple[str, str], int] = defaultdict(int)
-    for g in anchors:
-        per_set[find(g)] += 1
+    for opts in options:
+        if len(opts) > 1:
+            root = find(opts[0])
+            for g in opts[1:]:
+                other = find(g)
+                if other != root:
+                    parent[other] = root
+    per_set: dict[int, int] = defaultdict(int)
+    for opts in options:
+        if opts:
+            per_set[find(opts[0])] += 1
     return sum(cuttable(n) for n in per_set.values())
 
 
@@ -359,6 +363,11 @@ class _Groups:
     def gain(self, i: int, g: int) -> tuple[int, int, int, int]:
         """How much the score would change if person ``i`` moved to group ``g``."""
         here, d = self.where[i], self.dept_of[i]
+        size = self.size
+        placed = (cuttable(size[here] - 1) - cuttable(size[here])
+                  + cuttable(size[g] + 1) - cuttable(size[g]))
+        if placed < 0 and here not in self.clash_groups:
+            return placed, 0, 0, 0  # a loss whatever the rest does
         p0, d0 = self._score_of(here)
         p1, d1 = self._score_of(g)
         p2, d2 = self.peek(here, d, -1)
@@ -382,11 +391,12 @@ class _Groups:
 
 
 def _assign_groups(options: list[list[int]], state: _Groups, rng: random.Random,
-                   deadline: float, shuffle: bool) -> None:
+                   deadline: float, shuffle: bool, *, sweeps: int = 40,
+                   climb_after_grow: bool = False, grow: bool = True) -> None:
     """Phase A: hill-climb single moves, then grow groups that waste people or could open."""
     order = [i for i, opts in enumerate(options) if len(opts) > 1]
     zero = (0, 0, 0, 0)
-    for _sweep in range(40):
+    for _sweep in range(sweeps):
         if shuffle:
             rng.shuffle(order)
         improved = False
@@ -403,13 +413,16 @@ def _assign_groups(options: list[list[int]], state: _Groups, rng: random.Random,
                 improved = True
         if time.perf_counter() > deadline:
             break
-        if not improved and not _grow_groups(options, state, deadline):
+        if not improved and not (grow and _grow_groups(options, state, rng, deadline,
+                                                       climb_after_grow)):
             break
 
 
-def _grow_groups(options: list[list[int]], state: _Groups, deadline: float) -> bool:
+def _grow_groups(options: list[list[int]], state: _Groups, rng: random.Random,
+                 deadline: float, climb: bool) -> bool:
     """Pull people into a group until it can be cut without waste; keep it when the score
-    rises. True when some group grew."""
+    rises, after a short climb to repair the groups they left when ``climb`` (small pools).
+    True when some group grew."""
     candidates: dict[int, list[int]] = defaultdict(list)
     for i, opts in enumerate(options):
         if len(opts) > 1:
@@ -422,6 +435,7 @@ def _grow_groups(options: list[list[int]], state: _Groups, deadline: float) -> b
             continue
         target = next(k for k in range(max(n + 1, MIN_SIZE), 13) if cuttable(k) == k)
         start = state.score()
+        saved = list(state.where) if climb else None
         moved: list[tuple[int, int]] = []
         pool = [i for i in candidates[g][:400]]
         while state.size[g] < target:
@@ -435,8 +449,14 @@ def _grow_groups(options: list[list[int]], state: _Groups, deadline: float) -> b
                 break
             moved.append((best_i, state.where[best_i]))
             state.move(best_i, g)
+        if climb and state.size[g] >= target and state.score() <= start:
+            _assign_groups(options, state, rng, deadline, shuffle=True, sweeps=3, grow=False)
         if state.size[g] >= target and state.score() > start:
             grew = True
+        elif saved is not None:
+            for i, home in enumerate(saved):
+                if state.where[i] != home:
+                    state.move(i, home)
         else:
             for i, home in reversed(moved):
                 state.move(i, home)
@@ -669,7 +689,8 @@ def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
 
 
 def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
-           seed: int, deadline: float, exhaustive_limit: int, kick_until: float = 0.0):
+           seed: int, deadline: float, exhaustive_limit: int, kick_until: float = 0.0,
+           phase_a_until: float = 0.0):
     """One run of phases A, B and C; returns (circles by group, benched, dropped)."""
     rng = random.Random(seed)  # noqa: S311 - a seeded search, not a secret
     n_groups = len(groups)
@@ -693,7 +714,9 @@ def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
     for i, g in enumerate(start):
         if g >= 0:
             state.add(i, g)
-    _assign_groups(options, state, rng, deadline, shuffle=bool(seed))
+    small = kick_until > 0
+    _assign_groups(options, state, rng, deadline if small else phase_a_until,
+                   shuffle=bool(seed), sweeps=40 if small else 6, climb_after_grow=small)
     if kick_until:
         _kick_and_climb(options, state, rng, min(deadline, kick_until))
 
@@ -750,11 +773,15 @@ def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1
     """Propose circles for ``people`` (unique keys) within about ``budget_s`` seconds."""
     started = time.perf_counter()
     pool = _Pool(people)
-    sizes = group_sizes(people)
+    chosen = [set(options_of(p)) for p in people]
+    sizes: dict[tuple[str, str], int] = defaultdict(int)
+    for mine in chosen:
+        for option in mine:
+            sizes[option] += 1
     groups = sorted(g for g, n in sizes.items() if n >= MIN_SIZE)
     gid = {g: n for n, g in enumerate(groups)}
-    options = [sorted({gid[o] for o in options_of(p) if o in gid}) for p in people]
-    bound = upper_bound(people)
+    options = [sorted(gid[o] for o in mine if o in gid) for mine in chosen]
+    bound = _bound(options, len(groups))
     small = len(people) <= SMALL_POOL
     runs = restarts if restarts is not None else (4 if small else 1)
     deadline = started + budget_s
@@ -763,7 +790,8 @@ def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1
         seed_here = seed * 1000 + run
         kick = started + budget_s * (run + 1) / runs / 3 if small else 0.0
         result = _solve(pool, groups, options, seed_here, deadline,
-                        exhaustive_limit=60 if small else 40, kick_until=kick)
+                        exhaustive_limit=60 if small else 40, kick_until=kick,
+                        phase_a_until=started + budget_s * 0.5)
         circles = [Circle(groups[g][0], groups[g][1], [pool.people[i].key for i in c])
                    for g, cs in enumerate(result[0]) for c in cs]
         score = totals(people, circles, bound)
