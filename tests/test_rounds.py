@@ -484,3 +484,24 @@ def test_nothing_half_written_when_a_circle_fails(client, app, els, make_user):
     client.post(f"/rounds/{round_id}/confirm")
     with app.app_context():
         assert count(app, Membership) == 4 and count(app, Meeting) == 12
+
+
+# --- page work -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/rounds", "/rounds/{id}", "/rounds/{id}/proposal",
+                                  "/rounds/{id}/proposal.csv"])
+def test_round_pages_do_not_issue_more_queries_with_more_sign_ups(client, app, els, make_user,
+                                                                  page):
+    from tests.test_query_counts import queries_for
+
+    round_id = open_round(client)
+    for n in range(5):
+        sign_up(app, make_user, round_id, n)
+    client.post(f"/rounds/{round_id}/form")
+    small = queries_for(app, client, page.format(id=round_id))
+    for n in range(5, 25):
+        sign_up(app, make_user, round_id, n, slots=("1@12:00", "3@08:30"),
+                be_with=f"person{n - 1}@example.org")
+    client.post(f"/rounds/{round_id}/form")
+    assert queries_for(app, client, page.format(id=round_id)) == small
