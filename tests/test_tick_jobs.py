@@ -138,7 +138,10 @@ def test_members_are_nudged_once_when_their_circle_stalls(app, circle):
     assert "The meeting of 10 March did not take place." in fatima.body_text
     assert f"/circles/{circle.id}/meetings/3/move" in fatima.body_text
     assert f"/circles/{circle.id}/meetings/3/skip" in fatima.body_text
-    assert f"/circles/{circle.id}/end" in fatima.body_text
+    assert f"/circles/{circle.id}/end" not in fatima.body_text  # only the organiser ends it
+    assert "The organiser can end the circle" in fatima.body_text
+    [ann] = [m for m in at_risk if m.to_addr == "ann@example.org"]
+    assert f"/circles/{circle.id}/end" in ann.body_text
     tick(app, WEEK1 + timedelta(weeks=1, hours=3))
     assert len(mails(app, "circle_nudge")) == 4  # same status: no second nudge
     record(app, circle.id, 3, held=False)

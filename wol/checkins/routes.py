@@ -22,8 +22,7 @@ ANSWERS = {"yes": True, "no": False}
 def _form_for(circle: Circle, meeting: Meeting) -> CorrectionForm:
     """The correction form, filled in with what is recorded now."""
     form = CorrectionForm(formdata=None)
-    _choices(form, circle, meeting)
-    recorded = service.attendee_ids_of(meeting)
+    recorded = _choices(form, circle, meeting)
     form.held.data = "no" if meeting.not_held_at is not None else "yes"
     form.attendees.data = sorted(recorded) if meeting.held_at is not None else [
         m.user_id for m in circle.active_memberships]
@@ -31,14 +30,16 @@ def _form_for(circle: Circle, meeting: Meeting) -> CorrectionForm:
     return form
 
 
-def _choices(form: CorrectionForm, circle: Circle, meeting: Meeting) -> None:
-    """One checkbox per current member, plus anyone recorded who has left since."""
+def _choices(form: CorrectionForm, circle: Circle, meeting: Meeting) -> set[int]:
+    """One checkbox per current member, plus anyone recorded who has left since; returns the
+    ids of the people recorded as present."""
     people = {m.user_id: m.user.display_name for m in circle.memberships
               if m.left_at is None}
     recorded = service.attendee_ids_of(meeting)
     people.update({m.user_id: m.user.display_name for m in circle.memberships
                    if m.user_id in recorded})
     form.attendees.choices = sorted(people.items(), key=lambda item: item[1].casefold())
+    return recorded
 
 
 def _page(circle: Circle, meeting: Meeting, person: User, *, token: str | None = None,
@@ -56,7 +57,6 @@ def _page(circle: Circle, meeting: Meeting, person: User, *, token: str | None =
         just=just,
         window=service.window(meeting, now),
         history=service.history(meeting),
-        attendee_count=meeting.attended,
     ), status
 
 
@@ -71,9 +71,7 @@ def _from_link(meeting_id: int, token: str) -> tuple[Circle, Meeting, User]:
     except service.LinkExpired as exc:
         user = db.session.get(User, exc.user_id)
         with force_locale(user.language if user else None):
-            message = _("This check-in link has expired: links work for 14 days. Sign in "
-                        "to see the meeting.")
-            abort(make_response(error_page(400, message)))
+            abort(make_response(error_page(400, service.expired_text())))
     except service.LinkNotValid as exc:
         abort(make_response(error_page(404, exc.message)))
     meeting = db.session.get(Meeting, meeting_id)

@@ -74,9 +74,14 @@ def read_link(token: str, meeting_id: int, now: datetime) -> int:
     if data["m"] != meeting_id:
         raise invalid
     if now.timestamp() > data["x"]:
-        raise LinkExpired(_("This check-in link has expired: links work for 14 days. Sign in "
-                            "to see the meeting."), user_id=data["u"])
+        raise LinkExpired(expired_text(), user_id=data["u"])
     return data["u"]
+
+
+def expired_text() -> str:
+    """What an expired link's page says, in the current language."""
+    return _("This check-in link has expired: links work for 14 days. Sign in to see the "
+             "meeting.")
 
 
 # --- the rules ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 
 from wol.auth.models import User
 from wol.circles.models import Circle
-from wol.circles.service import load_circle, next_meeting
+from wol.circles.service import load_circle, may_end, next_meeting
 from wol.extensions import db
 from wol.health.service import StatusChange, changes_since, scope_of, summaries
 from wol.health.status import AT_RISK, STALLED, STATUSES
@@ -41,8 +41,10 @@ def _mail_members(circle: Circle, template: str, kind: str, subject, now: dateti
     }
     for member in circle.members:
         with force_locale(member.language):
+            # Only those who may end the circle (its organiser, usually) get that link.
             body = render_template(template, circle=circle, user=member, tz=member.timezone,
-                                   links=links, now=now, **context)
+                                   links=links, now=now, may_end=may_end(circle, member),
+                                   **context)
             queue_mail(member.email, subject(), body, to_name=member.display_name, kind=kind)
     return len(circle.members)
 

@@ -8,7 +8,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from wol.circles.models import LANGUAGES
@@ -97,13 +97,13 @@ def in_scope(circles: list[CircleSummary], filters: Filters) -> list[CircleSumma
 
 def _sort_key(sort: str):
     """The key of a column; circles without a value sort last."""
-    far = datetime.max.replace(tzinfo=None)
+    far = datetime.max.replace(tzinfo=UTC)
     keys = {
         "status": lambda c: (STATUS_ORDER[c.status], c.name.casefold()),
         "name": lambda c: (c.name.casefold(), c.id),
         "week": lambda c: (c.week or 0, c.name.casefold()),
-        "last_held": lambda c: (c.last_held.starts_at.replace(tzinfo=None) if c.last_held
-                                else far, c.name.casefold()),
+        "last_held": lambda c: (c.last_held.starts_at if c.last_held else far,
+                                c.name.casefold()),
         "members": lambda c: (c.members, c.name.casefold()),
         "start": lambda c: (c.first_day, c.name.casefold()),
     }
