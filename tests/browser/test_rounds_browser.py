@@ -107,3 +107,38 @@ def test_organiser_forms_and_confirms_circles_from_sign_ups(live_server, new_pag
         assert all(len(c.meetings) == 12 for c in circles_made)
         kinds = [m.kind for m in db.session.scalars(select(OutboxMail))]
     assert kinds.count("round_placed") == 9 and kinds.count("round_left_out") == 3
+
+
+from tests.browser.test_accessibility import axe_script, serious_violations  # noqa: E402, F401
+
+
+def test_round_pages_have_no_serious_accessibility_problems(live_server, new_page, make_user,
+                                                            app, axe_script):  # noqa: F811
+    from tests.test_rounds import open_round, sign_up, token_of
+
+    make_user(email="els@example.org", display_name="Els Janssens", roles={"organiser"},
+              language="nl")
+    client = app.test_client()
+    client.post("/login", data={"email": "els@example.org", "password": PASSWORD})
+    round_id = open_round(client)
+    for n in range(11):
+        sign_up(app, make_user, round_id, n, language="nl")
+    client.post(f"/rounds/{round_id}/form")
+    problems = {}
+    for who, width in (("els@example.org", 1200), ("person1@example.org", 390)):
+        page = new_page(locale="nl-BE", bypass_csp=True, viewport={"width": width, "height": 900})
+        page.goto(live_server + "/login")
+        page.get_by_label("E-mailadres").fill(who)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.locator("#submit").click()
+        paths = ([f"/signup/{token_of(app, round_id)}"] if who.startswith("person") else
+                 ["/rounds", "/rounds/new", f"/rounds/{round_id}",
+                  f"/rounds/{round_id}/proposal"])
+        for path in paths:
+            page.goto(live_server + path)
+            if path == "/rounds/new":
+                page.get_by_role("button", name="Open de ronde").click()  # with its errors
+            found = serious_violations(page, axe_script)
+            if found:
+                problems[f"{who} {path}"] = found
+    assert not problems, problems
