@@ -111,14 +111,16 @@ def test_the_reminder_comes_the_day_before_in_each_members_language_and_zone(app
     assert len(mails(app, "meeting_reminder")) == 3
 
 
-def test_a_moved_meeting_gets_a_new_reminder(client, app, circle, auth):
+def test_a_moved_meeting_gets_a_new_reminder(app, circle):
+    from wol.circles.service import load_circle, move_meeting
+
     tick(app, WEEK1 + timedelta(weeks=1) - timedelta(hours=2))
     assert len(mails(app, "meeting_reminder")) == 4
-    with app.app_context():
-        meeting = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle.id,
-                                                          Meeting.week == 2))
-        meeting.starts_at += timedelta(days=2)
-        meeting.rescheduled()
+    with app.test_request_context():
+        moving = load_circle(circle.id)
+        ann = db.session.scalar(select(User).where(User.email_key == "ann@example.org"))
+        move_meeting(moving, moving.meetings[1], ann, date(2026, 3, 12), time(12, 0),
+                     now=WEEK1 + timedelta(weeks=1) - timedelta(hours=1))
         db.session.commit()
     tick(app, WEEK1 + timedelta(weeks=1, days=2) - timedelta(hours=2))
     assert len(mails(app, "meeting_reminder")) == 8

@@ -576,6 +576,7 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
         return meeting
     meeting.starts_at = new_start
     meeting.moved = True
+    meeting.rescheduled()  # a new reminder and check-in mail for the new time
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
     calendar.send_invitation(circle, circle.members, update=True)
@@ -608,6 +609,7 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
             later.starts_at = week_later(later.starts_at, circle.timezone,
                                          None if later.moved else circle.local_time)
             later.slot += 1
+            later.rescheduled()
     else:
         meeting.skipped_at = now
         changed = [meeting]
