@@ -256,11 +256,31 @@ def bench_dashboard(ctx: BenchContext) -> list[Row]:
     return rows
 
 
+def bench_directory(ctx: BenchContext) -> list[Row]:
+    """Find a circle (/circles) with 5,000 more listed circles: unfiltered, filtered, page 3."""
+    from tests.directory_helpers import seed_listed_circles
+
+    with ctx.app.app_context():
+        seed_listed_circles(ctx.app.config["BENCH_USER_ID"], 5000)
+    client = ctx.app.test_client()
+    client.post("/login", data={"email": "bench@example.org", "password": PASSWORD})
+    rounds = BenchContext(ctx.app, client, ctx.workdir, max(ctx.iterations // 10, 50))
+    rows = []
+    for label, path in (("all", "/circles"),
+                        ("Dutch, online, evening", "/circles?lang=nl&kind=online&time=evening"),
+                        ("page 3", "/circles?page=3")):
+        size = len(client.get(path).get_data())
+        median, p90 = _timed(rounds, lambda path=path: client.get(path))
+        rows.append(Row(f"GET {path[:40]} (5,000 listed circles, {label})", median, p90, size))
+    return rows
+
+
 BENCHMARKS: list[Callable[[BenchContext], list[Row]]] = [
     bench_guide_week_page,
     bench_meeting_page,
     bench_calendar_feed,
     bench_dashboard,
+    bench_directory,
 ]
 
 

@@ -229,18 +229,30 @@ def weekly_start(first_day: date, local_time, timezone: str) -> datetime:
     return local_to_utc(first_day, local_time, timezone)
 
 
-def _open_statement(filt: DirectoryFilter, now: datetime):
-    """Ids and weekly slots of the circles open in the directory that pass the SQL filters."""
+def _week2_over(now: datetime) -> list[int]:
+    """Circles whose week 2 began in the last four hours and has ended by ``now``.
+
+    Only these few need their own meeting length; week 2s that began earlier are over for
+    every circle, later ones for none, and the SQL decides those by itself.
+    """
+    week2 = aliased(Meeting)
+    rows = db.session.execute(
+        select(Circle.id, Circle.duration_minutes, week2.starts_at)
+        .join(week2, and_(week2.circle_id == Circle.id, week2.week == 2))
+        .where(
+            Circle.listed.is_(True), week2.starts_at > now - MAX_DURATION, week2.starts_at <= now
+        )
+    )
+    return [
+        row.id for row in rows if row.starts_at + timedelta(minutes=row.duration_minutes) <= now
+    ]
+
+
+def _open_statement(filt: DirectoryFilter, now: datetime, columns, over: list[int]):
+    """The circles open in the directory that pass the filters SQL can apply."""
     week2 = aliased(Meeting)
     stmt = (
-        select(
-            Circle.id,
-            Circle.first_day,
-            Circle.local_time,
-            Circle.timezone,
-            Circle.duration_minutes,
-            week2.starts_at,
-        )
+        select(*columns)
         .join(week2, and_(week2.circle_id == Circle.id, week2.week == 2))
         .where(
             Circle.listed.is_(True),
@@ -249,6 +261,8 @@ def _open_statement(filt: DirectoryFilter, now: datetime):
             week2.starts_at > now - MAX_DURATION,
         )
     )
+    if over:
+        stmt = stmt.where(Circle.id.not_in(over))
     if filt.lang:
         stmt = stmt.where(Circle.language == filt.lang)
     if filt.kind:
@@ -258,29 +272,51 @@ def _open_statement(filt: DirectoryFilter, now: datetime):
     months = filt.month_range()
     if months:
         stmt = stmt.where(Circle.first_day >= months[0], Circle.first_day < months[1])
-    return stmt.order_by(Circle.first_day, Circle.local_time, Circle.id)
+    return stmt
 
 
-def _open_ids(filt: DirectoryFilter, viewer_tz: str, now: datetime) -> list[int]:
-    """Ids of the matching open circles, in the directory's order."""
-    ids = []
-    for row in db.session.execute(_open_statement(filt, now)):
-        if row.starts_at + timedelta(minutes=row.duration_minutes) <= now:
-            continue  # week 2 is over
-        start = weekly_start(row.first_day, row.local_time, row.timezone)
-        if filt.matches_slot(start, viewer_tz):
-            ids.append(row.id)
-    return ids
+ORDER = (Circle.first_day, Circle.local_time, Circle.id)
+
+
+def _page_ids(
+    filt: DirectoryFilter, viewer_tz: str, page: int, now: datetime
+) -> tuple[list[int], int, int]:
+    """The ids on ``page`` (clamped to the last page), the number of matches and the page."""
+    over = _week2_over(now)
+    if not filt.day and not filt.time:
+        # Everything is SQL: count, then fetch only the page.
+        total = db.session.scalar(_open_statement(filt, now, [func.count(Circle.id)], over)) or 0
+        page = min(page, max(1, -(-total // PAGE_SIZE)))
+        ids = list(
+            db.session.scalars(
+                _open_statement(filt, now, [Circle.id], over)
+                .order_by(*ORDER)
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+            )
+        )
+        return ids, total, page
+    # Weekday and time of day are the viewer's: each circle's slot is converted in Python.
+    rows = db.session.execute(
+        _open_statement(
+            filt, now, [Circle.id, Circle.first_day, Circle.local_time, Circle.timezone], over
+        ).order_by(*ORDER)
+    )
+    ids = [
+        row.id
+        for row in rows
+        if filt.matches_slot(weekly_start(row.first_day, row.local_time, row.timezone), viewer_tz)
+    ]
+    page = min(page, max(1, -(-len(ids) // PAGE_SIZE)))
+    return ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], len(ids), page
 
 
 def directory_page(
     filt: DirectoryFilter, viewer: User, page: int, now: datetime, periods: list[QuietPeriod]
 ) -> DirectoryPage:
     """One page of the open circles matching ``filt``, with a fixed number of queries."""
-    ids = _open_ids(filt, viewer.timezone, now)
-    pages = max(1, -(-len(ids) // PAGE_SIZE))
-    page = min(page, pages)
-    shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown, total, page = _page_ids(filt, viewer.timezone, page, now)
+    pages = max(1, -(-total // PAGE_SIZE))
     entries = []
     if shown:
         by_id = {
@@ -308,7 +344,7 @@ def directory_page(
                     circle_id in member_of,
                 )
             )
-    return DirectoryPage(entries, len(ids), page, pages)
+    return DirectoryPage(entries, total, page, pages)
 
 
 def place_suggestions(limit: int = 100) -> list[str]:
