@@ -11,7 +11,6 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -152,11 +151,5 @@ class MoveForm(FlaskForm):
     """Move one person to another circle, or out of the circles."""
 
     person = StringField(validators=[DataRequired()])
-    target = SelectField(_l("Move to"), validate_choice=False)
+    target = StringField(_l("Move to"), validators=[DataRequired()])  # a circle number or "out"
     submit = SubmitField(_l("Move"))
-
-
-def target_choices(count: int) -> list[SelectChoice]:
-    """Circle numbers to move someone to, and "no circle"."""
-    return [SelectChoice(str(n), _l("Circle %(number)d", number=n + 1)) for n in range(count)] + [
-        SelectChoice("out", _l("No circle (leave out)"))]

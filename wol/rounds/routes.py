@@ -15,7 +15,7 @@ from wol.errors import DomainError
 from wol.extensions import db
 from wol.forms import language_choices
 from wol.rounds import bp, service
-from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm, target_choices
+from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm
 from wol.rounds.models import Round
 from wol.rounds.slots import slot_label
 from wol.rounds.spreadsheet import TooLarge, read_text, write_proposal
@@ -196,14 +196,29 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
         return redirect(url_for("rounds.detail", round_id=round_.id))
     signups = {s.email_key: s for s in round_.signups}
     form = move_form or MoveForm()
-    form.target.choices = target_choices(len(data["circles"]))
     return render_template(
         "rounds/proposal.html", round=round_, data=data, signups=signups, move_form=form,
         confirm=ConfirmForm(), stale=service.is_stale(round_), slot_label=slot_label,
         language_name=service.language_name, reason_text=service.reason_text,
         departments=[sorted({signups[k].department for k in c["members"]})
                      for c in data["circles"]],
+        targets=_move_targets(round_, data),
     ), status
+
+
+def _move_targets(round_: Round, data: dict) -> dict[str, list[tuple[str, str]]]:
+    """Per person, the circles of a language and time they chose (a move there may still be
+    refused, with the reason), and "no circle"."""
+    out = (("out", _("No circle (leave out)")),)
+    targets = {}
+    for s in round_.signups:
+        languages, slots = set(s.languages.split()), set(s.slots.split())
+        targets[s.email_key] = [
+            (str(n), _("Circle %(number)d", number=n + 1))
+            for n, c in enumerate(data["circles"])
+            if c["language"] in languages and c["slot"] in slots
+        ] + list(out)
+    return targets
 
 
 @bp.get("/rounds/<int:round_id>/proposal")
@@ -219,8 +234,6 @@ def move(round_id: int):
     """Move one person; refused with the reason when it breaks a hard rule."""
     round_ = _managed_round(round_id)
     form = MoveForm()
-    data = round_.proposal_data()
-    form.target.choices = target_choices(len(data["circles"]) if data else 0)
     if form.validate_on_submit():
         target = None if form.target.data == "out" else _int_or_none(form.target.data)
         if target is None and form.target.data != "out":
