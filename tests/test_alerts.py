@@ -67,7 +67,7 @@ def test_a_matching_new_circle_brings_one_mail_with_links(app, client, ann, bram
     assert tick(app)["alert_mails"] == 1
     [mail] = alert_mails(app)
     assert mail.to_addr == "bram@example.org"
-    assert mail.subject == "2 nieuwe cirkels passen bij je zoekopdracht" or "2" in mail.subject
+    assert mail.subject == "2 nieuwe cirkels passen bij je zoekopdracht"  # Bram reads Dutch
     assert "Cirkel Digitale Overheid" in mail.body_text and "Cirkel Wonen" in mail.body_text
     for other in ("English circle", "Geheime cirkel", "Donderdagcirkel"):
         assert other not in mail.body_text
@@ -142,11 +142,13 @@ def test_the_signed_link_in_the_mail_removes_the_alert_after_asking(app, client,
     link = re.search(r"http://wol.test(/alerts/off/\S+)", mail.body_text).group(1)
     auth.logout()
     anonymous = app.test_client()
+    anonymous.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = anonymous.get(link)
     assert page.status_code == 200  # a mail scanner opening the link removes nothing
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CircleAlert)) == 1
-    assert "Removed" in anonymous.post(link).get_data(as_text=True) or True
+    assert "Stop this alert?" in page.get_data(as_text=True)
+    assert "The alert is removed" in anonymous.post(link).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CircleAlert)) == 0
     assert anonymous.get(link).status_code == 404
