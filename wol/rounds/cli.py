@@ -29,7 +29,7 @@ def form_circles_command(signups: Path) -> None:
     """Form circles from SIGNUPS.csv: the proposal goes to standard output as CSV, a summary to
     standard error. Columns: email, name, department, languages, slots, be-with, not-with
     (several values in a cell separated by ";")."""
-    from wol.rounds.service import reason_text
+    from wol.rounds.proposals import reason_text
 
     size = signups.stat().st_size
     if size > MAX_BYTES:

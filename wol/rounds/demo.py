@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from wol.auth.models import User
 from wol.extensions import db
-from wol.rounds import service
+from wol.rounds import proposals, service
 from wol.rounds.models import Signup
 
 FIRST = ("An", "Bart", "Chloë", "Dries", "Emma", "Filip", "Greet", "Hanne", "Ilse", "Jan",
@@ -50,4 +50,4 @@ def load_round_demo(organiser: User, people: list[User], today: date) -> None:
         ))
     db.session.flush()
     db.session.refresh(round_)
-    service.form(round_, organiser)
+    proposals.form(round_, organiser)

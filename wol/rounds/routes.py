@@ -14,7 +14,7 @@ from wol.circles.forms import ConfirmForm
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.forms import language_choices
-from wol.rounds import bp, service
+from wol.rounds import bp, proposals, service
 from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm
 from wol.rounds.models import Round
 from wol.rounds.slots import slot_label
@@ -115,8 +115,8 @@ def _render_detail(round_: Round, import_form: ImportForm | None = None,
         # too large).
         confirm=ConfirmForm(formdata=None), slot_label=slot_label,
         language_name=service.language_name,
-        circles=service.round_circles(round_) if round_.is_confirmed else [],
-        waiting=service.waiting(round_) if round_.is_confirmed else [],
+        circles=proposals.round_circles(round_) if round_.is_confirmed else [],
+        waiting=proposals.waiting(round_) if round_.is_confirmed else [],
     ), status
 
 
@@ -182,7 +182,7 @@ def import_signups(round_id: int):
 def form_circles(round_id: int):
     """Compute a proposal from the sign-ups."""
     round_ = _managed_round(round_id)
-    data = service.form(round_, current_user)
+    data = proposals.form(round_, current_user)
     db.session.commit()
     if not data["circles"]:
         flash(_("Nobody can be placed yet: see why below."), "info")
@@ -198,8 +198,8 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
     form = move_form or MoveForm()
     return render_template(
         "rounds/proposal.html", round=round_, data=data, signups=signups, move_form=form,
-        confirm=ConfirmForm(), stale=service.is_stale(round_), slot_label=slot_label,
-        language_name=service.language_name, reason_text=service.reason_text,
+        confirm=ConfirmForm(), stale=proposals.is_stale(round_), slot_label=slot_label,
+        language_name=service.language_name, reason_text=proposals.reason_text,
         departments=[sorted({signups[k].department for k in c["members"]})
                      for c in data["circles"]],
         targets=_move_targets(round_, data),
@@ -239,7 +239,7 @@ def move(round_id: int):
         if target is None and form.target.data != "out":
             abort(400)
         try:
-            service.move(round_, current_user, form.person.data, target)
+            proposals.move(round_, current_user, form.person.data, target)
         except DomainError as exc:
             if exc.status != 400:
                 raise
@@ -261,7 +261,7 @@ def _int_or_none(value: str | None) -> int | None:
 def confirm(round_id: int):
     """Create the circles and send the mails, once."""
     round_ = _managed_round(round_id)
-    created = service.confirm(round_, current_user, _today(current_user))
+    created = proposals.confirm(round_, current_user, _today(current_user))
     db.session.commit()
     flash(_("%(count)d circles are created and everyone has a mail.", count=len(created)),
           "success")
@@ -277,7 +277,7 @@ def export(round_id: int):
     if data is None:
         abort(404)
     out = io.StringIO()
-    write_proposal(service.people_of(round_), service.proposal_circles(data), out,
+    write_proposal(proposals.people_of(round_), proposals.proposal_circles(data), out,
                    spreadsheet_safe=True)
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
