@@ -8,6 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.test_accessibility import (
+    axe_script,  # noqa: F401 - a fixture
+    serious_violations,
+)
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
 from tests.test_directory import TODAY, next_weekday
@@ -91,3 +95,37 @@ def test_find_join_and_hear_about_the_next_one(app, live_server, new_page, make_
         assert [m.to_addr for m in mails] == ["bram@example.org"]
         assert "Donderdagcirkel" in mails[0].body_text
         assert "Geheime donderdag" not in mails[0].body_text
+
+
+def test_directory_and_holiday_warning_have_no_serious_accessibility_problems(
+    app,
+    live_server,
+    new_page,
+    make_user,
+    axe_script,  # noqa: F811 - the fixture imported above
+    tmp_path,
+):
+    path = tmp_path / "quiet.txt"
+    path.write_text("01-01 12-31 All year | Het hele jaar\n", encoding="utf-8")
+    app.config["WOL_QUIET_PERIODS_FILE"] = str(path)
+    ann = make_user(email="ann@example.org", display_name="Ann", language="nl")
+    online(app, ann, "Cirkel Digitale Overheid", language="nl", description="Open overheid.")
+    page = new_page(locale="nl-BE", bypass_csp=True)
+    page.goto(live_server + "/login")
+    page.get_by_label("E-mailadres").fill("ann@example.org")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.locator("#submit").click()
+    problems = {}
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server + "/circles?lang=xx")
+        problems[f"/circles @{width}"] = serious_violations(page, axe_script)
+        page.goto(live_server + "/circles/new")
+        page.get_by_label("Naam van de cirkel").fill("Test")
+        page.get_by_label("Datum van de eerste bijeenkomst").fill(next_weekday(1).isoformat())
+        page.get_by_label("Tijd", exact=True).fill("12:00")
+        page.get_by_label("Ruimte of plek").fill("Zaal 1")
+        page.get_by_role("button", name="Start de cirkel").click()
+        expect(page.get_by_role("heading", name="Vakantie in zicht")).to_be_visible()
+        problems[f"holiday warning @{width}"] = serious_violations(page, axe_script)
+    assert not any(problems.values()), problems
