@@ -8,10 +8,11 @@ most "be with" requests honoured.
 
 How: every (language, slot) pair is a *group*. A number of people can be cut into circles of 4
 and 5 exactly when it is 4, 5, 8, 9, 10 or 12 and more, so a group of n people places
-``cuttable(n)`` of them. Phase A puts every person in one of their groups by local search on
-(placed, department bound, requests in the same group, concentration); the department bound of
-a group with c circles is sum over departments of min(count, c), capped by the people placed,
-and is exactly what dealing people round-robin by department reaches. Phase B deals each group
+``cuttable(n)`` of them. Phase A (wol/rounds/grouping.py) puts every person in one of their
+groups by local search on (placed, department bound, requests in the same group,
+concentration); the department bound of a group with c circles is sum over departments of
+min(count, c), capped by the people placed, and is exactly what dealing people round-robin by
+department reaches. Phase B deals each group
 into circles that way, then swaps people between circles to clear "not with" clashes and honour
 "be with" requests without losing departments. Phase C puts people who were left out because of
 a clash into a circle of 4 where they fit. Small pools run a few seeded restarts and keep the
@@ -27,7 +28,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-MIN_SIZE, MAX_SIZE = 4, 5
+from wol.rounds.grouping import (
+    MAX_SIZE,
+    MIN_SIZE,
+    Groups,
+    assign_groups,
+    cuttable,
+    kick_and_climb,
+)
+
 # Pools up to this size get several seeded restarts; larger ones one careful run.
 SMALL_POOL = 400
 
@@ -102,13 +111,6 @@ class Proposal:
     totals: Totals
     seconds: float = 0.0
     notes: dict = field(default_factory=dict)
-
-
-def cuttable(n: int) -> int:
-    """The most of ``n`` people that circles of 4 and 5 can hold (11 -> 10, 7 -> 5, 3 -> 0)."""
-    if n >= 12:
-        return n
-    return (0, 0, 0, 0, 4, 5, 5, 5, 8, 9, 10, 10)[n]
 
 
 def options_of(person: Person) -> list[tuple[str, str]]:
@@ -222,269 +224,6 @@ def _bound(options: list[list[int]], n_groups: int) -> int:
         if opts:
             per_set[find(opts[0])] += 1
     return sum(cuttable(n) for n in per_set.values())
-
-
-# --- phase A: which group each person is in ---------------------------------------------
-
-
-class _Groups:
-    """People assigned to groups, with the numbers phase A optimises kept up to date."""
-
-    def __init__(self, n_groups: int, dept_of: list[int], partner: list[int],
-                 askers: list[list[int]]):
-        self.size = [0] * n_groups
-        self.counts: list[dict[int, int]] = [defaultdict(int) for _ in range(n_groups)]
-        # at_least[g][k]: departments with at least k people in group g (index 0 unused).
-        self.at_least: list[list[int]] = [[0] for _ in range(n_groups)]
-        self.circles = [0] * n_groups  # c = cuttable(size) // 4
-        self.bound = [0] * n_groups  # sum over departments of min(count, c)
-        self.dept_of = dept_of
-        self.partner = partner
-        self.askers = askers
-        self.where: list[int] = [-1] * len(dept_of)
-        self.placed = 0
-        self.departments = 0
-        self.together = 0  # "be with" pairs in the same group
-        self.squares = 0
-        # "Not with" pairs, and the groups where they could meet: a pair in a group too small
-        # for two circles costs a place, so phase A counts it against the people placed.
-        self.clash_pairs: list[tuple[int, int]] = []
-        self.clash_groups: set[int] = set()
-
-    def _score_of(self, g: int) -> tuple[int, int]:
-        placed = cuttable(self.size[g])
-        return placed, min(self.bound[g], placed)
-
-    def _set_circles(self, g: int) -> None:
-        want = cuttable(self.size[g]) // MIN_SIZE
-        at_least = self.at_least[g]
-        while self.circles[g] < want:
-            self.circles[g] += 1
-            c = self.circles[g]
-            self.bound[g] += at_least[c] if c < len(at_least) else 0
-        while self.circles[g] > want:
-            c = self.circles[g]
-            self.bound[g] -= at_least[c] if c < len(at_least) else 0
-            self.circles[g] -= 1
-
-    def _pairs_together(self, i: int) -> int:
-        g = self.where[i]
-        n = 0
-        j = self.partner[i]
-        if j >= 0 and self.where[j] == g:
-            n += 1
-        for a in self.askers[i]:
-            if a != i and self.where[a] == g:
-                n += 1
-        return n
-
-    def add(self, i: int, g: int) -> None:
-        """Put person ``i`` in group ``g``."""
-        old_placed, old_depts = self._score_of(g)
-        d = self.dept_of[i]
-        counts = self.counts[g]
-        x = counts[d] + 1
-        counts[d] = x
-        at_least = self.at_least[g]
-        if x == len(at_least):
-            at_least.append(0)
-        at_least[x] += 1
-        if x <= self.circles[g]:
-            self.bound[g] += 1
-        self.squares += 2 * self.size[g] + 1
-        self.size[g] += 1
-        self._set_circles(g)
-        placed, depts = self._score_of(g)
-        self.placed += placed - old_placed
-        self.departments += depts - old_depts
-        self.where[i] = g
-        self.together += self._pairs_together(i)
-
-    def remove(self, i: int) -> int:
-        """Take person ``i`` out of their group; return the group."""
-        g = self.where[i]
-        self.together -= self._pairs_together(i)
-        old_placed, old_depts = self._score_of(g)
-        d = self.dept_of[i]
-        counts = self.counts[g]
-        x = counts[d]
-        counts[d] = x - 1
-        self.at_least[g][x] -= 1
-        if x <= self.circles[g]:
-            self.bound[g] -= 1
-        self.size[g] -= 1
-        self.squares -= 2 * self.size[g] + 1
-        self._set_circles(g)
-        placed, depts = self._score_of(g)
-        self.placed += placed - old_placed
-        self.departments += depts - old_depts
-        self.where[i] = -1
-        return g
-
-    def clashes(self) -> int:
-        """"Not with" pairs sharing a group that can hold only one circle."""
-        where, size = self.where, self.size
-        return sum(1 for i, j in self.clash_pairs
-                   if where[i] == where[j] >= 0 and size[where[i]] < 2 * MIN_SIZE)
-
-    def score(self) -> tuple[int, int, int, int]:
-        """Phase A's objective, compared lexicographically."""
-        return (self.placed - self.clashes(), self.departments, self.together, self.squares)
-
-    def move(self, i: int, g: int) -> None:
-        """Move person ``i`` to group ``g``."""
-        self.remove(i)
-        self.add(i, g)
-
-    def peek(self, g: int, d: int, step: int) -> tuple[int, int]:
-        """(placed, departments) of group ``g`` if one person of department ``d`` came (+1)
-        or went (-1), without changing anything."""
-        counts, at_least = self.counts[g], self.at_least[g]
-        c, bound = self.circles[g], self.bound[g]
-        x = counts.get(d, 0)
-        changed = x + 1 if step > 0 else x  # the at_least entry that moves by ``step``
-        if changed <= c:
-            bound += step
-
-        def ge(k: int) -> int:
-            value = at_least[k] if k < len(at_least) else 0
-            return value + step if k == changed else value
-
-        placed = cuttable(self.size[g] + step)
-        want = placed // MIN_SIZE
-        while c < want:
-            c += 1
-            bound += ge(c)
-        while c > want:
-            bound -= ge(c)
-            c -= 1
-        return placed, min(bound, placed)
-
-    def gain(self, i: int, g: int) -> tuple[int, int, int, int]:
-        """How much the score would change if person ``i`` moved to group ``g``."""
-        here, d = self.where[i], self.dept_of[i]
-        size = self.size
-        placed = (cuttable(size[here] - 1) - cuttable(size[here])
-                  + cuttable(size[g] + 1) - cuttable(size[g]))
-        if placed < 0 and here not in self.clash_groups:
-            return placed, 0, 0, 0  # a loss whatever the rest does
-        p0, d0 = self._score_of(here)
-        p1, d1 = self._score_of(g)
-        p2, d2 = self.peek(here, d, -1)
-        p3, d3 = self.peek(g, d, +1)
-        together = 0
-        if self.partner[i] >= 0 or self.askers[i]:
-            before = self._pairs_together(i)
-            self.where[i] = g
-            together = self._pairs_together(i) - before
-            self.where[i] = here
-        squares = 2 * (self.size[g] - self.size[here] + 1)
-        clashes = 0
-        small = 2 * MIN_SIZE
-        if (here in self.clash_groups and self.size[here] <= small) or (
-                g in self.clash_groups and self.size[g] < small):
-            before = self.clashes()
-            self.move(i, g)
-            clashes = self.clashes() - before
-            self.move(i, here)
-        return p2 + p3 - p0 - p1 - clashes, d2 + d3 - d0 - d1, together, squares
-
-
-def _assign_groups(options: list[list[int]], state: _Groups, rng: random.Random,
-                   deadline: float, shuffle: bool, *, sweeps: int = 40,
-                   climb_after_grow: bool = False, grow: bool = True) -> None:
-    """Phase A: hill-climb single moves, then grow groups that waste people or could open."""
-    order = [i for i, opts in enumerate(options) if len(opts) > 1]
-    zero = (0, 0, 0, 0)
-    for _sweep in range(sweeps):
-        if shuffle:
-            rng.shuffle(order)
-        improved = False
-        for i in order:
-            here = state.where[i]
-            best, best_g = zero, here
-            for g in options[i]:
-                if g != here:
-                    delta = state.gain(i, g)
-                    if delta > best:
-                        best, best_g = delta, g
-            if best_g != here:
-                state.move(i, best_g)
-                improved = True
-        if time.perf_counter() > deadline:
-            break
-        if not improved and not (grow and _grow_groups(options, state, rng, deadline,
-                                                       climb_after_grow)):
-            break
-
-
-def _grow_groups(options: list[list[int]], state: _Groups, rng: random.Random,
-                 deadline: float, climb: bool) -> bool:
-    """Pull people into a group until it can be cut without waste; keep it when the score
-    rises, after a short climb to repair the groups they left when ``climb`` (small pools).
-    True when some group grew."""
-    candidates: dict[int, list[int]] = defaultdict(list)
-    for i, opts in enumerate(options):
-        if len(opts) > 1:
-            for g in opts:
-                candidates[g].append(i)
-    grew = False
-    for g in range(len(state.size)):
-        n = state.size[g]
-        if cuttable(n) == n and n >= MIN_SIZE or len(candidates[g]) + n < MIN_SIZE:
-            continue
-        target = next(k for k in range(max(n + 1, MIN_SIZE), 13) if cuttable(k) == k)
-        start = state.score()
-        saved = list(state.where) if climb else None
-        moved: list[tuple[int, int]] = []
-        pool = [i for i in candidates[g][:400]]
-        while state.size[g] < target:
-            best, best_i = None, -1
-            for i in pool:
-                if state.where[i] != g:
-                    delta = state.gain(i, g)
-                    if best is None or delta > best:
-                        best, best_i = delta, i
-            if best_i < 0:
-                break
-            moved.append((best_i, state.where[best_i]))
-            state.move(best_i, g)
-        if climb and state.size[g] >= target and state.score() <= start:
-            _assign_groups(options, state, rng, deadline, shuffle=True, sweeps=3, grow=False)
-        if state.size[g] >= target and state.score() > start:
-            grew = True
-        elif saved is not None:
-            for i, home in enumerate(saved):
-                if state.where[i] != home:
-                    state.move(i, home)
-        else:
-            for i, home in reversed(moved):
-                state.move(i, home)
-        if time.perf_counter() > deadline:
-            break
-    return grew
-
-
-def _kick_and_climb(options: list[list[int]], state: _Groups, rng: random.Random,
-                    until: float) -> None:
-    """Iterated local search: move a few people at random, climb again, keep what is not
-    worse, go back otherwise. For small pools, where phase A has time to spare."""
-    flexible = [i for i, opts in enumerate(options) if len(opts) > 1]
-    if not flexible:
-        return
-    best = state.score()
-    saved = list(state.where)
-    while time.perf_counter() < until:
-        for i in rng.sample(flexible, min(len(flexible), rng.randint(2, 5))):
-            state.move(i, rng.choice(options[i]))
-        _assign_groups(options, state, rng, until, shuffle=True)
-        now = state.score()
-        if now >= best:
-            best, saved = now, list(state.where)
-        else:
-            for i, g in enumerate(saved):
-                if state.where[i] != g:
-                    state.move(i, g)
 
 
 # --- phase B: circles within a group ----------------------------------------------------
@@ -694,7 +433,7 @@ def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
     """One run of phases A, B and C; returns (circles by group, benched, dropped)."""
     rng = random.Random(seed)  # noqa: S311 - a seeded search, not a secret
     n_groups = len(groups)
-    state = _Groups(n_groups, pool.dept, pool.partner, pool.askers)
+    state = Groups(n_groups, pool.dept, pool.partner, pool.askers)
     state.clash_pairs = [(i, j) for i, others in enumerate(pool.clash) for j in others if i < j]
     state.clash_groups = {g for pair in state.clash_pairs for i in pair for g in options[i]}
     sizes = [0] * n_groups
@@ -715,10 +454,10 @@ def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
         if g >= 0:
             state.add(i, g)
     small = kick_until > 0
-    _assign_groups(options, state, rng, deadline if small else phase_a_until,
+    assign_groups(options, state, rng, deadline if small else phase_a_until,
                    shuffle=bool(seed), sweeps=40 if small else 6, climb_after_grow=small)
     if kick_until:
-        _kick_and_climb(options, state, rng, min(deadline, kick_until))
+        kick_and_climb(options, state, rng, min(deadline, kick_until))
 
     members: list[list[int]] = [[] for _ in range(n_groups)]
     for i, g in enumerate(state.where):
