@@ -56,7 +56,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,7 +182,7 @@ def render_cancel(
             raise ValueError(f"series {series.uid} has {len(matches)} meetings for week {week}")
         k, occurrence = matches[0]
         if occurrence.start is None:
-            occurrence = _at_slot(occurrence, layout.grid[k])
+            occurrence = replace(occurrence, start=layout.grid[k])  # a skipped week's slot
         event = _meeting_event(
             series, occurrence, dtstamp, itip=True, cancel=True, slot=(layout, k)
         )
@@ -328,18 +328,6 @@ def _grid_walls(first: datetime, count: int, zone: ZoneInfo) -> tuple[datetime, 
 def _exists(wall: datetime, zone: ZoneInfo) -> bool:
     """Return whether a naive local wall time exists in `zone` (is not in a spring gap)."""
     return _utc_to_wall(_wall_to_utc(wall, zone), zone) == wall
-
-
-def _at_slot(occurrence: Occurrence, instant: datetime) -> Occurrence:
-    """Return the occurrence as if it took place at `instant` (a skipped week's own slot)."""
-    return Occurrence(
-        occurrence.week,
-        occurrence.slot,
-        instant,
-        occurrence.summary,
-        occurrence.description,
-        occurrence.url,
-    )
 
 
 # --------------------------------------------------------------------------------------------
