@@ -381,6 +381,7 @@ def import_command(lang: str, directory: Path | None) -> None:
         bump_layer(now)
     db.session.commit()
     guide_service().replace(_files())
+    guide_service().forget_layer()
     if changed_weeks:
         click.echo(f"Imported {lang}: " + ", ".join(changed_weeks))
     else:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask_login import current_user
 
 from wol.guides.document import GuideDoc
 from wol.guides.layer import overlaid_library
 from wol.guides.library import GuideLibrary, WeekStatus
-from wol.guides.store import layer_token, published_parts
+from wol.guides.store import forget_layer_token, layer_token, published_parts
 
 EXTENSION_KEY = "wol_guides"
 SOURCE_LANG = "en"
@@ -31,6 +32,10 @@ RELOAD_CHECK_SECONDS = 1.0
 PSEUDO_SECTIONS = ("title", "summary", "intro", "agenda")
 # Translation states in which the translated text is shown; otherwise readers get the English.
 READABLE_STATES = ("up_to_date", "outdated")
+# How often (seconds) a process looks in the database for texts published in the browser when
+# serving anonymous readers; signed-in people always get the latest. One read per request would
+# make a cached reading page several times slower than the page itself.
+LAYER_CHECK_SECONDS = 0.25
 # Rendered page parts kept per library: a few templates x languages x weeks x locales. The cap
 # only guards against an unexpected key explosion.
 FRAGMENT_LIMIT = 2000
@@ -137,6 +142,7 @@ class GuideService:
         auto_reload: bool = False,
         source_lang: str = SOURCE_LANG,
         clock: Callable[[], float] = time.monotonic,
+        layer_check_seconds: float = LAYER_CHECK_SECONDS,
     ) -> None:
         """Serve the guides under ``root``; ``auto_reload`` watches the files (development)."""
         self.root = Path(root)
@@ -150,8 +156,9 @@ class GuideService:
         # (files, layer token, files with the layer, cache of what was derived from them)
         self._effective: tuple[GuideLibrary, str, GuideLibrary, dict[tuple, Any]] | None = None
         self._checked_at = 0.0
-        self._layer_token = layer_token
         self._published_parts = published_parts
+        self.layer_check_seconds = layer_check_seconds
+        self._token_seen: tuple[str, float] | None = None  # (token, when it was read)
 
     def _files(self) -> GuideLibrary:
         """The guide files: loaded at first use, reloaded on change in development."""
@@ -180,6 +187,26 @@ class GuideService:
         with self._lock:
             self._effective = (files, token, library, {})
             return library, self._effective[3]
+
+    def _layer_token(self) -> str:
+        """The layer's token from the database: for signed-in people (translators who just
+        published, say) on every request; for anonymous readers, whose pages are served from
+        a copy, at most once per ``layer_check_seconds`` in this process. A text published on
+        any host or worker reaches every reader within that time."""
+        if has_request_context() and current_user.is_authenticated:
+            return layer_token()
+        now = self._clock()
+        seen = self._token_seen
+        if seen is not None and now - seen[1] < self.layer_check_seconds:
+            return seen[0]
+        token = layer_token()
+        self._token_seen = (token, now)
+        return token
+
+    def forget_layer(self) -> None:
+        """Read the layer's token afresh at the next request (this process just changed it)."""
+        self._token_seen = None
+        forget_layer_token()
 
     def library(self) -> GuideLibrary:
         """The guides as readers get them: files plus the texts published in the browser."""
@@ -312,7 +339,14 @@ def guide_service(app: Flask | None = None) -> GuideService:
         auto_reload = bool(app.debug) or app.config.get("WOL_ENV") == "development"
         # setdefault: two first requests at once still end up sharing one service
         service = app.extensions.setdefault(
-            EXTENSION_KEY, GuideService(Path(app.config["WOL_GUIDES_DIR"]), auto_reload=auto_reload)
+            EXTENSION_KEY,
+            GuideService(
+                Path(app.config["WOL_GUIDES_DIR"]),
+                auto_reload=auto_reload,
+                layer_check_seconds=float(
+                    app.config.get("WOL_GUIDE_LAYER_CHECK_SECONDS", LAYER_CHECK_SECONDS)
+                ),
+            ),
         )
     return service
 

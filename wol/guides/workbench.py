@@ -284,6 +284,7 @@ def edit_part(lang: str, week: int, part: str):
         db.session.rollback()
         return _editor_error(library, lang, week, part, form, exc.message)
     db.session.commit()
+    guide_service().forget_layer()
     flash(message, "success")
     return redirect(url_for("guides.edit_part", lang=lang, week=week, part=part))
 
@@ -312,6 +313,7 @@ def restore_part(lang: str, week: int, part: str, revision_id: int):
         form = PartForm()
         return _editor_error(library, lang, week, part, form, exc.message)
     db.session.commit()
+    guide_service().forget_layer()
     flash(_("The earlier text is back as a draft. Publish it when it is right."), "success")
     return redirect(url_for("guides.edit_part", lang=lang, week=week, part=part))
 
