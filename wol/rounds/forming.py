@@ -39,6 +39,8 @@ from wol.rounds.grouping import (
 
 # Pools up to this size get several seeded restarts; larger ones one careful run.
 SMALL_POOL = 400
+# Most kicks of the iterated local search per restart (small pools); time usually ends it.
+KICKS = 1000
 
 
 @dataclass(frozen=True)
@@ -429,6 +431,7 @@ def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
 
 def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
            seed: int, deadline: float, exhaustive_limit: int, kick_until: float = 0.0,
+           kicks: int = 0,
            phase_a_until: float = 0.0):
     """One run of phases A, B and C; returns (circles by group, benched, dropped)."""
     rng = random.Random(seed)  # noqa: S311 - a seeded search, not a secret
@@ -457,7 +460,7 @@ def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
     assign_groups(options, state, rng, deadline if small else phase_a_until,
                    shuffle=bool(seed), sweeps=40 if small else 6, climb_after_grow=small)
     if kick_until:
-        kick_and_climb(options, state, rng, min(deadline, kick_until))
+        kick_and_climb(options, state, rng, min(deadline, kick_until), kicks)
 
     members: list[list[int]] = [[] for _ in range(n_groups)]
     for i, g in enumerate(state.where):
@@ -508,7 +511,7 @@ def _place_benched(pool: _Pool, options, circles_of, benches, dropped: set[int])
 
 
 def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1.5,
-                 restarts: int | None = None) -> Proposal:
+                 restarts: int | None = None, kicks: int = KICKS) -> Proposal:
     """Propose circles for ``people`` (unique keys) within about ``budget_s`` seconds."""
     started = time.perf_counter()
     pool = _Pool(people)
@@ -527,9 +530,10 @@ def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1
     best = None
     for run in range(runs):
         seed_here = seed * 1000 + run
-        kick = started + budget_s * (run + 1) / runs / 3 if small else 0.0
+        # Restarts share 60 % of the budget for kicks; the rest is for circles in groups.
+        kick = started + budget_s * 0.6 * (run + 1) / runs if small else 0.0
         result = _solve(pool, groups, options, seed_here, deadline,
-                        exhaustive_limit=60 if small else 40, kick_until=kick,
+                        exhaustive_limit=60 if small else 40, kick_until=kick, kicks=kicks,
                         phase_a_until=started + budget_s * 0.5)
         circles = [Circle(groups[g][0], groups[g][1], [pool.people[i].key for i in c])
                    for g, cs in enumerate(result[0]) for c in cs]

@@ -263,15 +263,18 @@ def grow_groups(options: list[list[int]], state: Groups, rng: random.Random,
 
 
 def kick_and_climb(options: list[list[int]], state: Groups, rng: random.Random,
-                    until: float) -> None:
+                   until: float, kicks: int) -> int:
     """Iterated local search: move a few people at random, climb again, keep what is not
-    worse, go back otherwise. For small pools, where phase A has time to spare."""
+    worse, go back otherwise; ``kicks`` times (the same result on a busy machine), or until
+    ``until``. For small pools, where phase A has time to spare. Returns the kicks made."""
     flexible = [i for i, opts in enumerate(options) if len(opts) > 1]
     if not flexible:
-        return
+        return 0
     best = state.score()
     saved = list(state.where)
-    while time.perf_counter() < until:
+    done = 0
+    while done < kicks and time.perf_counter() < until:
+        done += 1
         for i in rng.sample(flexible, min(len(flexible), rng.randint(2, 5))):
             state.move(i, rng.choice(options[i]))
         assign_groups(options, state, rng, until, shuffle=True)
@@ -282,3 +285,4 @@ def kick_and_climb(options: list[list[int]], state: Groups, rng: random.Random,
             for i, g in enumerate(saved):
                 if state.where[i] != g:
                     state.move(i, g)
+    return done
