@@ -158,3 +158,12 @@ def test_admins_edit_the_list_in_the_app(app, client, make_user, auth):
 def test_only_admins_edit_the_list(client, ann):
     assert client.get("/admin/quiet-periods").status_code == 403
     assert client.post("/admin/quiet-periods", data={"body": "07-01 08-31 X"}).status_code == 403
+
+
+def test_the_circle_page_names_coming_meetings_in_a_quiet_period(app, client, ann):
+    circle = make_circle(app, ann, name="Into the break", first_day=FIRST, today=TODAY)
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "2 coming meetings fall in Spring break." in page
+    assert f'href="/circles/{circle.id}/meetings/9/skip"' in page
+    clear = make_circle(app, ann, name="Clear", first_day=FIRST + timedelta(weeks=10), today=TODAY)
+    assert "coming meeting" not in client.get(f"/circles/{clear.id}").get_data(as_text=True)

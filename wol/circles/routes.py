@@ -107,6 +107,7 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         confirm=ConfirmForm(),
         may_end=service.may_end(circle, current_user),
         may_invite=service.may_invite(circle, current_user),
+        quiet=directory.coming_quiet_hits(circle, _today_for(current_user)),
         sharing_form=SharingForm(obj=circle),
     ), status
 

@@ -124,6 +124,19 @@ def circle_quiet_hits(circle: Circle, periods: list[QuietPeriod]) -> list[QuietH
     return quiet_hits(meeting_days(circle), periods, circle.timezone)
 
 
+def coming_quiet_hits(circle: Circle, today: date) -> list[QuietHit]:
+    """The circle's meetings from ``today`` on that fall in a quiet period (none once ended)."""
+    if circle.is_ended:
+        return []
+    days = [(week, day) for week, day in meeting_days(circle) if day >= today]
+    held = {m.week for m in circle.meetings if m.held_at is not None}
+    return [
+        hit
+        for hit in quiet_hits(days, current_quiet_periods(), circle.timezone)
+        if hit.week not in held
+    ]
+
+
 def plan_quiet_skips(circle: Circle, by: User, periods: list[QuietPeriod], today: date) -> int:
     """Skip every coming meeting in a quiet period, moving the later weeks on; a count."""
     skipped = 0
