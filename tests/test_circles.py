@@ -174,7 +174,10 @@ def test_register_from_invite_lands_back_on_it(client, app, make_user):
     response = client.post("/register", data={
         "email": "bram@example.org", "display_name": "Bram", "password": PASSWORD,
         "confirm": PASSWORD, "language": "nl", "next": path})
-    assert response.headers["Location"] == path
+    assert response.status_code == 200  # "check your mailbox"
+    [mail] = mails_to(app, "bram@example.org")
+    confirm = mail.body_text.split("http://wol.test", 1)[1].split()[0]
+    assert client.post(confirm).headers["Location"] == path
     assert client.post(path).headers["Location"] == f"/circles/{circle.id}"
     assert len(active_member_ids(app, circle.id)) == 2
 
@@ -573,3 +576,82 @@ def test_home_lists_my_circles_with_the_next_meeting(client, app, make_user, aut
     assert "Next meeting: week 1" in page
     assert "06:00" in page  # 12:00 Brussels, in her New York zone
     assert "https://engage.example.org/groups/x" in page
+
+
+# --- invitations by mail are limited, and links are for members ----------------------------
+
+def test_invitations_by_mail_are_limited_per_person_and_circle_and_say_so(client, app,
+                                                                         make_user, auth):
+    app.config.update(INVITES_PER_PERSON_PER_DAY=12, INVITES_PER_CIRCLE_PER_DAY=15)
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
+    auth.login("ann@example.org")
+
+    def invite(who, first, count):
+        addresses = ", ".join(f"p{n}@example.org" for n in range(first, first + count))
+        return who.post(f"/circles/{circle.id}/invite/email", data={"addresses": addresses})
+
+    assert invite(client, 0, 10).status_code == 302
+    response = invite(client, 10, 3)  # 13 > 12 for Ann today
+    assert response.status_code == 429
+    assert "12 invitations by mail a day" in response.get_data(as_text=True)
+    assert invite(client, 10, 2).status_code == 302
+    other = app.test_client()
+    other.post("/login", data={"email": "bram@example.org", "password": PASSWORD})
+    response = invite(other, 20, 4)  # 12 + 4 > 15 for the circle today
+    assert response.status_code == 429
+    assert "This circle can send 15 invitations" in response.get_data(as_text=True)
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxMail).where(OutboxMail.kind == "circle_invite"))
+        assert len(sent.all()) == 12
+
+
+@pytest.mark.slow
+def test_thirty_parallel_invitation_posts_stay_within_the_limit(app, make_user):
+    app.config.update(INVITES_PER_PERSON_PER_DAY=30)
+    ann = make_user(email="ann@example.org")
+    circle = make_circle(app, ann)
+    client = app.test_client()
+    client.post("/login", data={"email": "ann@example.org", "password": PASSWORD})
+    barrier = threading.Barrier(30)
+
+    def send(n):
+        barrier.wait()
+        addresses = ", ".join(f"p{n}-{k}@example.org" for k in range(10))
+        client.post(f"/circles/{circle.id}/invite/email", data={"addresses": addresses})
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxMail).where(OutboxMail.kind == "circle_invite"))
+        assert len(sent.all()) == 30
+
+
+def test_the_invite_page_shows_call_and_chat_links_to_members_only(app, make_user, auth,
+                                                                   client):
+    bram = make_user(email="bram@example.org")
+    circle = make_circle(app, make_user(), members=[bram], kind="hybrid",
+                         video_url="https://teams.example.org/meet/secret",
+                         chat_url="https://chat.example.org/secret")
+    path = f"/join/{circle.invite_token}"
+    outsider = app.test_client().get(path).get_data(as_text=True)
+    assert "Zaal 4.12" in outsider and "secret" not in outsider
+    auth.login("bram@example.org")
+    assert "https://teams.example.org/meet/secret" in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Circle, circle.id).ended_at = datetime.now(UTC)
+        db.session.commit()
+    assert "secret" not in client.get(path).get_data(as_text=True)
+
+
+def test_the_waiting_list_is_only_for_full_circles(client, app, make_user, auth):
+    circle = make_circle(app, make_user())
+    make_user(email="bram@example.org")
+    auth.login("bram@example.org")
+    response = client.post(f"/join/{circle.invite_token}/waitlist")
+    assert response.status_code == 409
+    assert "join it instead" in response.get_data(as_text=True)
+    assert count(app, WaitlistEntry) == 0

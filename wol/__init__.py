@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wol.config import load_config
 from wol.extensions import babel, csrf, db, login_manager, migrate
@@ -19,6 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.config.update(load_config(app.instance_path, config))
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies, the client's address and scheme are those the proxies report.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("WOL_GUIDES_DIR"):
         app.config["WOL_GUIDES_DIR"] = str(resource_dir("guides"))
@@ -38,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from wol import models  # noqa: F401 - registers every table with the metadata
+    from wol.web import IdConverter
+
+    # Before any route exists: every <int:...> in a URL is bounded like a database id.
+    app.url_map.converters["int"] = IdConverter
     from wol.admin import bp as admin_bp
     from wol.auth import bp as auth_bp
     from wol.calendar import bp as calendar_bp

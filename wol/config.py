@@ -46,6 +46,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_IP": int(env.get("WOL_LOGIN_MAX_FAILURES_IP", "20")),
         "LOGIN_WINDOW_MINUTES": int(env.get("WOL_LOGIN_WINDOW_MINUTES", "15")),
         "PASSWORD_HASH_METHOD": "scrypt",
+        "LOGIN_SLOWDOWN_AFTER": int(env.get("WOL_LOGIN_SLOWDOWN_AFTER", "10")),
+        "LOGIN_SLOWDOWN_SECONDS": int(env.get("WOL_LOGIN_SLOWDOWN_SECONDS", "10")),
         "PASSWORD_RESET_HOURS": int(env.get("WOL_PASSWORD_RESET_HOURS", "2")),
         # Circle health (wol/health/status.py): when a circle counts as forming, at risk...
         "HEALTH_MIN_MEMBERS_TO_START": int(env.get("WOL_HEALTH_MIN_MEMBERS_TO_START", "4")),
@@ -54,6 +56,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "HEALTH_LOW_ATTENDANCE": int(env.get("WOL_HEALTH_LOW_ATTENDANCE", "2")),
         "HEALTH_MISSES_IN_A_ROW": int(env.get("WOL_HEALTH_MISSES_IN_A_ROW", "2")),
         "HEALTH_SILENT_DAYS": int(env.get("WOL_HEALTH_SILENT_DAYS", "21")),
+        "PASSWORD_RESETS_PER_HOUR": int(env.get("WOL_PASSWORD_RESETS_PER_HOUR", "3")),
+        "REGISTRATIONS_PER_HOUR": int(env.get("WOL_REGISTRATIONS_PER_HOUR", "3")),
+        "REGISTRATION_HOURS": int(env.get("WOL_REGISTRATION_HOURS", "48")),
+        "INVITES_PER_PERSON_PER_DAY": int(env.get("WOL_INVITES_PER_PERSON_PER_DAY", "30")),
+        "INVITES_PER_CIRCLE_PER_DAY": int(env.get("WOL_INVITES_PER_CIRCLE_PER_DAY", "40")),
+        # Reverse proxies in front of wol whose X-Forwarded-For/-Proto headers are believed.
+        "TRUSTED_PROXIES": int(env.get("WOL_TRUSTED_PROXIES", "0")),
+        # Strict-Transport-Security in production; 0 leaves the header out.
+        "HSTS_SECONDS": int(env.get("WOL_HSTS_SECONDS", "31536000")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,4 +1,6 @@
-"""Form pieces shared by several features: language and time zone choices, text limits."""
+"""Form pieces shared by several features: language and time zone choices, text checks."""
+
+import unicodedata
 
 from functools import lru_cache
 
@@ -17,6 +19,69 @@ from wol.i18n import (
     zone_label,
     zone_region,
 )
+
+# Invisible characters that change how a name reads: zero-width ones and direction overrides
+# (a "right-to-left override" makes "Ann\u202eetsol" show as "Annloste").
+INVISIBLE_IN_NAMES = frozenset(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+    "\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff\uffa0"
+)
+
+
+JOINERS = "\u200c\u200d"
+
+
+def text_problem(value: str, *, multiline: bool = False, name: bool = False) -> str | None:
+    """Why ``value`` cannot be stored as text people see, or None when it can.
+
+    Refused everywhere: control characters (C0 and C1, so also tab, vertical tab, form feed, file
+    separator, NEL), line and paragraph separators, and lone surrogates.
+    Multi-line text may hold ordinary line breaks (\\n). Names also refuse invisible characters.
+    """
+    for char in value:
+        if char == "\n" and multiline:
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp", "Cs"):
+            return "control"
+        # Joiners stay allowed: some scripts and emoji need them.
+        if name and (char in INVISIBLE_IN_NAMES or (category == "Cf" and char not in JOINERS)):
+            return "invisible"
+    return None
+
+
+def normalise_newlines(value):
+    """Browsers send a textarea's line breaks as CR LF; keep them as LF."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def strip_text(value):
+    """Leading and trailing spaces never matter in a name or a place."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class PlainText:
+    """WTForms validator: refuse control characters (and, for names, invisible ones)."""
+
+    def __init__(self, *, multiline: bool = False, name: bool = False):
+        self.multiline = multiline
+        self.name = name
+
+    def __call__(self, form, field) -> None:
+        """Raise ValidationError with a message that says what to remove."""
+        problem = text_problem(field.data or "", multiline=self.multiline, name=self.name)
+        if problem == "control":
+            raise ValidationError(
+                _l("Remove the line breaks and other control characters.") if not self.multiline
+                else _l("Remove the control characters (tabs and the like).")
+            )
+        if problem == "invisible":
+            raise ValidationError(
+                _l("Remove the invisible characters (zero-width or direction marks).")
+            )
 
 
 def language_choices() -> list[SelectChoice]:
@@ -77,7 +142,9 @@ def display_name_field() -> StringField:
         validators=[
             DataRequired(message=_l("Enter the name other members will see.")),
             Length(max=80, message=_l("A name has at most 80 characters.")),
+            PlainText(name=True),
         ],
+        filters=[strip_text],
         render_kw={"autocomplete": "name"},
     )
 

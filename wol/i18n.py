@@ -26,13 +26,17 @@ COMMON_TIMEZONES = (
 
 
 def select_locale() -> str:
-    """Pick the language: user setting, then ?lang=, then the visitor's choice, then headers."""
+    """Pick the language: user setting, then ?lang=, then the visitor's choice, then headers.
+
+    The session also keeps the signed-in person's language, for pages drawn when the database
+    (and so the account) cannot be reached.
+    """
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
-    chosen = session.get("lang")
+    chosen = session.get("lang") or session.get("account_lang")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or current_app.config[

@@ -1,12 +1,13 @@
 """Imports every model so that Alembic and the CLI see the whole schema."""
 
-from wol.auth.models import LoginFailure, PasswordReset, User
+from wol.auth.models import PasswordReset, Registration, User, UserSession
 from wol.calendar.models import FeedState
 from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting, Membership, WaitlistEntry
 from wol.directory.models import CircleAlert, QuietPeriodsVersion
 from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
+from wol.ratelimits import RateCounter
 from wol.rounds.models import Round, RoundCircle, Signup
 
 __all__ = [
@@ -15,16 +16,18 @@ __all__ = [
     "CircleAlert",
     "CircleStatusChange",
     "FeedState",
-    "LoginFailure",
     "Meeting",
     "MeetingAttendance",
     "Membership",
     "OutboxMail",
     "PasswordReset",
     "QuietPeriodsVersion",
+    "RateCounter",
+    "Registration",
     "Round",
     "RoundCircle",
     "Signup",
     "User",
+    "UserSession",
     "WaitlistEntry",
 ]

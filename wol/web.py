@@ -1,13 +1,17 @@
 """Request-wide behaviour: sign-in loading, security headers, error pages, template helpers."""
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, render_template, request, session
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from wol.auth.models import User
+from wol.auth.service import load_session_user
 from wol.errors import DomainError
 from wol.extensions import db, login_manager
 from wol.i18n import LANGUAGE_NAMES, LANGUAGES, in_zone, zone_label
@@ -33,25 +37,74 @@ ERROR_TEXTS = {
         _l("Something went wrong on our side"),
         _l("We have noted the problem. Please try again in a moment."),
     ),
+    503: (
+        _l("wol is not available for a moment"),
+        _l("We cannot reach our database right now. Please try again in a few minutes."),
+    ),
 }
+
+# The last resort when even the error page cannot be drawn: both languages, no template.
+BARE_ERROR_PAGE = (
+    '<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>wol</title>'
+    "<h1>{title}</h1><p>{hint}</p></html>"
+)
+BARE_TEXTS = {
+    "nl": ("wol is even niet beschikbaar", "Probeer het over een paar minuten opnieuw."),
+    "en": ("wol is not available for a moment", "Please try again in a few minutes."),
+}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: numbers a database id column can hold, anything larger is 404.
+
+    PostgreSQL's integer stops at 2**31 - 1; a larger number must not reach a query.
+    """
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Load the signed-in user; an old session version means the user was signed out."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
+    """Load the signed-in user of an open browser session (signing out closes it)."""
+    return load_session_user(session_id)
+
+
+def _forget_unreachable_user() -> None:
+    """Make the visitor anonymous for this response if the database cannot tell who it is.
+
+    Error pages must render when the database is down: then the signed-in person cannot be
+    loaded, and the page uses the language kept in their session instead of their account.
+    """
+    if "_login_user" in g:
+        return
+    try:
+        current_user._get_current_object()
+    except SQLAlchemyError:
+        g.database_down = True
+        _rollback_quietly()
+        g._login_user = login_manager.anonymous_user()
+
+
+def _rollback_quietly() -> None:
+    """Roll back the request's transaction; a dead connection may refuse even that."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()
 
 
 def error_page(status: int, message: str | None = None):
-    """Render the friendly error page for ``status`` in the user's language."""
+    """Render the friendly error page for ``status`` in the best language known."""
+    _forget_unreachable_user()
     title, hint = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
-    return render_template("error.html", status=status, title=title, hint=message or hint), status
+    try:
+        return render_template("error.html", status=status, title=title,
+                               hint=message or hint), status
+    except Exception:  # noqa: BLE001 - the page about an error must not fail itself
+        lang = session.get("lang") if session.get("lang") in BARE_TEXTS else "en"
+        title, hint = BARE_TEXTS[lang]
+        return BARE_ERROR_PAGE.format(lang=lang, title=escape(title), hint=escape(hint)), status
 
 
 def register_web(app: Flask) -> None:
@@ -68,7 +121,12 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["WOL_ENV"] == "production" and app.config["HSTS_SECONDS"] > 0:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
+            )
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            _forget_unreachable_user()
             response.headers["Cache-Control"] = "no-store" if current_user.is_authenticated else (
                 "no-cache"
             )
@@ -99,9 +157,24 @@ def register_web(app: Flask) -> None:
         """An unexpected error: log it, roll back, and apologise."""
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        _rollback_quietly()
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated or _database_down():
+            app.logger.error("database unreachable on %s: %s", request.path, exc)
+            g.database_down = True
+            if "_login_user" not in g:
+                g._login_user = login_manager.anonymous_user()
+            return error_page(503)
         app.logger.exception("unhandled error on %s", request.path)
-        db.session.rollback()
         return error_page(500)
+
+    def _database_down() -> bool:
+        """True when the database does not answer a trivial query."""
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except SQLAlchemyError:
+            _rollback_quietly()
+            return True
+        return False
 
     @app.context_processor
     def template_helpers():
@@ -118,6 +191,12 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
     app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt)
+
+    @app.before_request
+    def refuse_uploads():
+        """wol takes no files: a file sent in any field is refused before a form sees it."""
+        if request.method == "POST" and request.files:
+            abort(400)
 
     @app.before_request
     def refuse_nul_bytes():

@@ -1,15 +1,16 @@
-"""The admin page for granting roles."""
+"""Admin pages: granting roles, and mail that could not be delivered."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from wol.access import role_required
 from wol.admin import bp
 from wol.auth.models import ROLES, User
 from wol.auth.service import set_roles
 from wol.extensions import db
+from wol.mail.models import FAILED, PENDING, OutboxMail
 
 
 @bp.get("/users")
@@ -23,8 +24,32 @@ def users():
         stmt = stmt.where(
             db.or_(db.func.lower(User.display_name).like(like), User.email_key.like(like))
         )
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
     return render_template("admin/users.html", page=page, query=query, roles=ROLES)
+
+
+def page_number(last: int = 100_000) -> int:
+    """The ``?page=`` asked for: 1 when missing or not a number, 404 beyond ``last``."""
+    value = request.args.get("page", "")
+    if not value.isdigit():
+        return 1
+    if len(value) > 6 or int(value) > last:
+        abort(404)
+    return max(int(value), 1)
+
+
+@bp.get("/mail")
+@role_required("admin")
+def mail():
+    """Mails that could not be delivered, with the reason, and mails waiting for a retry."""
+    stuck = db.paginate(
+        select(OutboxMail)
+        .where(or_(OutboxMail.status == FAILED,
+                   (OutboxMail.status == PENDING) & (OutboxMail.attempts > 0)))
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
+        page=page_number(), per_page=50, error_out=False,
+    )
+    return render_template("admin/mail.html", page=stuck, FAILED=FAILED)
 
 
 @bp.post("/users/<int:user_id>/roles")

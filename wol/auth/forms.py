@@ -5,10 +5,31 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from wol.auth.service import find_user_by_email
+from wol.auth.passwords import password_problem
 from wol.forms import display_name_field, email_field, language_field
 
 PASSWORD_MIN = 10
+
+
+def validate_guessable(form, field) -> None:
+    """Refuse a common password, or one made of the person's own address or name."""
+    email = getattr(form, "email", None)
+    name = getattr(form, "display_name", None)
+    owner = getattr(form, "owner", None)
+    problem = password_problem(
+        field.data or "",
+        email=(email.data if email else None) or (owner.email if owner else "") or "",
+        name=(name.data if name else None) or (owner.display_name if owner else "") or "",
+    )
+    if problem == "common":
+        raise ValidationError(_l("This password is on the list of passwords people use most. "
+                                 "Choose another one; a short sentence works well."))
+    if problem == "repetitive":
+        raise ValidationError(_l("This password repeats one or two characters. Choose another "
+                                 "one; a short sentence works well."))
+    if problem == "personal":
+        raise ValidationError(_l("This password is too close to your email address or name. "
+                                 "Choose another one."))
 
 
 def new_password_field(label=None) -> PasswordField:
@@ -19,6 +40,7 @@ def new_password_field(label=None) -> PasswordField:
             DataRequired(message=_l("Choose a password.")),
             Length(min=PASSWORD_MIN, max=200,
                    message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN)),
+            validate_guessable,
         ],
         render_kw={"autocomplete": "new-password"},
         description=_l("At least %(min)d characters. A short sentence works well.",
@@ -51,13 +73,6 @@ class RegisterForm(FlaskForm):
     next = HiddenField()
     submit = SubmitField(_l("Create my account"))
 
-    def validate_email(self, field) -> None:
-        """An address can hold one account, whatever its capitals."""
-        if find_user_by_email(field.data or "") is not None:
-            raise ValidationError(
-                _l("There is already an account with this address. Sign in instead.")
-            )
-
 
 class LoginForm(FlaskForm):
     """Sign in with email and password."""
@@ -80,8 +95,16 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """The button behind a registration link (a GET alone must not create an account)."""
+
+    submit = SubmitField(_l("Create my account"))
+
+
 class ResetPasswordForm(FlaskForm):
-    """Choose a new password from a reset link."""
+    """Choose a new password from a reset link; ``owner`` is the account it is for."""
+
+    owner = None
 
     password = new_password_field(_l("New password"))
     confirm = confirm_field()

@@ -1,8 +1,8 @@
-"""Accounts: users, failed log-ins (for rate limiting) and password-reset tokens."""
+"""Accounts: users, their browser sessions, pending registrations and password resets."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, String, func
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,17 +46,18 @@ class User(db.Model):
     # weekly digest is claimed through digest_sent_at so two ticks send it once.
     meeting_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Part of the session id: raising it signs the user out everywhere (password reset).
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     is_active = True
     is_authenticated = True
     is_anonymous = False
 
+    # The secret of the browser session this object was loaded for (see UserSession).
+    session_token = None
+
     def get_id(self) -> str:
-        """Return the id Flask-Login keeps in the session."""
-        return f"{self.id}:{self.session_version}"
+        """Return the id Flask-Login keeps in the session and remember cookies."""
+        return f"{self.id}:{self.session_token}"
 
     def has_role(self, role: str) -> bool:
         """Tell whether the user holds ``role`` (admins hold every role)."""
@@ -75,22 +76,45 @@ class User(db.Model):
         return f"<User {self.id} {self.email_key}>"
 
 
-class LoginFailure(db.Model):
-    """One failed log-in, kept for a while to limit guessing per account and per address."""
+class UserSession(db.Model):
+    """One signed-in browser; signing out there deletes it, and its cookies stop working."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_email_key_at", "email_key", "at"),
-        Index("ix_login_failures_ip_at", "ip", "at"),
-    )
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email_key: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only a hash of the secret in the session and remember cookies is kept.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()
 
     def __repr__(self) -> str:
-        return f"<LoginFailure {self.email_key} {self.ip} {self.at:%Y-%m-%d %H:%M}>"
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+
+class Registration(db.Model):
+    """An account waiting for its owner to confirm the address; only the token's hash is kept.
+
+    Registering answers "check your mailbox" whether or not the address has an account, so
+    the form tells nobody who has one; the account is made when the mailed link is used.
+    """
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    next_path: Mapped[str | None] = mapped_column(String(500))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id}>"
 
 
 class PasswordReset(db.Model):

@@ -1,16 +1,32 @@
 """Register, sign in, sign out, forgotten password."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from wol.auth import bp
-from wol.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from wol.auth.service import authenticate, find_reset, register_user, request_password_reset
+from wol.auth.forms import (
+    ConfirmRegistrationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from wol.auth.service import (
+    authenticate,
+    complete_registration,
+    end_session,
+    find_registration,
+    find_reset,
+    request_password_reset,
+    request_registration,
+    reserve_login_attempt,
+    start_session,
+)
 from wol.auth.service import reset_password as apply_reset
-from wol.errors import DomainError
+from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
-from wol.i18n import is_timezone, select_locale
+from wol.i18n import select_locale
 from wol.urls import safe_next
 
 
@@ -21,16 +37,20 @@ def _client_ip() -> str:
 
 def _start_session(user, remember: bool = False) -> None:
     """Sign in with a fresh session, so nothing from before the log-in carries over."""
+    start_session(user)
+    db.session.commit()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    # For error pages, which must not need the database to know the person's language.
+    session["account_lang"] = user.language
     login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Create an account and sign in."""
+    """Register: a mailed link creates the account (the answer is the same for a taken address)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
@@ -39,25 +59,42 @@ def register():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = register_user(
+            request_registration(
                 form.email.data,
                 form.display_name.data,
                 form.password.data,
                 language=form.language.data,
-                # The browser's zone when it sent a known one; the default otherwise.
-                timezone=form.timezone.data if is_timezone(form.timezone.data or "")
-                else current_app.config["WOL_DEFAULT_TIMEZONE"],
+                timezone=form.timezone.data or "",
+                next_path=safe_next(form.next.data),
             )
-        except DomainError as exc:
+        except TooManyAttempts as exc:
             db.session.rollback()
-            getattr(form, exc.field or "email").errors.append(exc.message)
-        else:
-            db.session.commit()
-            _start_session(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name),
-                  "success")
-            return redirect(safe_next(form.next.data) or url_for("main.home"))
+            form.email.errors.append(exc.message)
+            return render_template("auth/register.html", form=form), exc.status
+        db.session.commit()
+        return render_template("auth/register_sent.html", email=form.email.data.strip())
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """Finish an account from the mailed link, with one click, and sign in."""
+    registration = find_registration(token)
+    if registration is None:
+        return render_template("auth/register_invalid.html"), 404
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user, next_path = complete_registration(token)
+        except DomainError:
+            db.session.rollback()
+            return render_template("auth/register_invalid.html"), 404
+        db.session.commit()
+        _start_session(user)
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name),
+              "success")
+        return redirect(safe_next(next_path) or url_for("main.home"))
+    return render_template("auth/register_confirm.html", form=form, registration=registration)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,6 +106,14 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        try:
+            reserve_login_attempt(form.email.data, _client_ip())
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), exc.status
+        # Committed before the password is checked: parallel attempts count each other.
+        db.session.commit()
         user = authenticate(form.email.data, form.password.data, _client_ip())
         db.session.commit()
         if user is not None:
@@ -80,10 +125,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: this browser's session ends, so copies of its cookies stop working too."""
+    if current_user.is_authenticated:
+        end_session(current_user)
+        db.session.commit()
     lang = session.get("lang")
-    logout_user()
     session.clear()
+    # After clearing: logout_user marks the remember cookie for deletion in the session.
+    logout_user()
     if lang:
         session["lang"] = lang
     flash(_("You are signed out."), "info")
@@ -95,7 +144,12 @@ def forgot_password():
     """Ask for a password-reset link by email."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        try:
+            request_password_reset(form.email.data)
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            form.email.errors.append(exc.message)
+            return render_template("auth/forgot.html", form=form), exc.status
         db.session.commit()
         flash(
             _("If there is an account for %(email)s, a link to choose a new password is on its "
@@ -109,9 +163,11 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password from an emailed link."""
-    if find_reset(token) is None:
+    reset = find_reset(token)
+    if reset is None:
         return render_template("auth/reset_invalid.html"), 404
     form = ResetPasswordForm()
+    form.owner = reset.user
     if form.validate_on_submit():
         try:
             user = apply_reset(token, form.password.data)

@@ -6,21 +6,26 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wol.auth.models import ROLES, LoginFailure, PasswordReset, User
+from wol import ratelimits
+from wol.auth.models import ROLES, PasswordReset, Registration, User, UserSession
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
 from wol.i18n import LANGUAGES, is_timezone
 from wol.mail.service import queue_mail
+from wol.ratelimits import counter_key
 from wol.timestamps import utcnow
-from wol.tokens import find_by_token, new_token
+from wol.tokens import find_by_token, looks_like_token, new_token
 from wol.urls import external_url
 
 # A real hash to compare against when the account does not exist, so that the answer takes as
 # long for an unknown address as for a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# As long as Flask-Login's remember cookie lives.
+SESSION_LIFETIME = timedelta(days=366)
 
 
 def email_key(email: str) -> str:
@@ -46,7 +51,13 @@ def register_user(
     language: str = "nl",
     timezone: str = "Europe/Brussels",
 ) -> User:
-    """Create an account; raise DomainError for a taken address or bad settings."""
+    """Create an account at once (command line, demo data); DomainError for a taken address."""
+    return _create_account(email, display_name, hash_password(password), language, timezone)
+
+
+def _create_account(email: str, display_name: str, password_hash: str, language: str,
+                    timezone: str) -> User:
+    """Create an account with an already hashed password; DomainError for bad values."""
     email = email.strip()
     if find_user_by_email(email) is not None:
         raise DomainError(_("There is already an account with this address."), field="email")
@@ -58,64 +69,203 @@ def register_user(
         email=email,
         email_key=email_key(email),
         display_name=display_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         language=language,
         timezone=timezone,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        # The same address registered at the same instant (a double click on the link).
+        raise DomainError(_("There is already an account with this address."),
+                          field="email") from exc
     return user
 
 
-def _window_start(now: datetime) -> datetime:
-    """The start of the period in which failed log-ins are counted."""
-    return now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+def request_registration(email: str, display_name: str, password: str, *, language: str,
+                         timezone: str, next_path: str | None,
+                         now: datetime | None = None) -> None:
+    """Mail a link that creates the account, or tell the address's owner they have one.
+
+    The person registering sees the same answer either way, and it takes as long (the password
+    is hashed in both cases), so the form tells nobody which addresses have an account.
+    """
+    now = now or utcnow()
+    email = email.strip()
+    limit = current_app.config["REGISTRATIONS_PER_HOUR"]
+    if not ratelimits.take(counter_key("register", email), limit, timedelta(hours=1), now):
+        raise TooManyAttempts(_(
+            "We mailed %(email)s %(count)d times in the last hour. Look for our mail in that "
+            "mailbox (and its spam folder), or try again in an hour.", email=email, count=limit))
+    password_hash = hash_password(password)
+    db.session.execute(delete(Registration).where(Registration.expires_at <= now))
+    owner = find_user_by_email(email)
+    if owner is not None:
+        links = {"login": external_url("auth.login"),
+                 "reset": external_url("auth.forgot_password")}
+        with force_locale(owner.language):
+            subject = _("You already have a wol account")
+            body = render_template("mail/account_exists.txt", user=owner, **links)
+        queue_mail(owner.email, subject, body, to_name=owner.display_name, kind="account_exists")
+        return
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose Dutch or English."), field="language")
+    # The browser's zone when it sent a known one; the default otherwise.
+    if not is_timezone(timezone):
+        timezone = current_app.config["WOL_DEFAULT_TIMEZONE"]
+    token = new_token()
+    hours = current_app.config["REGISTRATION_HOURS"]
+    db.session.add(Registration(
+        email=email, display_name=display_name.strip(), password_hash=password_hash,
+        language=language, timezone=timezone, next_path=next_path[:500] if next_path else None,
+        token_hash=_token_hash(token), created_at=now, expires_at=now + timedelta(hours=hours),
+    ))
+    link = external_url("auth.confirm_registration", token=token)
+    with force_locale(language):
+        subject = _("Confirm your address to finish your wol account")
+        body = render_template("mail/register_confirm.txt", name=display_name.strip(),
+                               link=link, hours=hours)
+    queue_mail(email, subject, body, to_name=display_name.strip(), kind="register_confirm")
+    db.session.flush()
 
 
-def check_login_allowed(email: str, ip: str, now: datetime) -> None:
-    """Raise TooManyAttempts when this account or this address failed too often lately."""
-    since = _window_start(now)
-    per_account = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.email_key == email_key(email), LoginFailure.at >= since)
+def find_registration(token: str, now: datetime | None = None) -> Registration | None:
+    """The registration waiting behind ``token``, unless it expired."""
+    now = now or utcnow()
+    registration = find_by_token(Registration.token_hash, token, stored=_token_hash(token))
+    if registration is None or registration.expires_at <= now:
+        return None
+    return registration
+
+
+def complete_registration(token: str, now: datetime | None = None) -> tuple[User, str | None]:
+    """Create the account of a confirmed registration; return it and where to go next."""
+    registration = find_registration(token, now)
+    if registration is None:
+        raise DomainError(_("This link has expired or was already used."))
+    done = db.session.execute(
+        delete(Registration).where(Registration.id == registration.id)
+        .execution_options(synchronize_session=False)
     )
-    per_ip = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.ip == ip, LoginFailure.at >= since)
-    )
-    minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
-    if per_account >= current_app.config["LOGIN_MAX_FAILURES_ACCOUNT"]:
-        raise TooManyAttempts(
-            _(
-                "Too many failed attempts for this account. Wait %(minutes)d minutes, or reset "
-                "your password.",
-                minutes=minutes,
-            )
-        )
-    if per_ip >= current_app.config["LOGIN_MAX_FAILURES_IP"]:
-        raise TooManyAttempts(
-            _("Too many failed attempts from your network. Wait %(minutes)d minutes.",
-              minutes=minutes)
-        )
+    if done.rowcount != 1:
+        raise DomainError(_("This link has expired or was already used."))
+    user = _create_account(registration.email, registration.display_name,
+                           registration.password_hash, registration.language,
+                           registration.timezone)
+    return user, registration.next_path
+
+
+LOGIN_ACCOUNT_FAILURES = "login-account"
+
+
+def _login_window() -> timedelta:
+    """The period in which failed sign-ins are counted."""
+    return timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+
+
+def _login_keys(email: str, ip: str) -> tuple[str, str, str]:
+    """Counter keys: this account from this address, this address, this account."""
+    key = email_key(email)
+    return (counter_key("login-pair", key, ip), counter_key("login-ip", ip),
+            counter_key(LOGIN_ACCOUNT_FAILURES, key))
+
+
+def reserve_login_attempt(email: str, ip: str, now: datetime | None = None) -> None:
+    """Count a sign-in attempt before its password is checked; TooManyAttempts if over a limit.
+
+    Three limits, each exact under concurrency (see wol.ratelimits): failures for one account
+    from one address, failures from one address, and a slowdown for an account under attack
+    that applies only to addresses that already failed for it. Someone guessing can lock out
+    their own address, never the owner: the right password from an address without failures
+    always gets checked. The route commits the reservation before the password is checked, so
+    requests arriving at the same instant see each other's attempts.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    window = _login_window()
+    minutes = config["LOGIN_WINDOW_MINUTES"]
+    pair, address, account = _login_keys(email, ip)
+    if not ratelimits.take(pair, config["LOGIN_MAX_FAILURES_ACCOUNT"], window, now):
+        raise TooManyAttempts(_(
+            "Too many failed attempts for this account. Wait %(minutes)d minutes, or reset "
+            "your password.", minutes=minutes))
+    if not ratelimits.take(address, config["LOGIN_MAX_FAILURES_IP"], window, now):
+        ratelimits.give_back(pair)
+        raise TooManyAttempts(_(
+            "Too many failed attempts from your network. Wait %(minutes)d minutes.",
+            minutes=minutes))
+    under_attack = ratelimits.used(account, window, now) >= config["LOGIN_SLOWDOWN_AFTER"]
+    failed_here = ratelimits.used(pair, window, now) > 1
+    if under_attack and failed_here:
+        seconds = config["LOGIN_SLOWDOWN_SECONDS"]
+        pace = counter_key("login-pace", email_key(email))
+        if not ratelimits.take(pace, 1, timedelta(seconds=seconds), now):
+            ratelimits.give_back(pair)
+            ratelimits.give_back(address)
+            raise TooManyAttempts(_(
+                "This account had many failed sign-ins. Wait %(seconds)d seconds before you "
+                "try again, or reset your password.", seconds=seconds))
+    db.session.flush()
 
 
 def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> User | None:
-    """Return the user for a correct email and password; record a failure otherwise."""
+    """Return the user for a correct email and password (after reserve_login_attempt)."""
     now = now or utcnow()
-    check_login_allowed(email, ip, now)
+    pair, address, account = _login_keys(email, ip)
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
     elif check_password_hash(user.password_hash, password):
-        db.session.execute(delete(LoginFailure).where(LoginFailure.email_key == user.email_key))
+        # A success does not count: the address's own failures for this account are forgiven.
+        ratelimits.forget(pair)
+        ratelimits.give_back(address)
+        db.session.flush()
         return user
-    db.session.add(LoginFailure(email_key=email_key(email)[:254], ip=ip[:64], at=now))
-    # Old failures only matter inside the window; clean up as we go.
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    ratelimits.take(account, 10**9, _login_window(), now)
     db.session.flush()
     return None
+
+
+def start_session(user: User, now: datetime | None = None) -> None:
+    """Open a browser session for ``user``: its secret goes into the session cookies."""
+    now = now or utcnow()
+    token = new_token()
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), created_at=now))
+    # Sessions outlive no remember cookie; older ones are dropped as new ones begin.
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.created_at < now - SESSION_LIFETIME))
+    db.session.flush()
+    user.session_token = token
+
+
+def end_session(user: User) -> None:
+    """Close the browser session ``user`` was loaded for; its cookies stop working."""
+    if user.session_token:
+        db.session.execute(delete(UserSession).where(
+            UserSession.token_hash == _token_hash(user.session_token)))
+        db.session.flush()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign ``user`` out on every device (after a password reset)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.session.flush()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user of a session id from a cookie (``user id:secret``), if that session is open."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
+        return None
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(user_id), UserSession.token_hash == _token_hash(token))
+    )
+    if user is not None:
+        user.session_token = token
+    return user
 
 
 def _token_hash(token: str) -> str:
@@ -124,10 +274,20 @@ def _token_hash(token: str) -> str:
 
 
 def request_password_reset(email: str, now: datetime | None = None) -> None:
-    """Mail a reset link when the address has an account; say nothing either way."""
+    """Mail a reset link when the address has an account; say nothing either way.
+
+    Raises TooManyAttempts after PASSWORD_RESETS_PER_HOUR requests for one address.
+    """
     now = now or utcnow()
+    # Counted per address whether or not it has an account, so the limit tells nothing.
+    limit = current_app.config["PASSWORD_RESETS_PER_HOUR"]
+    if not ratelimits.take(counter_key("password-reset", email), limit, timedelta(hours=1), now):
+        raise TooManyAttempts(_(
+            "A link for this address was asked for %(count)d times in the last hour. Look for "
+            "it in your mailbox (and its spam folder), or try again in an hour.", count=limit))
     user = find_user_by_email(email)
     if user is None:
+        db.session.flush()
         return
     token = new_token()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
@@ -167,7 +327,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
     reset.used_at = now
     user = reset.user
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_all_sessions(user)
     # Every other link for this account stops working too.
     for other in db.session.scalars(
         select(PasswordReset).where(
@@ -175,7 +335,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
         )
     ):
         other.used_at = now
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email_key == user.email_key))
+    ratelimits.forget(counter_key(LOGIN_ACCOUNT_FAILURES, user.email_key))
     db.session.flush()
     return user
 

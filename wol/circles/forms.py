@@ -29,7 +29,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from wol.forms import language_field, timezone_field
+from wol.forms import (
+    PlainText,
+    language_field,
+    normalise_newlines,
+    strip_text,
+    timezone_field,
+)
 from wol.timestamps import utcnow
 
 
@@ -68,7 +74,9 @@ class CircleForm(FlaskForm):
     name = StringField(
         _l("Name of the circle"),
         validators=[DataRequired(message=_l("Give the circle a name.")),
-                    Length(max=80, message=_l("Use at most %(max)d characters.", max=80))],
+                    Length(max=80, message=_l("Use at most %(max)d characters.", max=80)),
+                    PlainText(name=True)],
+        filters=[strip_text],
         description=_l("For example: Circle Digital Government."),
     )
     language = language_field(_l("Language of the guide"))
@@ -93,17 +101,18 @@ class CircleForm(FlaskForm):
     place = StringField(
         _l("Room or place"),
         validators=[Optional(), Length(max=200, message=_l("Use at most %(max)d characters.",
-                                                           max=200))],
+                                                           max=200)), PlainText()],
+        filters=[strip_text],
         description=_l("For example: Meeting room 4.12, Kunstberg, Brussels."),
     )
     video_url = StringField(
         _l("Video-call link"),
-        validators=[Optional(), Length(max=500), validate_web_link],
+        validators=[Optional(), Length(max=500), PlainText(), validate_web_link],
         render_kw={"inputmode": "url", "spellcheck": "false"},
     )
     chat_url = StringField(
         _l("Chat link (optional)"),
-        validators=[Optional(), Length(max=500), validate_web_link],
+        validators=[Optional(), Length(max=500), PlainText(), validate_web_link],
         description=_l("A Teams, Viva Engage, Slack or Workplace group where the circle talks "
                        "between meetings."),
         render_kw={"inputmode": "url", "spellcheck": "false"},
@@ -111,7 +120,8 @@ class CircleForm(FlaskForm):
     description = TextAreaField(
         _l("Short description (optional)"),
         validators=[Optional(), Length(max=500, message=_l("Use at most %(max)d characters.",
-                                                           max=500))],
+                                                           max=500)), PlainText(multiline=True)],
+        filters=[normalise_newlines],
         render_kw={"rows": 3},
     )
     join = BooleanField(_l("I will be a member of this circle myself"), default=True)
@@ -181,7 +191,9 @@ class EndCircleForm(FlaskForm):
     reason = TextAreaField(
         _l("Why does the circle end?"),
         validators=[DataRequired(message=_l("Say in a few words why the circle ends.")),
-                    Length(max=300, message=_l("Use at most %(max)d characters.", max=300))],
+                    Length(max=300, message=_l("Use at most %(max)d characters.", max=300)),
+                    PlainText(multiline=True)],
+        filters=[normalise_newlines],
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("End the circle"))

@@ -233,13 +233,13 @@ def invite_email(circle_id: int):
         try:
             count = service.invite_by_email(circle, current_user, form.address_list)
         except DomainError as exc:
-            if exc.status != 400:
+            if exc.status not in (400, 429):
                 raise
             _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Invitations sent: %(count)d.", count=count), "success")
-            return redirect(url_for("circles.detail", circle_id=circle.id) + "#invite")
+            return _render_detail(circle, form, exc.status)
+        db.session.commit()
+        flash(_("Invitations sent: %(count)d.", count=count), "success")
+        return redirect(url_for("circles.detail", circle_id=circle.id) + "#invite")
     return _render_detail(circle, form, 400)
 
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from wol import ratelimits
 from wol.auth.models import User
 from wol.calendar import service as calendar
 from wol.circles.models import (
@@ -35,10 +36,11 @@ from wol.circles.schedule import (
     move_allowed,
     week_later,
 )
-from wol.errors import Conflict, DomainError, NotAllowed
+from wol.errors import Conflict, DomainError, NotAllowed, TooManyAttempts
 from wol.extensions import db
 from wol.i18n import is_timezone
 from wol.mail.service import queue_mail
+from wol.ratelimits import counter_key
 from wol.timestamps import utcnow
 from wol.tokens import find_by_token, new_token
 from wol.urls import external_url
@@ -503,7 +505,31 @@ def rotate_invite(circle: Circle, by: User) -> str:
     return circle.invite_token
 
 
-def invite_by_email(circle: Circle, by: User, addresses: list[str]) -> int:
+def _count_invitations(circle: Circle, by: User, count: int, now: datetime) -> None:
+    """Use ``count`` of the daily invitations of ``by`` and of ``circle``, or refuse them all.
+
+    Invitations carry the sender's words to any address: without a limit, wol would relay
+    mail for whoever has an account.
+    """
+    day = timedelta(days=1)
+    config = current_app.config
+    mine = counter_key("invites-person", str(by.id))
+    theirs = counter_key("invites-circle", str(circle.id))
+    if not ratelimits.take(mine, config["INVITES_PER_PERSON_PER_DAY"], day, now, count):
+        raise TooManyAttempts(_(
+            "You can send %(count)d invitations by mail a day, and this would go over that. "
+            "The invite link has no limit: share it in a chat or in a mail of your own.",
+            count=config["INVITES_PER_PERSON_PER_DAY"]), field="addresses")
+    if not ratelimits.take(theirs, config["INVITES_PER_CIRCLE_PER_DAY"], day, now, count):
+        ratelimits.give_back(mine, count)
+        raise TooManyAttempts(_(
+            "This circle can send %(count)d invitations by mail a day, and this would go over "
+            "that. The invite link has no limit: share it in a chat or in a mail of your own.",
+            count=config["INVITES_PER_CIRCLE_PER_DAY"]), field="addresses")
+
+
+def invite_by_email(circle: Circle, by: User, addresses: list[str],
+                    now: datetime | None = None) -> int:
     """Mail the invite link to up to ten addresses; return how many were sent."""
     if membership_of(circle, by) is None and not is_organiser(circle, by):
         raise NotAllowed(_("Only members and the organiser can invite people."))
@@ -516,6 +542,7 @@ def invite_by_email(circle: Circle, by: User, addresses: list[str]) -> int:
     if len(addresses) > MAX_EMAIL_INVITES:
         raise DomainError(_("Invite at most %(count)d people at a time.",
                             count=MAX_EMAIL_INVITES), field="addresses")
+    _count_invitations(circle, by, len(addresses), now or utcnow())
     link = external_url("circles.invite", token=circle.invite_token)
     for address in addresses:
         known = db.session.scalar(select(User).where(User.email_key == address.lower()))

@@ -2,6 +2,7 @@
 
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from wol.circles.service import circles_of, current_week, next_meeting
 from wol.extensions import db
@@ -53,6 +54,10 @@ def switch_language():
 
 @bp.get("/healthz")
 def healthz():
-    """A liveness check for load balancers; touches the database."""
-    db.session.execute(db.text("SELECT 1"))
+    """A health check for load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.remove()
+        return {"status": "database unavailable"}, 503
     return {"status": "ok"}

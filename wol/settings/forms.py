@@ -5,7 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from wol.forms import display_name_field, language_field, timezone_field
+from wol.forms import (
+    PlainText,
+    display_name_field,
+    language_field,
+    strip_text,
+    timezone_field,
+)
 
 
 class SettingsForm(FlaskForm):
@@ -19,7 +25,9 @@ class SettingsForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            PlainText(name=True),
         ],
+        filters=[strip_text],
         description=_l("Used to mix people from different teams when circles are formed."),
         render_kw={"list": "organisation-suggestions", "autocomplete": "organization"},
     )
