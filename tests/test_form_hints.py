@@ -1,6 +1,7 @@
 """Examples in form messages are values the form accepts."""
 
 import re
+from datetime import date, timedelta
 
 from tests.test_circles import ann, circle_form  # noqa: F401 - the fixture is used by name
 
@@ -31,3 +32,17 @@ def test_earlier_weeks_leads_to_this_circles_meetings(client, app, ann):  # noqa
     assert link, "the home page offers the earlier weeks"
     assert link.group(1) == f"/circles/{circle.id}#meetings-title"
     assert 'id="meetings-title"' in client.get(f"/circles/{circle.id}").get_data(as_text=True)
+
+
+def test_english_pages_use_the_24_hour_clock(client, app, ann):  # noqa: F811
+    """People in Belgium and the Netherlands read English with a 24-hour clock."""
+    from datetime import time
+
+    from tests.circles_helpers import make_circle
+
+    circle = make_circle(app, ann, local_time=time(15, 30), today=date.today(),
+                         first_day=date.today() + timedelta(days=7))
+    for path in ("/home", f"/circles/{circle.id}", f"/circles/{circle.id}/week/1"):
+        page = client.get(path).get_data(as_text=True)
+        assert "15:30" in page, path
+        assert not re.search(r"\d(?:\s| )?[AP]M\b", page), path

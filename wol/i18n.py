@@ -67,9 +67,20 @@ def is_timezone(name: str) -> bool:
     return name in all_timezones()
 
 
+# How dates and times are written per language: people in Belgium and the Netherlands read
+# English with a 24-hour clock and the day before the month, as in Britain.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def formatting_locale() -> Locale:
+    """The locale dates, times and numbers are written in, for the current language."""
+    language = str(get_locale() or "nl")
+    return Locale.parse(FORMAT_LOCALES.get(language, language))
+
+
 def in_zone(moment: datetime, tz: str, fmt: str = "EEEE d MMMM y, HH:mm") -> str:
     """Format ``moment`` in time zone ``tz`` and the current language (for mails and invites)."""
-    return babel_format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+    return babel_format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=formatting_locale())
 
 
 # CLDR regions for the first part of a zone name, so the picker's groups read in the language.

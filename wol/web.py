@@ -1,7 +1,10 @@
 """Request-wide behaviour: sign-in loading, security headers, error pages, template helpers."""
 
+from datetime import datetime
+
+from babel import dates as babel_dates
 from flask import Flask, abort, g, render_template, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,7 +17,7 @@ from wol.auth.models import User
 from wol.auth.service import load_session_user
 from wol.errors import DomainError
 from wol.extensions import db, login_manager
-from wol.i18n import LANGUAGE_NAMES, LANGUAGES, in_zone, zone_label
+from wol.i18n import LANGUAGE_NAMES, LANGUAGES, formatting_locale, in_zone, zone_label
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -92,6 +95,18 @@ def _rollback_quietly() -> None:
         db.session.rollback()
     except SQLAlchemyError:
         db.session.remove()
+
+
+def format_moment(value, fmt: str = "medium") -> str:
+    """A date and time in the reader's zone and language (24-hour clock in English too)."""
+    return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(),
+                                       locale=formatting_locale())
+
+
+def format_clock(value, fmt: str = "short") -> str:
+    """A time of day in the reader's zone and language, e.g. 12:00."""
+    tzinfo = get_timezone() if isinstance(value, datetime) else None
+    return babel_dates.format_time(value, fmt, tzinfo=tzinfo, locale=formatting_locale())
 
 
 def error_page(status: int, message: str | None = None):
@@ -188,9 +203,10 @@ def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["in_zone"] = in_zone
     app.jinja_env.filters["zone_name"] = lambda name: zone_label(name, str(get_locale()))
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt)
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt)
-    app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt)
+    app.jinja_env.filters["datetime"] = format_moment
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": babel_dates.format_date(
+        value, fmt, locale=formatting_locale())
+    app.jinja_env.filters["time"] = format_clock
 
     @app.before_request
     def refuse_uploads():

@@ -71,7 +71,7 @@ def test_times_are_shown_in_the_viewers_time_zone(app, client, auth, make_user):
         locale="en",
     )
     assert when in page
-    assert "America/New_York" in page
+    assert "New York (United States)" in page
 
 
 def test_english_circle_gets_the_english_guide(app, client, auth, ann):
