@@ -2,12 +2,14 @@
 seat rules; invite-only circles never show; organisers choose listing and who invites."""
 
 import re
+import threading
 from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.circles_helpers import active_member_ids, make_circle
+from tests.conftest import PASSWORD
 from wol.auth.models import User
 from wol.circles.models import Circle, WaitlistEntry
 from wol.circles.service import end_circle, join_circle
@@ -282,3 +284,43 @@ def test_a_new_circle_is_listed_unless_the_organiser_says_otherwise(app, client,
     with app.app_context():
         rows = {c.name: c.listed for c in db.session.scalars(select(Circle))}
     assert rows == {"Cirkel": True, "Verborgen": False}
+
+
+def _join_from_directory_at_once(app, circle_id, users) -> list[int]:
+    """Let ``users`` press Join in the directory at the same instant; the status codes."""
+    barrier = threading.Barrier(len(users))
+    statuses, lock = [], threading.Lock()
+
+    def attempt(user):
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+        barrier.wait()
+        status = client.post(f"/circles/{circle_id}/join").status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_people_joining_the_last_seat_from_the_directory_at_once(app, ann, make_user, trial):
+    circle = listed(app, ann, name="One seat left", members=[make_user() for _ in range(3)])
+    racers = [make_user() for _ in range(5)]
+    statuses = _join_from_directory_at_once(app, circle.id, racers)
+    # One joins (to the circle page), the others land on the waiting list (back to the list).
+    assert sorted(statuses) == [303] * 5
+    members = active_member_ids(app, circle.id)
+    assert len(members) == 5
+    with app.app_context():
+        waiting = set(
+            db.session.scalars(
+                select(WaitlistEntry.user_id).where(WaitlistEntry.circle_id == circle.id)
+            )
+        )
+        assert db.session.get(Circle, circle.id).seats_taken == 5
+    assert waiting == {r.id for r in racers} - set(members)
