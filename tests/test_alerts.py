@@ -68,6 +68,7 @@ def test_a_matching_new_circle_brings_one_mail_with_links(app, client, ann, bram
     [mail] = alert_mails(app)
     assert mail.to_addr == "bram@example.org"
     assert mail.subject == "2 nieuwe cirkels passen bij je zoekopdracht"  # Bram reads Dutch
+    assert "passen bij je zoekopdracht (Nederlands, dinsdag):\n" in mail.body_text
     assert "Cirkel Digitale Overheid" in mail.body_text and "Cirkel Wonen" in mail.body_text
     for other in ("English circle", "Geheime cirkel", "Donderdagcirkel"):
         assert other not in mail.body_text
