@@ -110,3 +110,14 @@ def test_week_one_looks_at_the_twelve_dates_together():
 def test_week_eight_asks_why_the_sender_writes():
     message = LIBRARY.get("nl", 8).section("first-message").body_md
     assert "waarom je collega schrijft" in message
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_every_numbered_step_opens_with_a_bold_lead(lang):
+    plain = [
+        f"week {week}: {line[:50]}"
+        for week in WEEKS
+        for line in file_text(lang, week).split("\n")
+        if re.match(r"\d+\. ", line) and not re.match(r"\d+\. \*\*", line)
+    ]
+    assert plain == []
