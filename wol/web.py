@@ -67,6 +67,10 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+# The only pages that take a file: a round's CSV import (wol/rounds, checked there).
+FILE_ENDPOINTS = frozenset({"rounds.import_signups"})
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the signed-in user of an open browser session (signing out closes it)."""
@@ -210,8 +214,10 @@ def register_web(app: Flask) -> None:
 
     @app.before_request
     def refuse_uploads():
-        """wol takes no files: a file sent in any field is refused before a form sees it."""
-        if request.method == "POST" and request.files:
+        """wol takes no files but the CSV of sign-ups: a file sent anywhere else is refused
+        before a form sees it."""
+        if (request.method == "POST" and request.endpoint not in FILE_ENDPOINTS
+                and request.files):
             abort(400)
 
     @app.before_request

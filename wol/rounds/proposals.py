@@ -179,18 +179,16 @@ def confirm(round_: Round, by: User, today: date, now: datetime | None = None) -
         .values(state=CONFIRMED, confirmed_at=now)
         .execution_options(synchronize_session=False)
     )
+    db.session.refresh(round_)
     if claimed.rowcount != 1:
-        db.session.rollback()
-        fresh = db.session.get(Round, round_.id)
-        if fresh is not None and fresh.is_confirmed:
+        if round_.is_confirmed:
             raise Conflict(_("This round is already confirmed; its circles exist."))
         raise Conflict(_("Sign-ups changed since the circles were formed. Form them again."))
-    db.session.refresh(round_)
     signups = {s.email_key: s for s in round_.signups}
     accounts, new_accounts = _accounts_for(round_, signups)
     created = []
     for number, raw in enumerate(data["circles"], 1):
-        circle = _create_circle(round_, by, number, raw, today)
+        circle = _create_circle(round_, number, raw, today)
         members = [accounts[key] for key in raw["members"]]
         circle.memberships = [Membership(user=user, joined_at=now) for user in members]
         circle.seats_taken = len(members)
@@ -203,7 +201,7 @@ def confirm(round_: Round, by: User, today: date, now: datetime | None = None) -
         created.append((circle, raw))
     for entry in data["left_out"]:
         user = accounts[entry["key"]]
-        waiting = _put_on_waiting_lists(user, signups[entry["key"]], created)
+        waiting = _put_on_waiting_lists(user, signups[entry["key"]], signups, created)
         notifications.left_out(round_, user, reason_text(entry), waiting,
                                new_account=user.email_key in new_accounts)
     db.session.flush()
@@ -228,7 +226,7 @@ def _accounts_for(round_: Round, signups: dict[str, Signup]) -> tuple[dict[str, 
     return accounts, new
 
 
-def _create_circle(round_: Round, by: User, number: int, raw: dict, today: date) -> Circle:
+def _create_circle(round_: Round, number: int, raw: dict, today: date) -> Circle:
     """One circle with its twelve meetings, through the circles service."""
     weekday, at = slot_parts(raw["slot"])
     name = f"{round_.title[:72]} {number}"
@@ -238,11 +236,11 @@ def _create_circle(round_: Round, by: User, number: int, raw: dict, today: date)
         timezone=round_.timezone, kind=round_.kind, place=round_.place,
         video_url=round_.video_url, description=round_.description,
     )
-    return circles.create_circle(round_.organiser if round_.organiser else by, details,
-                                 join=False, today=today)
+    return circles.create_circle(round_.organiser, details, join=False, today=today)
 
 
-def _put_on_waiting_lists(user: User, signup: Signup, created) -> int:
+def _put_on_waiting_lists(user: User, signup: Signup, signups: dict[str, Signup],
+                          created) -> int:
     """Put a person left out on the waiting list of every new full circle of a language and
     time they chose where nobody is on their "not with" list (nor they on anyone's); return
     how many. (A circle of four has a seat free already; someone who fits it was only left out
@@ -256,14 +254,10 @@ def _put_on_waiting_lists(user: User, signup: Signup, created) -> int:
             continue
         if raw["slot"] not in signup.slots.split():
             continue
-        others = {m.user.email_key: m for m in circle.memberships}
-        if mine & set(others):
+        others = {m.user.email_key for m in circle.memberships}
+        if mine & others:
             continue
-        their_lists = db.session.scalars(
-            select(Signup.not_with).where(Signup.round_id == signup.round_id,
-                                          Signup.email_key.in_(list(others)))
-        )
-        if any(signup.email_key in (text or "").split() for text in their_lists):
+        if any(signup.email_key in signups[key].not_with_list for key in others):
             continue
         circles.join_waitlist(circle, user)
         count += 1
