@@ -244,15 +244,20 @@ def _join_at_once(app, circle, users) -> list[int]:
     statuses = []
     lock = threading.Lock()
 
-    def attempt(user):
-        client = app.test_client()
-        client.post("/login", data={"email": user.email, "password": PASSWORD})
+    def attempt(client):
         barrier.wait()
         status = client.post(f"/join/{circle.invite_token}").status_code
         with lock:
             statuses.append(status)
 
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
+    # Signed in one after the other: the race is on joining, not on signing in.
+    clients = []
+    for user in users:
+        client = app.test_client()
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}
+                           ).status_code == 302
+        clients.append(client)
+    threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
