@@ -33,19 +33,19 @@ def thresholds() -> Thresholds:
     return thresholds_from_config(current_app.config)
 
 
-def meeting_facts(meeting, duration_minutes: int) -> MeetingFacts:
-    """A meeting (row or object with the Meeting column names) as health sees it."""
-    held = None
-    if meeting.held_at is not None:
-        held = True
-    elif meeting.not_held_at is not None:
-        held = False
+def _held(held: bool, not_held: bool) -> bool | None:
+    """What was recorded: True (held), False (not held) or None (nothing yet)."""
+    return True if held else (False if not_held else None)
+
+
+def meeting_facts(meeting: Meeting, duration_minutes: int) -> MeetingFacts:
+    """A loaded meeting as health sees it."""
     return MeetingFacts(
         week=meeting.week,
         starts_at=meeting.starts_at,
         ends_at=meeting.starts_at + timedelta(minutes=duration_minutes),
         skipped=meeting.skipped_at is not None,
-        held=held,
+        held=_held(meeting.held_at is not None, meeting.not_held_at is not None),
         attended=meeting.attended,
     )
 
@@ -155,9 +155,8 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
         if summary is None:
             continue
         length = lengths.get(minutes) or lengths.setdefault(minutes, timedelta(minutes=minutes))
-        summary.meetings.append(MeetingFacts(
-            week, starts_at, starts_at + length, bool(skipped),
-            True if held else (False if not_held else None), attended))
+        summary.meetings.append(MeetingFacts(week, starts_at, starts_at + length, bool(skipped),
+                                             _held(held, not_held), attended))
     counts = db.session.execute(
         select(Membership.circle_id, func.count())
         .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
