@@ -49,37 +49,23 @@ class Filters:
 
 def read_filters(args, organisations: list[str]) -> Filters:
     """Filters from the query string; values wol does not know are ignored and listed."""
+    known = {
+        "status": lambda v: v if v in STATUSES else None,
+        "language": lambda v: v if v in LANGUAGES else None,
+        "organisation": lambda v: v if v in organisations else None,
+        "sort": lambda v: v if v in SORTS else None,
+        "dir": lambda v: {"asc": False, "desc": True}.get(v),
+        "page": lambda v: int(v) if v.isdigit() and 1 <= int(v) <= 100_000 else None,
+    }
     filters = Filters()
-    status = args.get("status", "")
-    if status in STATUSES:
-        filters.status = status
-    elif status:
-        filters.ignored.append("status")
-    language = args.get("language", "")
-    if language in LANGUAGES:
-        filters.language = language
-    elif language:
-        filters.ignored.append("language")
-    organisation = args.get("organisation", "")
-    if organisation in organisations:
-        filters.organisation = organisation
-    elif organisation:
-        filters.ignored.append("organisation")
-    sort = args.get("sort", "")
-    if sort in SORTS:
-        filters.sort = sort
-    elif sort:
-        filters.ignored.append("sort")
-    direction = args.get("dir", "")
-    if direction in ("asc", "desc"):
-        filters.descending = direction == "desc"
-    elif direction:
-        filters.ignored.append("dir")
-    page = args.get("page", "")
-    if page.isdigit() and 1 <= int(page) <= 100_000:
-        filters.page = int(page)
-    elif page:
-        filters.ignored.append("page")
+    for name, read in known.items():
+        given = args.get(name, "")
+        value = read(given) if given else None
+        if value is None:
+            if given:
+                filters.ignored.append(name)
+            continue
+        setattr(filters, "descending" if name == "dir" else name, value)
     return filters
 
 
