@@ -77,10 +77,11 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
         page.locator("#submit").click()
         base = f"/circles/{circle.id}"
         for path in ["/home", base, f"{base}/week/3", f"{base}/meetings/4/move",
-                     f"{base}/meetings/4/skip", f"{base}/end", "/circles/new", "/settings",
+                     f"{base}/meetings/4/skip", f"{base}/end", f"{base}/leave",
+                     "/circles/new", "/settings",
                      "/settings/calendar", "/translate", "/translate/nl/week/4",
                      "/translate/nl/week/4/part/circle-health-check",
-                     "/admin/users"]:
+                     "/admin/users", "/admin/mail"]:
             page.goto(live_server + path)
             problems[f"{path} @{width}"] = serious_violations(page, axe_script)
         # A form with errors, as people meet it.

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.mailbox import finish_registration
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, make_user):
+def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, make_user, app):
     make_user(email="ann@example.org", display_name="Ann Peeters", language="nl")
     ann = new_page(locale="nl-BE")
     ann.context.grant_permissions(["clipboard-read", "clipboard-write"],
@@ -49,6 +50,7 @@ def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, 
     bram.get_by_label("Password again").fill(PASSWORD)
     bram.get_by_label("Language", exact=True).select_option("en")
     bram.get_by_role("button", name="Create my account").click()
+    finish_registration(bram, app, "bram@example.org")
     expect(bram).to_have_url(link)
     bram.get_by_role("button", name="Join this circle").click()
     expect(bram.get_by_role("heading", level=1)).to_have_text("Cirkel Digitale Overheid")
@@ -76,6 +78,7 @@ def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(live_server
     joris.get_by_label("Password", exact=True).fill(PASSWORD)
     joris.get_by_label("Password again").fill(PASSWORD)
     joris.get_by_role("button", name="Create my account").click()
+    finish_registration(joris, app, "joris@example.org")
     expect(joris.get_by_text("Every Tuesday at 06:00, twelve weeks")).to_be_visible()
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email_key == "joris@example.org"))
