@@ -102,6 +102,8 @@ def test_an_organiser_opens_a_round_and_gets_a_secret_link(client, app, els):
     ({"languages": []}, "Offer at least one language."),
     ({"languages": ["de"]}, "Offer at least one language."),
     ({"title": ""}, "Give the round a title."),
+    ({"title": "Spring\u0000"}, "Something in the request was not right"),
+    ({"title": "Spr\u0085ing"}, "Remove the line breaks and other control characters."),
     ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "cannot be in the past"),
     ({"first_week": date.today().isoformat()}, "must come after the sign-up deadline"),
     ({"video_url": ""}, "need a video-call link"),
@@ -167,6 +169,8 @@ def test_a_newcomer_registers_on_the_way_and_comes_back(client, app, els, make_u
     ({"not_with": "BRAM@example.org"}, "That is your own address"),
     ({"not_with": "boss, not-an-address"}, "This is not an email address"),
     ({"department": ""}, "Say which department you work in."),
+    ({"department": "IT\u0007"}, "Remove the line breaks and other control characters."),
+    ({"department": "I\u200bT"}, "Remove the invisible characters"),
 ])
 def test_bad_sign_ups_are_refused(client, app, els, make_user, auth, fields, message):
     round_id = open_round(client)
@@ -414,6 +418,8 @@ def test_import_sign_ups_then_form_export_and_confirm_with_new_accounts(client, 
      "be-with names the person themself"),
     ("email,languages,slots\nann@example.org,nl,Sunday 23:00\n", "line 2: times must be"),
     ("email,languages,slots\nann@example.org,de,Tue 12:00\n", "line 2: languages must be"),
+    ("email,name,languages,slots\nann@example.org,Ann\tX,nl,Tue 12:00\n",
+     "line 2: a cell holds a control character"),
 ])
 def test_bad_spreadsheets_are_refused_by_line(client, app, els, text, message):
     round_id = open_round(client)

@@ -15,7 +15,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from wol.circles.forms import kind_choices, validate_web_link
-from wol.forms import language_choices, timezone_field
+from wol.forms import (
+    PlainText,
+    language_choices,
+    normalise_newlines,
+    strip_text,
+    timezone_field,
+)
 from wol.rounds.slots import slot_code
 
 
@@ -38,13 +44,17 @@ class RoundForm(FlaskForm):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Give the round a title.")),
-                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120))],
+                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+                    PlainText(name=True)],
+        filters=[strip_text],
         description=_l("For example: Circles spring 2026, Ministry of Finance."),
     )
     description = TextAreaField(
         _l("Description (optional)"),
         validators=[Optional(), Length(max=1000, message=_l("Use at most %(max)d characters.",
-                                                            max=1000))],
+                                                            max=1000)),
+                    PlainText(multiline=True)],
+        filters=[normalise_newlines],
         description=_l("Shown on the sign-up page."), render_kw={"rows": 3},
     )
     languages = CheckboxesField(_l("Languages offered"), choices=language_choices(),
@@ -68,9 +78,12 @@ class RoundForm(FlaskForm):
     )
     kind = SelectField(_l("Where do the circles meet?"), choices=kind_choices(),
                        validate_choice=False, default="online")
-    place = StringField(_l("Room or place"), validators=[Optional(), Length(max=200)])
+    place = StringField(_l("Room or place"),
+                        validators=[Optional(), Length(max=200), PlainText()],
+                        filters=[strip_text])
     video_url = StringField(
-        _l("Video-call link"), validators=[Optional(), Length(max=500), validate_web_link],
+        _l("Video-call link"),
+        validators=[Optional(), Length(max=500), PlainText(), validate_web_link],
         render_kw={"inputmode": "url", "spellcheck": "false"},
     )
     submit = SubmitField(_l("Open the round"))
@@ -105,12 +118,15 @@ class SignupForm(FlaskForm):
     department = StringField(
         _l("My department"),
         validators=[DataRequired(message=_l("Say which department you work in.")),
-                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120))],
+                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+                    PlainText(name=True)],
+        filters=[strip_text],
         description=_l("Circles mix departments; that is much of their value."),
     )
     be_with = StringField(
         _l("Someone I would like to be with (optional)"),
-        validators=[Optional(), Length(max=254)],
+        validators=[Optional(), Length(max=254), PlainText()],
+        filters=[strip_text],
         description=_l("Their email address. We try, but cannot promise."),
         render_kw={"inputmode": "email", "spellcheck": "false", "autocomplete": "off"},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -105,8 +106,16 @@ def _lines_checked(lines: Iterable[str]) -> Iterator[str]:
         yield line
 
 
+def _control(value: str) -> bool:
+    """True when ``value`` holds a control or separator character (kept out of the database)."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in value)
+
+
 def _problem(row: Row, earlier: int | None) -> str | None:
     """What is wrong with one row, in words, or None."""
+    if any(_control(v) for v in (row.email, row.name, row.department, *row.languages,
+                                 *row.slots, row.be_with or "", *row.not_with)):
+        return "a cell holds a control character (a tab, a line break or the like)"
     if not row.email:
         return "no e-mail address"
     if not looks_like_email(row.email):
