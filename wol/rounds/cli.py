@@ -43,7 +43,7 @@ def form_circles_command(signups: Path) -> None:
     except UnicodeDecodeError:
         _fail([f"{signups}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."])
     if problems:
-        _fail([f"{signups}, {p}" for p in problems[:100]]
+        _fail([f"{signups}, {problem}" for problem in problems[:100]]
               + [f"{len(problems)} problems; nothing was formed."])
     people = [row.person() for row in rows]
     proposal = form_circles(people)

@@ -5,6 +5,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -167,7 +168,8 @@ def import_signups(round_id: int):
             "The file is too large or not CSV text (UTF-8). Import at most %(count)d "
             "sign-ups at a time.", count=service.MAX_IMPORT_ROWS)], 400)
     if problems:
-        return _render_detail(round_, form, problems[:50], 400)
+        return _render_detail(round_, form, [gettext(p.template, **dict(p.params))
+                                             for p in problems[:50]], 400)
     saved, problems = service.import_rows(round_, current_user, rows)
     if problems:
         db.session.rollback()

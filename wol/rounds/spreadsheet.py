@@ -27,6 +27,28 @@ class TooLarge(ValueError):
     """The file passes a limit; the message says which."""
 
 
+def _(text: str) -> str:
+    """Mark ``text`` for the catalog without translating it (this module is pure); the web
+    page translates a Problem with its template, the command line prints it in English."""
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, with the line it is on."""
+
+    template: str
+    params: tuple[tuple[str, object], ...]
+
+    def __str__(self) -> str:
+        return self.template % dict(self.params)
+
+
+def _problem_at(line: int, template: str, **params) -> Problem:
+    """A Problem on ``line``; ``template`` starts with "line %(line)d: "."""
+    return Problem(template, (("line", line), *params.items()))
+
+
 @dataclass
 class Row:
     """One sign-up read from a spreadsheet, with its line number."""
@@ -56,7 +78,7 @@ def _values(cell: str | None) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in (cell or "").split(";") if v.strip()))
 
 
-def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row], list[str]]:
+def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row], list[Problem]]:
     """Rows and problems ("line 7: no slot"), reading at most ``max_rows`` data rows.
 
     Raises TooLarge when there are more rows than that.
@@ -64,11 +86,14 @@ def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row]
     reader = csv.reader(_lines_checked(lines))
     header = next(reader, None)
     if header is None:
-        return [], ["line 1: the file is empty; the first line names the columns"]
+        return [], [_problem_at(1, _("line %(line)d: the file is empty; the first line names "
+                                     "the columns"))]
     names = [h.strip().lower().replace("_", "-") for h in header]
-    problems = [f"line 1: unknown column '{h}' (columns: {', '.join(COLUMNS)})"
+    problems = [_problem_at(1, _("line %(line)d: unknown column '%(name)s' (columns: "
+                                 "%(columns)s)"), name=h[:40], columns=", ".join(COLUMNS))
                 for h in names if h not in COLUMNS]
-    problems += [f"line 1: the column '{c}' is missing" for c in REQUIRED if c not in names]
+    problems += [_problem_at(1, _("line %(line)d: the column '%(name)s' is missing"), name=c)
+                 for c in REQUIRED if c not in names]
     if problems:
         return [], problems
     rows: list[Row] = []
@@ -79,7 +104,9 @@ def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row]
         if len(rows) + len(problems) >= max_rows:
             raise TooLarge(f"The file has more than {max_rows:,} sign-ups; split it up.")
         if len(cells) > len(names):
-            problems.append(f"line {number}: {len(cells)} cells, but {len(names)} columns")
+            problems.append(_problem_at(number, _("line %(line)d: %(cells)d cells, but "
+                                                  "%(columns)d columns"),
+                                        cells=len(cells), columns=len(names)))
             continue
         cell = dict(zip(names, cells, strict=False))
         email = (cell.get("email") or "").strip()
@@ -91,7 +118,7 @@ def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row]
                   _values(cell.get("slots")), be_with, not_with)
         problem = _problem(row, seen.get(key))
         if problem:
-            problems.append(f"line {number}: {problem}")
+            problems.append(problem)
             continue
         seen[key] = number
         rows.append(row)
@@ -111,32 +138,38 @@ def _control(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") for ch in value)
 
 
-def _problem(row: Row, earlier: int | None) -> str | None:
-    """What is wrong with one row, in words, or None."""
+def _problem(row: Row, earlier: int | None) -> Problem | None:
+    """What is wrong with one row, or None."""
+    line = row.line
     if any(_control(v) for v in (row.email, row.name, row.department, *row.languages,
                                  *row.slots, row.be_with or "", *row.not_with)):
-        return "a cell holds a control character (a tab, a line break or the like)"
+        return _problem_at(line, _("line %(line)d: a cell holds a control character (a tab, "
+                                   "a line break or the like)"))
     if not row.email:
-        return "no e-mail address"
+        return _problem_at(line, _("line %(line)d: no e-mail address"))
     if not looks_like_email(row.email):
-        return f"'{row.email[:60]}' is not an e-mail address"
+        return _problem_at(line, _("line %(line)d: '%(value)s' is not an e-mail address"),
+                           value=row.email[:60])
     if earlier is not None:
-        return f"{row.email} appears twice (first on line {earlier})"
+        return _problem_at(line, _("line %(line)d: %(value)s appears twice (first on line "
+                                   "%(first)d)"), value=row.email, first=earlier)
     if not row.languages:
-        return "no language"
+        return _problem_at(line, _("line %(line)d: no language"))
     if not row.slots:
-        return "no slot"
+        return _problem_at(line, _("line %(line)d: no slot"))
     if row.be_with and not looks_like_email(row.be_with):
-        return f"be-with '{row.be_with[:60]}' is not an e-mail address"
+        return _problem_at(line, _("line %(line)d: be-with '%(value)s' is not an e-mail "
+                                   "address"), value=row.be_with[:60])
     if row.be_with == row.email.lower():
-        return "be-with names the person themself"
+        return _problem_at(line, _("line %(line)d: be-with names the person themself"))
     bad = [v for v in row.not_with if not looks_like_email(v)]
     if bad:
-        return f"not-with '{bad[0][:60]}' is not an e-mail address"
+        return _problem_at(line, _("line %(line)d: not-with '%(value)s' is not an e-mail "
+                                   "address"), value=bad[0][:60])
     return None
 
 
-def read_text(data: bytes, max_rows: int = MAX_ROWS) -> tuple[list[Row], list[str]]:
+def read_text(data: bytes, max_rows: int = MAX_ROWS) -> tuple[list[Row], list[Problem]]:
     """Rows from an uploaded file's bytes (UTF-8, with or without BOM)."""
     if len(data) > MAX_BYTES:
         raise TooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
