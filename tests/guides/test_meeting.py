@@ -237,7 +237,8 @@ def test_this_weeks_guide_partial(app, ann):
 
     assert text_of(current) == "This week's guide: Week 4 — Een stap dichterbij Earlier weeks"
     assert f'<a href="/circles/{circle_id}/week/4">Week 4 — <span lang="nl">' in current
-    assert '<a href="/guides/nl/">Earlier weeks</a>' in current
+    # 'Earlier weeks' leads to this circle's list of meetings.
+    assert f'<a href="/circles/{circle_id}#meetings-title">Earlier weeks</a>' in current
     assert text_of(finished) == "Earlier weeks"
 
 
