@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_accounts_browser import mailed_link
+from tests.browser.mailbox import mailed_link
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
