@@ -66,3 +66,23 @@ def test_production_sends_hsts(app_config):
     assert "Strict-Transport-Security" not in quiet.test_client().get("/login").headers
     assert "Strict-Transport-Security" not in create_app(app_config).test_client().get(
         "/login").headers
+
+
+def test_the_database_going_away_in_the_middle_of_a_request_gives_the_503_page(
+        app, make_user, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from wol.main import routes
+
+    make_user(email="bram@example.org", language="nl")
+    client = app.test_client()
+    client.post("/login", data={"email": "bram@example.org", "password": PASSWORD})
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("server closed the connection"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(routes, "circles_of", database_gone)
+    response = client.get("/home")  # the person was loaded, then the database went away
+    assert response.status_code == 503
+    assert "wol is even niet beschikbaar" in response.get_data(as_text=True)

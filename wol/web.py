@@ -88,7 +88,6 @@ def _forget_unreachable_user() -> None:
     try:
         current_user._get_current_object()
     except SQLAlchemyError:
-        g.database_down = True
         _rollback_quietly()
         g._login_user = login_manager.anonymous_user()
 
@@ -121,7 +120,8 @@ def error_page(status: int, message: str | None = None):
         return render_template("error.html", status=status, title=title,
                                hint=message or hint), status
     except Exception:  # noqa: BLE001 - the page about an error must not fail itself
-        lang = session.get("lang") if session.get("lang") in BARE_TEXTS else "en"
+        lang = session.get("lang") or session.get("account_lang")
+        lang = lang if lang in BARE_TEXTS else "en"
         title, hint = BARE_TEXTS[lang]
         return BARE_ERROR_PAGE.format(lang=lang, title=escape(title), hint=escape(hint)), status
 
@@ -179,9 +179,9 @@ def register_web(app: Flask) -> None:
         _rollback_quietly()
         if isinstance(exc, DBAPIError) and exc.connection_invalidated or _database_down():
             app.logger.error("database unreachable on %s: %s", request.path, exc)
-            g.database_down = True
-            if "_login_user" not in g:
-                g._login_user = login_manager.anonymous_user()
+            # Even a person loaded earlier in the request cannot be shown: the rollback
+            # expired their row, and reading it again needs the database.
+            g._login_user = login_manager.anonymous_user()
             return error_page(503)
         app.logger.exception("unhandled error on %s", request.path)
         return error_page(500)
