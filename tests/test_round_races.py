@@ -2,12 +2,11 @@
 and a sign-up racing the confirmation is either in the proposal's round or refused. Real
 threads, many trials; on PostgreSQL the requests truly overlap."""
 
-import threading
-
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.test_rounds import open_round, sign_up, token_of
+from tests.test_seat_races import at_once
 from wol.circles.models import Circle
 from wol.extensions import db
 from wol.mail.models import OutboxMail
@@ -22,23 +21,6 @@ def signed_in(app, email: str):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
     return client
-
-
-def at_once(requests) -> list[int]:
-    """Send ``(client, path, data)`` POSTs at the same instant; return their status codes."""
-    barrier = threading.Barrier(len(requests))
-    statuses = [None] * len(requests)
-
-    def send(index, client, path, data):
-        barrier.wait()
-        statuses[index] = client.post(path, data=data).status_code
-
-    threads = [threading.Thread(target=send, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
 
 
 def test_two_confirmations_at_once_make_one_set_of_circles(app, make_user):
