@@ -245,13 +245,15 @@ def _merge_close_changes(opcodes: list[tuple], old: list[str]) -> list[tuple]:
 
 
 def _words_span(tokens: list[str], words: int, *, from_end: bool) -> int:
-    """How many tokens hold ``words`` words counted from the start (or the end)."""
+    """How many tokens hold ``words`` words counted from the start (or the end); spaces and
+    punctuation ride along with the words."""
     count = seen = 0
     for token in reversed(tokens) if from_end else tokens:
-        if seen >= words and not token.isspace():
+        is_word = token[0].isalnum() or token[0] == "_"
+        if seen >= words and is_word:
             break
         count += 1
-        seen += not token.isspace()
+        seen += is_word
     return count
 
 
