@@ -34,8 +34,16 @@ from wol.rounds.forming import (  # noqa: E402
 
 SLOTS = (
     # (slot, popularity): lunchtime and early mornings are popular, Friday afternoon is not.
-    ("Tue 12:00", 10), ("Thu 12:00", 9), ("Wed 08:30", 7), ("Mon 12:00", 6), ("Tue 08:30", 5),
-    ("Thu 16:00", 3), ("Wed 15:00", 3), ("Mon 09:00", 2), ("Fri 10:00", 1), ("Fri 14:00", 0.5),
+    ("Tue 12:00", 10),
+    ("Thu 12:00", 9),
+    ("Wed 08:30", 7),
+    ("Mon 12:00", 6),
+    ("Tue 08:30", 5),
+    ("Thu 16:00", 3),
+    ("Wed 15:00", 3),
+    ("Mon 09:00", 2),
+    ("Fri 10:00", 1),
+    ("Fri 14:00", 0.5),
 )
 LANGUAGES = (("nl", 0.70), ("en", 0.25), ("fr", 0.05))
 SPEED_TARGET_S = 2.0
@@ -64,9 +72,16 @@ def realistic_pool(n: int, seed: int, departments: int | None = None) -> list[Pe
             slots.add(rng.choices(slot_names, slot_weights)[0])
         be_with = rng.choice(keys) if rng.random() < 0.04 else None
         not_with = frozenset({rng.choice(keys)}) if rng.random() < 0.03 else frozenset()
-        people.append(Person(keys[k], rng.choices(depts, dept_weights)[0], tuple(langs),
-                             tuple(sorted(slots)), be_with if be_with != keys[k] else None,
-                             not_with - {keys[k]}))
+        people.append(
+            Person(
+                keys[k],
+                rng.choices(depts, dept_weights)[0],
+                tuple(langs),
+                tuple(sorted(slots)),
+                be_with if be_with != keys[k] else None,
+                not_with - {keys[k]},
+            )
+        )
     return people
 
 
@@ -169,8 +184,10 @@ def exact_optimum(people: list[Person], seconds: float = 30.0, hint=None):
         model.add(sum(vars_) <= 1)
         placed_terms += vars_
     for dept, zs in dept_vars.items():
-        model.add(sum(zs) <= sum(v for i, vs in by_person.items()
-                                 if people[i].department == dept for v in vs))
+        model.add(
+            sum(zs)
+            <= sum(v for i, vs in by_person.items() if people[i].department == dept for v in vs)
+        )
     if hint:
         _add_hint(model, circles, hint, index)
     w_dept = len(request_terms) + 1
@@ -189,8 +206,11 @@ def exact_optimum(people: list[Person], seconds: float = 30.0, hint=None):
         value = round(solver.objective_value)
         if status != cp_model.OPTIMAL and terms is dept_terms:
             # Not proven by search: proven when it meets the relaxation's bound.
-            status = cp_model.OPTIMAL if value >= department_bound(
-                people, best[0], seconds / 3) else status
+            status = (
+                cp_model.OPTIMAL
+                if value >= department_bound(people, best[0], seconds / 3)
+                else status
+            )
         proven &= status == cp_model.OPTIMAL
         best.append(value)
         model.add(sum(terms) >= value)
@@ -204,10 +224,11 @@ def _add_hint(model, circles, hint, index) -> None:
         slots.setdefault(group, []).append((x, y))
     used = set()
     for group, entries in slots.items():
-        mine = [sorted(index[k] for k in c.members) for c in hint
-                if (c.language, c.slot) == group]
-        order = {i: pos for pos, i in enumerate(sorted({i for _g, x, _y in circles
-                                                        if _g == group for i in x}))}
+        mine = [sorted(index[k] for k in c.members) for c in hint if (c.language, c.slot) == group]
+        order = {
+            i: pos
+            for pos, i in enumerate(sorted({i for _g, x, _y in circles if _g == group for i in x}))
+        }
         mine.sort(key=lambda members: min(order[i] for i in members))
         for k, (x, y) in enumerate(entries):
             members = set(mine[k]) if k < len(mine) else set()
@@ -225,8 +246,10 @@ def weighted(objective: tuple[int, int, int], weights: tuple[int, int]) -> int:
 def speed_and_placement(sizes: tuple[int, ...] = (1_000, 10_000), seeds: int = 3) -> bool:
     """Form pools of each size; print time, placement against the bound; True when on target."""
     ok = True
-    print(f"{'pool':>7}  {'seed':>4}  {'seconds':>7}  {'placed':>6}  {'bound':>6}  "
-          f"{'ratio':>7}  {'depts':>6}  {'requests':>9}  rules")
+    print(
+        f"{'pool':>7}  {'seed':>4}  {'seconds':>7}  {'placed':>6}  {'bound':>6}  "
+        f"{'ratio':>7}  {'depts':>6}  {'requests':>9}  rules"
+    )
     for n in sizes:
         for seed in range(1, seeds + 1):
             people = realistic_pool(n, seed)
@@ -237,11 +260,15 @@ def speed_and_placement(sizes: tuple[int, ...] = (1_000, 10_000), seeds: int = 3
             broken = violations(people, proposal.circles)
             ratio = t.placed / t.bound if t.bound else 1.0
             ok &= elapsed <= SPEED_TARGET_S and ratio >= PLACEMENT_TARGET and not broken
-            print(f"{n:>7}  {seed:>4}  {elapsed:>7.3f}  {t.placed:>6}  {t.bound:>6}  "
-                  f"{ratio:>7.2%}  {t.departments:>6}  {t.requests_honoured:>4}/{t.requests:<4}  "
-                  f"{'ok' if not broken else broken[0]}")
-    print(f"targets: at most {SPEED_TARGET_S:.0f} s for 10,000 sign-ups; placed at least "
-          f"{PLACEMENT_TARGET:.1%} of the bound")
+            print(
+                f"{n:>7}  {seed:>4}  {elapsed:>7.3f}  {t.placed:>6}  {t.bound:>6}  "
+                f"{ratio:>7.2%}  {t.departments:>6}  {t.requests_honoured:>4}/{t.requests:<4}  "
+                f"{'ok' if not broken else broken[0]}"
+            )
+    print(
+        f"targets: at most {SPEED_TARGET_S:.0f} s for 10,000 sign-ups; placed at least "
+        f"{PLACEMENT_TARGET:.1%} of the bound"
+    )
     return ok
 
 
@@ -253,8 +280,10 @@ def quality(pools: int = 20, seconds: float = 30.0) -> bool:
         print("quality: OR-Tools is not installed (pip install '.[bench]'); skipped")
         return True
     ratios, dept_ratios = [], []
-    print(f"{'pool':>4}  {'people':>6}  {'ours (placed/depts/req)':>24}  "
-          f"{'optimum':>14}  {'proven':>6}  {'ratio':>7}  {'depts':>7}")
+    print(
+        f"{'pool':>4}  {'people':>6}  {'ours (placed/depts/req)':>24}  "
+        f"{'optimum':>14}  {'proven':>6}  {'ratio':>7}  {'depts':>7}"
+    )
     for seed in range(1, pools + 1):
         n = 20 + (seed * 37) % 41
         people = realistic_pool(n, 1000 + seed, departments=6)
@@ -266,12 +295,16 @@ def quality(pools: int = 20, seconds: float = 30.0) -> bool:
         dept_ratio = mine[1] / best[1] if best[1] else 1.0
         ratios.append(ratio)
         dept_ratios.append(dept_ratio)
-        print(f"{seed:>4}  {n:>6}  {'/'.join(map(str, mine)):>24}  {'/'.join(map(str, best)):>14}"
-              f"  {'yes' if proven else 'no':>6}  {ratio:>7.2%}  {dept_ratio:>7.2%}")
+        print(
+            f"{seed:>4}  {n:>6}  {'/'.join(map(str, mine)):>24}  {'/'.join(map(str, best)):>14}"
+            f"  {'yes' if proven else 'no':>6}  {ratio:>7.2%}  {dept_ratio:>7.2%}"
+        )
     average, worst = statistics.mean(ratios), min(ratios)
-    print(f"objective ratio: average {average:.2%}, lowest {worst:.2%} (targets: average at "
-          f"least {QUALITY_AVERAGE:.0%}, never below {QUALITY_FLOOR:.0%}); departments ratio: "
-          f"average {statistics.mean(dept_ratios):.2%}, lowest {min(dept_ratios):.2%}")
+    print(
+        f"objective ratio: average {average:.2%}, lowest {worst:.2%} (targets: average at "
+        f"least {QUALITY_AVERAGE:.0%}, never below {QUALITY_FLOOR:.0%}); departments ratio: "
+        f"average {statistics.mean(dept_ratios):.2%}, lowest {min(dept_ratios):.2%}"
+    )
     return average >= QUALITY_AVERAGE and worst >= QUALITY_FLOOR
 
 

@@ -32,16 +32,25 @@ def test_two_confirmations_at_once_make_one_set_of_circles(app, make_user):
         for n in range(9):
             sign_up(app, make_user, round_id, trial * 100 + n)
         els.post(f"/rounds/{round_id}/form")
-        statuses = at_once([(els, f"/rounds/{round_id}/confirm", {}),
-                            (admin, f"/rounds/{round_id}/confirm", {})])
+        statuses = at_once(
+            [(els, f"/rounds/{round_id}/confirm", {}), (admin, f"/rounds/{round_id}/confirm", {})]
+        )
         assert sorted(statuses) == [302, 409], statuses
         with app.app_context():
-            made = db.session.scalar(select(func.count()).select_from(RoundCircle)
-                                     .where(RoundCircle.round_id == round_id))
+            made = db.session.scalar(
+                select(func.count())
+                .select_from(RoundCircle)
+                .where(RoundCircle.round_id == round_id)
+            )
             assert made == 2
-            placed = db.session.scalar(select(func.count()).select_from(OutboxMail).where(
-                OutboxMail.kind == "round_placed",
-                OutboxMail.to_addr.like(f"person{trial * 100}%")))
+            placed = db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(
+                    OutboxMail.kind == "round_placed",
+                    OutboxMail.to_addr.like(f"person{trial * 100}%"),
+                )
+            )
             assert placed == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Circle)) == 2 * TRIALS
@@ -58,15 +67,23 @@ def test_a_sign_up_racing_the_confirmation_is_never_lost_silently(app, make_user
         late = f"late{trial}@example.org"
         make_user(email=late)
         person = signed_in(app, late)
-        statuses = at_once([
-            (els, f"/rounds/{round_id}/confirm", {}),
-            (person, f"/signup/{token_of(app, round_id)}",
-             {"languages": ["nl"], "slots": ["1@12:00"], "department": "IT"}),
-        ])
+        statuses = at_once(
+            [
+                (els, f"/rounds/{round_id}/confirm", {}),
+                (
+                    person,
+                    f"/signup/{token_of(app, round_id)}",
+                    {"languages": ["nl"], "slots": ["1@12:00"], "department": "IT"},
+                ),
+            ]
+        )
         with app.app_context():
             round_ = db.session.get(Round, round_id)
-            signed = db.session.scalar(select(func.count()).select_from(Signup).where(
-                Signup.round_id == round_id, Signup.email_key == late))
+            signed = db.session.scalar(
+                select(func.count())
+                .select_from(Signup)
+                .where(Signup.round_id == round_id, Signup.email_key == late)
+            )
             if round_.is_confirmed:
                 # Confirmed first: the late sign-up was refused, not kept behind a closed door.
                 assert statuses == [302, 409] and signed == 0, statuses

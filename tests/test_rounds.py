@@ -67,17 +67,35 @@ def token_of(app, round_id: int) -> str:
         return db.session.get(Round, round_id).signup_token
 
 
-def sign_up(app, make_user, round_id: int, n: int, *, slots=("1@12:00",), langs=("nl",),
-            dept=None, be_with="", not_with="", language="en"):
+def sign_up(
+    app,
+    make_user,
+    round_id: int,
+    n: int,
+    *,
+    slots=("1@12:00",),
+    langs=("nl",),
+    dept=None,
+    be_with="",
+    not_with="",
+    language="en",
+):
     """Person ``n`` registers and signs up through the page; return their email."""
     email = f"person{n}@example.org"
     make_user(email=email, display_name=f"Person {n}", language=language)
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.post("/login", data={"email": email, "password": PASSWORD})
-    response = client.post(f"/signup/{token_of(app, round_id)}", data={
-        "languages": list(langs), "slots": list(slots), "department": dept or DEPTS[n % 5],
-        "be_with": be_with, "not_with": not_with})
+    response = client.post(
+        f"/signup/{token_of(app, round_id)}",
+        data={
+            "languages": list(langs),
+            "slots": list(slots),
+            "department": dept or DEPTS[n % 5],
+            "be_with": be_with,
+            "not_with": not_with,
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return email
 
@@ -96,18 +114,21 @@ def test_an_organiser_opens_a_round_and_gets_a_secret_link(client, app, els):
     assert app.test_client().get(f"/signup/{token}").status_code == 404
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"slots": ""}, "Offer at least one weekly time."),
-    ({"slots": "someday"}, "is not a weekday and a time"),
-    ({"languages": []}, "Offer at least one language."),
-    ({"languages": ["de"]}, "Offer at least one language."),
-    ({"title": ""}, "Give the round a title."),
-    ({"title": "Spring\u0000"}, "Something in the request was not right"),
-    ({"title": "Spr\u0085ing"}, "Remove the line breaks and other control characters."),
-    ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "cannot be in the past"),
-    ({"first_week": date.today().isoformat()}, "must come after the sign-up deadline"),
-    ({"video_url": ""}, "need a video-call link"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"slots": ""}, "Offer at least one weekly time."),
+        ({"slots": "someday"}, "is not a weekday and a time"),
+        ({"languages": []}, "Offer at least one language."),
+        ({"languages": ["de"]}, "Offer at least one language."),
+        ({"title": ""}, "Give the round a title."),
+        ({"title": "Spring\u0000"}, "Something in the request was not right"),
+        ({"title": "Spr\u0085ing"}, "Remove the line breaks and other control characters."),
+        ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "cannot be in the past"),
+        ({"first_week": date.today().isoformat()}, "must come after the sign-up deadline"),
+        ({"video_url": ""}, "need a video-call link"),
+    ],
+)
 def test_bad_round_input_is_refused_and_nothing_is_written(client, app, els, overrides, message):
     response = client.post("/rounds/new", data=round_form(**overrides))
     assert response.status_code == 400
@@ -137,18 +158,30 @@ def test_a_newcomer_registers_on_the_way_and_comes_back(client, app, els, make_u
     visitor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = visitor.get(path).get_data(as_text=True)
     assert f"/register?next={path}" in page and "Sign me up" not in page
-    response = visitor.post("/register", data={
-        "email": "bram@example.org", "display_name": "Bram", "password": PASSWORD,
-        "confirm": PASSWORD, "language": "en", "next": path})
+    response = visitor.post(
+        "/register",
+        data={
+            "email": "bram@example.org",
+            "display_name": "Bram",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "language": "en",
+            "next": path,
+        },
+    )
     assert response.status_code == 200  # "check your mailbox": the mailed link finishes it
     with app.app_context():
-        mail = db.session.scalars(select(OutboxMail).where(
-            OutboxMail.to_addr == "bram@example.org").order_by(OutboxMail.id.desc())).first()
+        mail = db.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.to_addr == "bram@example.org")
+            .order_by(OutboxMail.id.desc())
+        ).first()
         link = re.search(r"http://wol\.test(\S+)", mail.body_text).group(1)
     assert visitor.post(link).headers["Location"] == path
     assert "Sign me up" in visitor.get(path).get_data(as_text=True)
-    response = visitor.post(path, data={"languages": ["nl"], "slots": ["1@12:00"],
-                                        "department": "IT"})
+    response = visitor.post(
+        path, data={"languages": ["nl"], "slots": ["1@12:00"], "department": "IT"}
+    )
     assert response.headers["Location"] == path
     assert "You are signed up" in visitor.get(path).get_data(as_text=True)
     # Edit, then withdraw.
@@ -160,18 +193,21 @@ def test_a_newcomer_registers_on_the_way_and_comes_back(client, app, els, make_u
     assert count(app, Signup) == 0
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"slots": []}, "Choose at least one time."),
-    ({"languages": []}, "Choose at least one language."),
-    ({"slots": ["6@23:00"]}, "Choose at least one of the times of this round."),
-    ({"be_with": "bram@example.org"}, "That is your own address"),
-    ({"be_with": "my manager"}, "This is not an email address"),
-    ({"not_with": "BRAM@example.org"}, "That is your own address"),
-    ({"not_with": "boss, not-an-address"}, "This is not an email address"),
-    ({"department": ""}, "Say which department you work in."),
-    ({"department": "IT\u0007"}, "Remove the line breaks and other control characters."),
-    ({"department": "I\u200bT"}, "Remove the invisible characters"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"slots": []}, "Choose at least one time."),
+        ({"languages": []}, "Choose at least one language."),
+        ({"slots": ["6@23:00"]}, "Choose at least one of the times of this round."),
+        ({"be_with": "bram@example.org"}, "That is your own address"),
+        ({"be_with": "my manager"}, "This is not an email address"),
+        ({"not_with": "BRAM@example.org"}, "That is your own address"),
+        ({"not_with": "boss, not-an-address"}, "This is not an email address"),
+        ({"department": ""}, "Say which department you work in."),
+        ({"department": "IT\u0007"}, "Remove the line breaks and other control characters."),
+        ({"department": "I\u200bT"}, "Remove the invisible characters"),
+    ],
+)
 def test_bad_sign_ups_are_refused(client, app, els, make_user, auth, fields, message):
     round_id = open_round(client)
     make_user(email="bram@example.org")
@@ -196,15 +232,15 @@ def test_no_sign_up_after_the_deadline(client, app, els, make_user, auth):
     auth.login("bram@example.org")
     path = f"/signup/{token_of(app, round_id)}"
     assert "Sign-up for this round has closed." in client.get(path).get_data(as_text=True)
-    response = client.post(path, data={"languages": ["nl"], "slots": ["1@12:00"],
-                                       "department": "IT"})
+    response = client.post(
+        path, data={"languages": ["nl"], "slots": ["1@12:00"], "department": "IT"}
+    )
     assert response.status_code == 409
     assert "Sign-up for this round has closed." in response.get_data(as_text=True)
     assert count(app, Signup) == 0
 
 
-def test_the_sign_up_page_never_tells_whether_an_address_signed_up(client, app, els,
-                                                                    make_user):
+def test_the_sign_up_page_never_tells_whether_an_address_signed_up(client, app, els, make_user):
     round_id = open_round(client)
     sign_up(app, make_user, round_id, 1)
     pages = []
@@ -220,19 +256,20 @@ def test_the_sign_up_page_never_tells_whether_an_address_signed_up(client, app, 
     assert "person1@example.org" not in pages[0] and "Person 1" not in pages[0]
 
 
-def test_the_organiser_sees_counts_and_requests_but_never_a_not_with_list(client, app, els,
-                                                                          make_user):
+def test_the_organiser_sees_counts_and_requests_but_never_a_not_with_list(
+    client, app, els, make_user
+):
     round_id = open_round(client)
     sign_up(app, make_user, round_id, 1, slots=("1@12:00", "3@08:30"))
-    sign_up(app, make_user, round_id, 2, be_with="ghost@example.org",
-            not_with="secret-boss@example.org")
+    sign_up(
+        app, make_user, round_id, 2, be_with="ghost@example.org", not_with="secret-boss@example.org"
+    )
     page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert "2 sign-ups" in page
     assert "of which 1 name someone who has not signed up" in page
     assert "secret-boss" not in page
     client.post(f"/rounds/{round_id}/form")
-    assert "secret-boss" not in client.get(f"/rounds/{round_id}/proposal").get_data(
-        as_text=True)
+    assert "secret-boss" not in client.get(f"/rounds/{round_id}/proposal").get_data(as_text=True)
 
 
 # --- forming, moving, confirming ------------------------------------------------------------
@@ -241,8 +278,10 @@ def test_the_organiser_sees_counts_and_requests_but_never_a_not_with_list(client
 def twelve_people(app, make_user, round_id: int) -> list[str]:
     """Nine on Tuesday in Dutch, three on Thursday in English (too few)."""
     emails = [sign_up(app, make_user, round_id, n) for n in range(9)]
-    emails += [sign_up(app, make_user, round_id, n, slots=("3@08:30",), langs=("en",))
-               for n in range(9, 12)]
+    emails += [
+        sign_up(app, make_user, round_id, n, slots=("3@08:30",), langs=("en",))
+        for n in range(9, 12)
+    ]
     return emails
 
 
@@ -262,17 +301,24 @@ def test_form_move_and_confirm(client, app, els, make_user):
     five = next(c for c in data["circles"] if len(c["members"]) == 5)
     i4, i5 = data["circles"].index(four), data["circles"].index(five)
     # Refused: the circle of four would keep three; an English Thursday person in Dutch.
-    refused = client.post(f"/rounds/{round_id}/proposal/move",
-                          data={"person": four["members"][0], "target": str(i5)})
+    refused = client.post(
+        f"/rounds/{round_id}/proposal/move", data={"person": four["members"][0], "target": str(i5)}
+    )
     assert refused.status_code == 400
     assert "would keep only three members" in refused.get_data(as_text=True)
-    refused = client.post(f"/rounds/{round_id}/proposal/move",
-                          data={"person": "person9@example.org", "target": str(i4)})
+    refused = client.post(
+        f"/rounds/{round_id}/proposal/move",
+        data={"person": "person9@example.org", "target": str(i4)},
+    )
     assert "did not choose Dutch" in refused.get_data(as_text=True)
     # Allowed: one from the circle of five to the circle of four.
     moved = five["members"][0]
-    assert client.post(f"/rounds/{round_id}/proposal/move",
-                       data={"person": moved, "target": str(i4)}).status_code == 302
+    assert (
+        client.post(
+            f"/rounds/{round_id}/proposal/move", data={"person": moved, "target": str(i4)}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         data = db.session.get(Round, round_id).proposal_data()
     assert moved in data["circles"][i4]["members"]
@@ -324,8 +370,9 @@ def test_sign_ups_after_forming_make_the_proposal_stale(client, app, els, make_u
     assert response.status_code == 409 and count(app, Circle) == 0
 
 
-def test_left_out_people_wait_for_the_next_seat_of_their_language_and_slot(client, app, els,
-                                                                          make_user):
+def test_left_out_people_wait_for_the_next_seat_of_their_language_and_slot(
+    client, app, els, make_user
+):
     round_id = open_round(client)
     emails = [sign_up(app, make_user, round_id, n) for n in range(5)]
     # A sixth can only do Tuesday in Dutch but must not be with person0.
@@ -355,8 +402,10 @@ def test_a_left_out_person_is_offered_the_next_free_seat(client, app, els, make_
     client.post(f"/rounds/{round_id}/confirm")
     with app.test_request_context():
         first, second = db.session.scalars(select(Circle).order_by(Circle.id))
-        waiting = [(e.circle_id, e.user.email_key) for e in db.session.scalars(
-            select(WaitlistEntry).order_by(WaitlistEntry.circle_id))]
+        waiting = [
+            (e.circle_id, e.user.email_key)
+            for e in db.session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.circle_id))
+        ]
         assert waiting == [(first.id, out), (second.id, out)]
         mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "round_left_out"))
         assert mail.to_addr == out and "waiting list" in mail.body_text
@@ -386,9 +435,11 @@ dirk@example.org,Dirk,HR,nl,di 12:00,,
 def upload(client, round_id: int, text: str | bytes):
     """Post a CSV file to the import form."""
     data = text.encode() if isinstance(text, str) else text
-    return client.post(f"/rounds/{round_id}/import",
-                       data={"file": (io.BytesIO(data), "signups.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/rounds/{round_id}/import",
+        data={"file": (io.BytesIO(data), "signups.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_import_sign_ups_then_form_export_and_confirm_with_new_accounts(client, app, els):
@@ -404,23 +455,36 @@ def test_import_sign_ups_then_form_export_and_confirm_with_new_accounts(client, 
     with app.app_context():
         circle = db.session.scalar(select(Circle))
         assert sorted(u.email_key for u in circle.members) == [
-            "ann@example.org", "bram@example.org", "carla@example.org", "dirk@example.org"]
+            "ann@example.org",
+            "bram@example.org",
+            "carla@example.org",
+            "dirk@example.org",
+        ]
         mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "round_placed"))
         assert "/password/forgot" in mail.body_text  # a new account: choose a password
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("email,colour\nann@example.org,red\n", "unknown column"),
-    ("email,languages,slots\nann@example.org,nl,\n", "line 2: no slot"),
-    ("email,languages,slots\nann@example.org,nl,Tue 12:00\nann@example.org,nl,Tue 12:00\n",
-     "line 3: ann@example.org appears twice"),
-    ("email,languages,slots,be-with\nann@example.org,nl,Tue 12:00,ann@example.org\n",
-     "be-with names the person themself"),
-    ("email,languages,slots\nann@example.org,nl,Sunday 23:00\n", "line 2: times must be"),
-    ("email,languages,slots\nann@example.org,de,Tue 12:00\n", "line 2: languages must be"),
-    ("email,name,languages,slots\nann@example.org,Ann\tX,nl,Tue 12:00\n",
-     "line 2: a cell holds a control character"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("email,colour\nann@example.org,red\n", "unknown column"),
+        ("email,languages,slots\nann@example.org,nl,\n", "line 2: no slot"),
+        (
+            "email,languages,slots\nann@example.org,nl,Tue 12:00\nann@example.org,nl,Tue 12:00\n",
+            "line 3: ann@example.org appears twice",
+        ),
+        (
+            "email,languages,slots,be-with\nann@example.org,nl,Tue 12:00,ann@example.org\n",
+            "be-with names the person themself",
+        ),
+        ("email,languages,slots\nann@example.org,nl,Sunday 23:00\n", "line 2: times must be"),
+        ("email,languages,slots\nann@example.org,de,Tue 12:00\n", "line 2: languages must be"),
+        (
+            "email,name,languages,slots\nann@example.org,Ann\tX,nl,Tue 12:00\n",
+            "line 2: a cell holds a control character",
+        ),
+    ],
+)
 def test_bad_spreadsheets_are_refused_by_line(client, app, els, text, message):
     round_id = open_round(client)
     response = upload(client, round_id, text)
@@ -432,10 +496,14 @@ def test_bad_spreadsheets_are_refused_by_line(client, app, els, text, message):
 def test_a_file_over_the_upload_limit_gets_a_clear_message(client, app, els):
     round_id = open_round(client)
     # A raw body: the test client spools large multipart forms to a temporary file.
-    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\n\r\n'
-            + b"x" * (2 * 1024 * 1024) + b"\r\n--b--\r\n")
-    response = client.post(f"/rounds/{round_id}/import", data=body,
-                           content_type="multipart/form-data; boundary=b")
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\n\r\n'
+        + b"x" * (2 * 1024 * 1024)
+        + b"\r\n--b--\r\n"
+    )
+    response = client.post(
+        f"/rounds/{round_id}/import", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert response.status_code == 413
     assert "larger than 1 MB" in response.get_data(as_text=True)
 
@@ -462,8 +530,9 @@ def test_form_circles_command_writes_the_proposal_and_a_summary(runner, tmp_path
 
 def test_form_circles_command_reports_bad_rows_by_line(runner, tmp_path):
     path = tmp_path / "signups.csv"
-    path.write_text("email,languages,slots\na@example.org,nl,\nb@example.org,nl,Tue\n"
-                    "b@example.org,nl,Tue\n")
+    path.write_text(
+        "email,languages,slots\na@example.org,nl,\nb@example.org,nl,Tue\nb@example.org,nl,Tue\n"
+    )
     result = runner.invoke(args=["wol", "form-circles", str(path)])
     assert result.exit_code == 2
     assert "line 2: no slot" in result.stderr
@@ -473,8 +542,9 @@ def test_form_circles_command_reports_bad_rows_by_line(runner, tmp_path):
 
 def test_form_circles_command_refuses_huge_files(runner, tmp_path):
     rows = tmp_path / "rows.csv"
-    rows.write_text("email,languages,slots\n" + "".join(
-        f"p{n}@example.org,nl,Tue\n" for n in range(100_000)))
+    rows.write_text(
+        "email,languages,slots\n" + "".join(f"p{n}@example.org,nl,Tue\n" for n in range(100_000))
+    )
     result = runner.invoke(args=["wol", "form-circles", str(rows)])
     assert result.exit_code == 2 and "more than 50,000 sign-ups" in result.stderr
     assert result.stdout == ""
@@ -508,10 +578,12 @@ def test_a_confirmation_that_fails_writes_nothing(client, app, els, make_user):
 # --- page work -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["/rounds", "/rounds/{id}", "/rounds/{id}/proposal",
-                                  "/rounds/{id}/proposal.csv"])
-def test_round_pages_do_not_issue_more_queries_with_more_sign_ups(client, app, els, make_user,
-                                                                  page):
+@pytest.mark.parametrize(
+    "page", ["/rounds", "/rounds/{id}", "/rounds/{id}/proposal", "/rounds/{id}/proposal.csv"]
+)
+def test_round_pages_do_not_issue_more_queries_with_more_sign_ups(
+    client, app, els, make_user, page
+):
     from tests.test_query_counts import queries_for
 
     round_id = open_round(client)
@@ -520,7 +592,13 @@ def test_round_pages_do_not_issue_more_queries_with_more_sign_ups(client, app, e
     client.post(f"/rounds/{round_id}/form")
     small = queries_for(app, client, page.format(id=round_id))
     for n in range(5, 25):
-        sign_up(app, make_user, round_id, n, slots=("1@12:00", "3@08:30"),
-                be_with=f"person{n - 1}@example.org")
+        sign_up(
+            app,
+            make_user,
+            round_id,
+            n,
+            slots=("1@12:00", "3@08:30"),
+            be_with=f"person{n - 1}@example.org",
+        )
     client.post(f"/rounds/{round_id}/form")
     assert queries_for(app, client, page.format(id=round_id)) == small

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.browser
 DEPTS = ("Financiën", "Juridische zaken", "ICT", "HR", "Beleid")
 
 
-def test_organiser_forms_and_confirms_circles_from_sign_ups(live_server, new_page, make_user,
-                                                             app):
+def test_organiser_forms_and_confirms_circles_from_sign_ups(live_server, new_page, make_user, app):
     from wol.circles.models import Circle
     from wol.extensions import db
     from wol.mail.models import OutboxMail
@@ -35,8 +34,7 @@ def test_organiser_forms_and_confirms_circles_from_sign_ups(live_server, new_pag
     els.get_by_label("English").check()
     els.get_by_label("Weekly times to choose from").fill("Tuesday 12:00\nThursday 08:30")
     today = date.today()
-    els.get_by_label("First week of the circles").fill(
-        (today + timedelta(weeks=3)).isoformat())
+    els.get_by_label("First week of the circles").fill((today + timedelta(weeks=3)).isoformat())
     els.get_by_label("Sign-up deadline").fill((today + timedelta(days=7)).isoformat())
     els.get_by_label("Video-call link").fill("https://teams.example.org/circles")
     els.get_by_role("button", name="Open the round").click()
@@ -116,12 +114,18 @@ def test_organiser_forms_and_confirms_circles_from_sign_ups(live_server, new_pag
 from tests.browser.test_accessibility import axe_script, serious_violations  # noqa: E402, F401
 
 
-def test_round_pages_have_no_serious_accessibility_problems(live_server, new_page, make_user,
-                                                            app, axe_script):  # noqa: F811
+def test_round_pages_have_no_serious_accessibility_problems(
+    live_server,
+    new_page,
+    make_user,
+    app,
+    axe_script,  # noqa: F811 - the fixture imported above
+):
     from tests.test_rounds import open_round, sign_up, token_of
 
-    make_user(email="els@example.org", display_name="Els Janssens", roles={"organiser"},
-              language="nl")
+    make_user(
+        email="els@example.org", display_name="Els Janssens", roles={"organiser"}, language="nl"
+    )
     client = app.test_client()
     client.post("/login", data={"email": "els@example.org", "password": PASSWORD})
     round_id = open_round(client)
@@ -135,9 +139,11 @@ def test_round_pages_have_no_serious_accessibility_problems(live_server, new_pag
         page.get_by_label("E-mailadres").fill(who)
         page.get_by_label("Wachtwoord").fill(PASSWORD)
         page.locator("#submit").click()
-        paths = ([f"/signup/{token_of(app, round_id)}"] if who.startswith("person") else
-                 ["/rounds", "/rounds/new", f"/rounds/{round_id}",
-                  f"/rounds/{round_id}/proposal"])
+        paths = (
+            [f"/signup/{token_of(app, round_id)}"]
+            if who.startswith("person")
+            else ["/rounds", "/rounds/new", f"/rounds/{round_id}", f"/rounds/{round_id}/proposal"]
+        )
         for path in paths:
             page.goto(live_server + path)
             if path == "/rounds/new":

@@ -24,12 +24,18 @@ LANGS = ("nl", "en")
 DEPTS = ("Finance", "Legal", "IT", "HR")
 
 
-def person(n: int, dept: str = "IT", langs=("nl",), slots=("Tue 12:00",), be_with=None,
-           not_with=()) -> Person:
+def person(
+    n: int, dept: str = "IT", langs=("nl",), slots=("Tue 12:00",), be_with=None, not_with=()
+) -> Person:
     """Person ``n`` with the given choices."""
-    return Person(f"p{n}@example.org", dept, tuple(langs), tuple(slots),
-                  f"p{be_with}@example.org" if be_with is not None else None,
-                  frozenset(f"p{k}@example.org" for k in not_with))
+    return Person(
+        f"p{n}@example.org",
+        dept,
+        tuple(langs),
+        tuple(slots),
+        f"p{be_with}@example.org" if be_with is not None else None,
+        frozenset(f"p{k}@example.org" for k in not_with),
+    )
 
 
 @st.composite
@@ -75,14 +81,20 @@ def test_nobody_is_left_out_without_a_true_reason(people):
             # A group of 4 or more was there: they must not fit in any circle of 4 of theirs.
             assert max(mine) >= 4
             for circle in proposal.circles:
-                if check_move(people, proposal.circles, out.key,
-                              proposal.circles.index(circle)) is None:
+                if (
+                    check_move(people, proposal.circles, out.key, proposal.circles.index(circle))
+                    is None
+                ):
                     raise AssertionError(f"{out.key} fits in {circle} but was left out")
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(LANGS), st.sampled_from(SLOTS),
-                          st.sampled_from(DEPTS)), max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(LANGS), st.sampled_from(SLOTS), st.sampled_from(DEPTS)),
+        max_size=40,
+    )
+)
 def test_with_one_choice_each_and_no_requests_everyone_placeable_is_placed(choices):
     people = [person(k, dept, (lang,), (slot,)) for k, (lang, slot, dept) in enumerate(choices)]
     proposal = form_circles(people, budget_s=0.2)
@@ -99,13 +111,16 @@ def test_departments_are_mixed_as_far_as_they_go():
     people = [person(k, d) for k, d in enumerate(depts)]
     proposal = form_circles(people)
     assert proposal.totals.placed == 16
-    assert [len({by.department for by in people if by.key in c.members})
-            for c in proposal.circles] == [4, 4, 4, 4]
+    assert [
+        len({by.department for by in people if by.key in c.members}) for c in proposal.circles
+    ] == [4, 4, 4, 4]
 
 
 def test_a_not_with_request_keeps_two_people_apart_and_a_be_with_brings_two_together():
-    people = [person(k, DEPTS[k % 4], be_with=9 if k == 0 else None,
-                     not_with=[1] if k == 0 else ()) for k in range(10)]
+    people = [
+        person(k, DEPTS[k % 4], be_with=9 if k == 0 else None, not_with=[1] if k == 0 else ())
+        for k in range(10)
+    ]
     proposal = form_circles(people)
     circle_of = {k: n for n, c in enumerate(proposal.circles) for k in c.members}
     assert circle_of["p0@example.org"] != circle_of["p1@example.org"]
@@ -139,8 +154,10 @@ def test_moves_are_checked_against_the_hard_rules():
     people = [person(k, DEPTS[k % 4]) for k in range(9)]
     people.append(person(9, langs=("en",)))
     people.append(person(10, not_with=[0]))
-    circles = [Circle("nl", "Tue 12:00", [f"p{k}@example.org" for k in range(5)]),
-               Circle("nl", "Tue 12:00", [f"p{k}@example.org" for k in range(5, 9)])]
+    circles = [
+        Circle("nl", "Tue 12:00", [f"p{k}@example.org" for k in range(5)]),
+        Circle("nl", "Tue 12:00", [f"p{k}@example.org" for k in range(5, 9)]),
+    ]
     assert check_move(people, circles, "p5@example.org", 0) == "too_small"
     assert check_move(people, circles, "p5@example.org", None) == "too_small"
     assert check_move(people, circles, "p5@example.org", 1) == "same"
@@ -160,9 +177,12 @@ def test_ten_thousand_sign_ups_in_two_seconds():
     rng = random.Random(7)
     slots = [f"slot {k}" for k in range(10)]
     people = [
-        Person(f"p{k}@example.org", f"dept {int(rng.paretovariate(1.2)) % 40}",
-               ("nl",) if rng.random() < 0.7 else ("en",),
-               tuple(rng.sample(slots, rng.randint(1, 5))))
+        Person(
+            f"p{k}@example.org",
+            f"dept {int(rng.paretovariate(1.2)) % 40}",
+            ("nl",) if rng.random() < 0.7 else ("en",),
+            tuple(rng.sample(slots, rng.randint(1, 5))),
+        )
         for k in range(10_000)
     ]
     start = time.perf_counter()

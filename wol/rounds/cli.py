@@ -33,8 +33,12 @@ def form_circles_command(signups: Path) -> None:
 
     size = signups.stat().st_size
     if size > MAX_BYTES:
-        _fail([f"{signups}: {size / 1024 / 1024:.0f} MB is more than the limit of "
-               f"{MAX_BYTES // 1024 // 1024} MB (at most {MAX_ROWS:,} sign-ups); split the file."])
+        _fail(
+            [
+                f"{signups}: {size / 1024 / 1024:.0f} MB is more than the limit of "
+                f"{MAX_BYTES // 1024 // 1024} MB (at most {MAX_ROWS:,} sign-ups); split the file."
+            ]
+        )
     try:
         with signups.open(encoding="utf-8-sig", newline="") as handle:
             rows, problems = read_rows(handle)
@@ -43,8 +47,10 @@ def form_circles_command(signups: Path) -> None:
     except UnicodeDecodeError:
         _fail([f"{signups}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."])
     if problems:
-        _fail([f"{signups}, {problem}" for problem in problems[:100]]
-              + [f"{len(problems)} problems; nothing was formed."])
+        _fail(
+            [f"{signups}, {problem}" for problem in problems[:100]]
+            + [f"{len(problems)} problems; nothing was formed."]
+        )
     people = [row.person() for row in rows]
     proposal = form_circles(people)
     write_proposal(people, proposal.circles, sys.stdout)
@@ -56,14 +62,20 @@ def form_circles_command(signups: Path) -> None:
         f"upper bound: {t.bound}{share}",
         f"departments: {t.departments} (distinct departments per circle, summed)",
         f"requests honoured: {t.requests_honoured} of {t.requests} 'be with' requests"
-        + (f" ({t.requests_unknown} more name someone not in the file)"
-           if t.requests_unknown else ""),
+        + (
+            f" ({t.requests_unknown} more name someone not in the file)"
+            if t.requests_unknown
+            else ""
+        ),
         f"time: {proposal.seconds:.2f} s",
     ]
     with current_app.test_request_context(), force_locale("en"):
-        reasons = Counter(reason_text({"code": o.reason.code, "groups": o.reason.groups,
-                                       "placed": o.reason.placed})
-                          for o in proposal.left_out)
+        reasons = Counter(
+            reason_text(
+                {"code": o.reason.code, "groups": o.reason.groups, "placed": o.reason.placed}
+            )
+            for o in proposal.left_out
+        )
     for reason, count in reasons.most_common(20):
         lines.append(f"left out: {count} x {reason}")
     for line in lines:

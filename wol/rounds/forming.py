@@ -200,8 +200,7 @@ def upper_bound(people: Sequence[Person]) -> int:
     sizes = group_sizes(people)
     viable = sorted(g for g, n in sizes.items() if n >= MIN_SIZE)
     gid = {g: n for n, g in enumerate(viable)}
-    return _bound([[gid[o] for o in set(options_of(p)) if o in gid] for p in people],
-                  len(viable))
+    return _bound([[gid[o] for o in set(options_of(p)) if o in gid] for p in people], len(viable))
 
 
 def _bound(options: list[list[int]], n_groups: int) -> int:
@@ -295,8 +294,9 @@ def _deal(pool: _Pool, members: list[int]) -> tuple[list[list[int]], list[int]]:
     return circles, spare
 
 
-def _improve(pool: _Pool, circles: list[list[int]], bench: list[int], deadline: float,
-             exhaustive: bool) -> None:
+def _improve(
+    pool: _Pool, circles: list[list[int]], bench: list[int], deadline: float, exhaustive: bool
+) -> None:
     """Swap people between circles (and the bench) while the group's value rises."""
     if not circles:
         return
@@ -385,8 +385,9 @@ def _best_swap(pool: _Pool, lists, values, where, a: int, x: int, y: int, bench_
     return True
 
 
-def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
-                   dropped: set[int]) -> None:
+def _clear_clashes(
+    pool: _Pool, circles: list[list[int]], bench: list[int], dropped: set[int]
+) -> None:
     """Take out whoever still clashes; refill or dissolve circles that fall below 4."""
     for c in circles:
         while True:
@@ -416,8 +417,9 @@ def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
     for c in [c for c in circles if len(c) < MIN_SIZE]:
         circles.remove(c)
         for i in c:
-            home = next((d for d in circles if len(d) < MAX_SIZE and not pool.clash[i] & set(d)),
-                        None)
+            home = next(
+                (d for d in circles if len(d) < MAX_SIZE and not pool.clash[i] & set(d)), None
+            )
             if home is not None:
                 home.append(i)
             else:
@@ -429,10 +431,17 @@ def _clear_clashes(pool: _Pool, circles: list[list[int]], bench: list[int],
 # --- the whole thing --------------------------------------------------------------------
 
 
-def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
-           seed: int, deadline: float, exhaustive_limit: int, kick_until: float = 0.0,
-           kicks: int = 0,
-           phase_a_until: float = 0.0):
+def _solve(
+    pool: _Pool,
+    groups: list[tuple[str, str]],
+    options: list[list[int]],
+    seed: int,
+    deadline: float,
+    exhaustive_limit: int,
+    kick_until: float = 0.0,
+    kicks: int = 0,
+    phase_a_until: float = 0.0,
+):
     """One run of phases A, B and C; returns (circles by group, benched, dropped)."""
     rng = random.Random(seed)  # noqa: S311 - a seeded search, not a secret
     n_groups = len(groups)
@@ -457,8 +466,15 @@ def _solve(pool: _Pool, groups: list[tuple[str, str]], options: list[list[int]],
         if g >= 0:
             state.add(i, g)
     small = kick_until > 0
-    assign_groups(options, state, rng, deadline if small else phase_a_until,
-                   shuffle=bool(seed), sweeps=40 if small else 6, climb_after_grow=small)
+    assign_groups(
+        options,
+        state,
+        rng,
+        deadline if small else phase_a_until,
+        shuffle=bool(seed),
+        sweeps=40 if small else 6,
+        climb_after_grow=small,
+    )
     if kick_until:
         kick_and_climb(options, state, rng, min(deadline, kick_until), kicks)
 
@@ -485,8 +501,9 @@ def _place_benched(pool: _Pool, options, circles_of, benches, dropped: set[int])
     waiting = {i for bench in benches for i in bench}
     for i in sorted(waiting):
         for g in options[i]:
-            home = next((c for c in circles_of[g]
-                         if len(c) < MAX_SIZE and not pool.clash[i] & set(c)), None)
+            home = next(
+                (c for c in circles_of[g] if len(c) < MAX_SIZE and not pool.clash[i] & set(c)), None
+            )
             if home is not None:
                 home.append(i)
                 waiting.discard(i)
@@ -510,8 +527,14 @@ def _place_benched(pool: _Pool, options, circles_of, benches, dropped: set[int])
         bench[:] = [i for i in bench if i in waiting]
 
 
-def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1.5,
-                 restarts: int | None = None, kicks: int = KICKS) -> Proposal:
+def form_circles(
+    people: Sequence[Person],
+    *,
+    seed: int = 0,
+    budget_s: float = 1.5,
+    restarts: int | None = None,
+    kicks: int = KICKS,
+) -> Proposal:
     """Propose circles for ``people`` (unique keys) within about ``budget_s`` seconds."""
     started = time.perf_counter()
     pool = _Pool(people)
@@ -532,11 +555,22 @@ def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1
         seed_here = seed * 1000 + run
         # Restarts share 60 % of the budget for kicks; the rest is for circles in groups.
         kick = started + budget_s * 0.6 * (run + 1) / runs if small else 0.0
-        result = _solve(pool, groups, options, seed_here, deadline,
-                        exhaustive_limit=60 if small else 40, kick_until=kick, kicks=kicks,
-                        phase_a_until=started + budget_s * 0.5)
-        circles = [Circle(groups[g][0], groups[g][1], [pool.people[i].key for i in c])
-                   for g, cs in enumerate(result[0]) for c in cs]
+        result = _solve(
+            pool,
+            groups,
+            options,
+            seed_here,
+            deadline,
+            exhaustive_limit=60 if small else 40,
+            kick_until=kick,
+            kicks=kicks,
+            phase_a_until=started + budget_s * 0.5,
+        )
+        circles = [
+            Circle(groups[g][0], groups[g][1], [pool.people[i].key for i in c])
+            for g, cs in enumerate(result[0])
+            for c in cs
+        ]
         score = totals(people, circles, bound)
         if best is None or score.objective() > best[1].objective():
             best = (result, score, circles)
@@ -546,8 +580,9 @@ def form_circles(people: Sequence[Person], *, seed: int = 0, budget_s: float = 1
             break
     (circles_of, benches, dropped), score, circles = best
     left_out = _reasons(pool, people, sizes, groups, options, circles_of, dropped)
-    return Proposal(circles=circles, left_out=left_out, totals=score,
-                    seconds=time.perf_counter() - started)
+    return Proposal(
+        circles=circles, left_out=left_out, totals=score, seconds=time.perf_counter() - started
+    )
 
 
 def _reasons(pool: _Pool, people, sizes, groups, options, circles_of, dropped) -> list[LeftOut]:
@@ -569,14 +604,16 @@ def _reasons(pool: _Pool, people, sizes, groups, options, circles_of, dropped) -
         else:
             g = max(options[i], key=lambda g: (sizes[groups[g]], -g))
             lang, slot = groups[g]
-            reason = Reason("not_cuttable", ((lang, slot, sizes[groups[g]]),),
-                            placed=placed_per_group[g])
+            reason = Reason(
+                "not_cuttable", ((lang, slot, sizes[groups[g]]),), placed=placed_per_group[g]
+            )
         out.append(LeftOut(p.key, reason))
     return out
 
 
-def check_move(people: Sequence[Person], circles: list[Circle], key: str,
-               target: int | None) -> str | None:
+def check_move(
+    people: Sequence[Person], circles: list[Circle], key: str, target: int | None
+) -> str | None:
     """Whether moving ``key`` into circle ``target`` (None: out of every circle) keeps the
     hard rules; None when it does, else a code: "language", "slot", "full", "too_small",
     "not_with", "same".

@@ -43,26 +43,33 @@ class RoundForm(FlaskForm):
 
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(message=_l("Give the round a title.")),
-                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
-                    PlainText(name=True)],
+        validators=[
+            DataRequired(message=_l("Give the round a title.")),
+            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            PlainText(name=True),
+        ],
         filters=[strip_text],
         description=_l("For example: Circles spring 2026, Ministry of Finance."),
     )
     description = TextAreaField(
         _l("Description (optional)"),
-        validators=[Optional(), Length(max=1000, message=_l("Use at most %(max)d characters.",
-                                                            max=1000)),
-                    PlainText(multiline=True)],
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000)),
+            PlainText(multiline=True),
+        ],
         filters=[normalise_newlines],
-        description=_l("Shown on the sign-up page."), render_kw={"rows": 3},
+        description=_l("Shown on the sign-up page."),
+        render_kw={"rows": 3},
     )
-    languages = CheckboxesField(_l("Languages offered"), choices=language_choices(),
-                                validate_choice=False)
+    languages = CheckboxesField(
+        _l("Languages offered"), choices=language_choices(), validate_choice=False
+    )
     slots = TextAreaField(
         _l("Weekly times to choose from"),
-        description=_l("One per line: a weekday and a time, like \"Tuesday 12:00\" or "
-                       "\"dinsdag 12:00\"."),
+        description=_l(
+            'One per line: a weekday and a time, like "Tuesday 12:00" or "dinsdag 12:00".'
+        ),
         render_kw={"rows": 4, "spellcheck": "false"},
     )
     timezone = timezone_field()
@@ -76,11 +83,17 @@ class RoundForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter a date, like 2026-02-20."))],
         description=_l("People can sign up, change or withdraw until the end of this day."),
     )
-    kind = SelectField(_l("Where do the circles meet?"), choices=kind_choices(),
-                       validate_choice=False, default="online")
-    place = StringField(_l("Room or place"),
-                        validators=[Optional(), Length(max=200), PlainText()],
-                        filters=[strip_text])
+    kind = SelectField(
+        _l("Where do the circles meet?"),
+        choices=kind_choices(),
+        validate_choice=False,
+        default="online",
+    )
+    place = StringField(
+        _l("Room or place"),
+        validators=[Optional(), Length(max=200), PlainText()],
+        filters=[strip_text],
+    )
     video_url = StringField(
         _l("Video-call link"),
         validators=[Optional(), Length(max=500), PlainText(), validate_web_link],
@@ -100,8 +113,12 @@ class RoundForm(FlaskForm):
         for line in _lines(field.data):
             code = slot_code(line)
             if code is None:
-                raise ValidationError(_l("\"%(line)s\" is not a weekday and a time, like "
-                                         "\"Tuesday 12:00\".", line=line[:40]))
+                raise ValidationError(
+                    _l(
+                        '"%(line)s" is not a weekday and a time, like "Tuesday 12:00".',
+                        line=line[:40],
+                    )
+                )
             codes.append(code)
         if not codes:
             raise ValidationError(_l("Offer at least one weekly time."))
@@ -112,14 +129,18 @@ class SignupForm(FlaskForm):
     """Sign up for a round, or change one's sign-up."""
 
     languages = CheckboxesField(_l("Languages I can do a circle in"), validate_choice=False)
-    slots = CheckboxesField(_l("Times I can attend every week"), validate_choice=False,
-                            description=_l("Choose every time you can make: more times, more "
-                                           "chance of a circle."))
+    slots = CheckboxesField(
+        _l("Times I can attend every week"),
+        validate_choice=False,
+        description=_l("Choose every time you can make: more times, more chance of a circle."),
+    )
     department = StringField(
         _l("My department"),
-        validators=[DataRequired(message=_l("Say which department you work in.")),
-                    Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
-                    PlainText(name=True)],
+        validators=[
+            DataRequired(message=_l("Say which department you work in.")),
+            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            PlainText(name=True),
+        ],
         filters=[strip_text],
         description=_l("Circles mix departments; that is much of their value."),
     )
@@ -132,8 +153,10 @@ class SignupForm(FlaskForm):
     )
     not_with = TextAreaField(
         _l("People I should not be with (optional)"),
-        description=_l("Email addresses, one per line, for instance your own manager. Only you "
-                       "see this list; not the organiser, not the people named."),
+        description=_l(
+            "Email addresses, one per line, for instance your own manager. Only you "
+            "see this list; not the organiser, not the people named."
+        ),
         render_kw={"rows": 2, "spellcheck": "false"},
     )
     submit = SubmitField(_l("Sign me up"))
@@ -157,9 +180,13 @@ class SignupForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Import sign-ups from a CSV file."""
 
-    file = FileField(_l("CSV file"), description=_l(
-        "Columns: email, name, department, languages, slots, be-with, not-with. Separate "
-        "several values in a cell with \";\"."))
+    file = FileField(
+        _l("CSV file"),
+        description=_l(
+            "Columns: email, name, department, languages, slots, be-with, not-with. Separate "
+            'several values in a cell with ";".'
+        ),
+    )
     submit = SubmitField(_l("Import sign-ups"))
 
 

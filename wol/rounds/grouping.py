@@ -27,8 +27,9 @@ def cuttable(n: int) -> int:
 class Groups:
     """People assigned to groups, with the numbers phase A optimises kept up to date."""
 
-    def __init__(self, n_groups: int, dept_of: list[int], partner: list[int],
-                 askers: list[list[int]]):
+    def __init__(
+        self, n_groups: int, dept_of: list[int], partner: list[int], askers: list[list[int]]
+    ):
         self.size = [0] * n_groups
         self.counts: list[dict[int, int]] = [defaultdict(int) for _ in range(n_groups)]
         # at_least[g][k]: departments with at least k people in group g (index 0 unused).
@@ -119,10 +120,13 @@ class Groups:
         return g
 
     def clashes(self) -> int:
-        """"Not with" pairs sharing a group that can hold only one circle."""
+        """ "Not with" pairs sharing a group that can hold only one circle."""
         where, size = self.where, self.size
-        return sum(1 for i, j in self.clash_pairs
-                   if where[i] == where[j] >= 0 and size[where[i]] < 2 * MIN_SIZE)
+        return sum(
+            1
+            for i, j in self.clash_pairs
+            if where[i] == where[j] >= 0 and size[where[i]] < 2 * MIN_SIZE
+        )
 
     def score(self) -> tuple[int, int, int, int]:
         """Phase A's objective, compared lexicographically."""
@@ -161,8 +165,12 @@ class Groups:
         """How much the score would change if person ``i`` moved to group ``g``."""
         here, d = self.where[i], self.dept_of[i]
         size = self.size
-        placed = (cuttable(size[here] - 1) - cuttable(size[here])
-                  + cuttable(size[g] + 1) - cuttable(size[g]))
+        placed = (
+            cuttable(size[here] - 1)
+            - cuttable(size[here])
+            + cuttable(size[g] + 1)
+            - cuttable(size[g])
+        )
         if placed < 0 and here not in self.clash_groups:
             return placed, 0, 0, 0  # a loss whatever the rest does
         p0, d0 = self._score_of(here)
@@ -179,7 +187,8 @@ class Groups:
         clashes = 0
         small = 2 * MIN_SIZE
         if (here in self.clash_groups and self.size[here] <= small) or (
-                g in self.clash_groups and self.size[g] < small):
+            g in self.clash_groups and self.size[g] < small
+        ):
             before = self.clashes()
             self.move(i, g)
             clashes = self.clashes() - before
@@ -187,9 +196,17 @@ class Groups:
         return p2 + p3 - p0 - p1 - clashes, d2 + d3 - d0 - d1, together, squares
 
 
-def assign_groups(options: list[list[int]], state: Groups, rng: random.Random,
-                   deadline: float, shuffle: bool, *, sweeps: int = 40,
-                   climb_after_grow: bool = False, grow: bool = True) -> None:
+def assign_groups(
+    options: list[list[int]],
+    state: Groups,
+    rng: random.Random,
+    deadline: float,
+    shuffle: bool,
+    *,
+    sweeps: int = 40,
+    climb_after_grow: bool = False,
+    grow: bool = True,
+) -> None:
     """Phase A: hill-climb single moves, then grow groups that waste people or could open."""
     order = [i for i, opts in enumerate(options) if len(opts) > 1]
     zero = (0, 0, 0, 0)
@@ -210,13 +227,15 @@ def assign_groups(options: list[list[int]], state: Groups, rng: random.Random,
                 improved = True
         if time.perf_counter() > deadline:
             break
-        if not improved and not (grow and grow_groups(options, state, rng, deadline,
-                                                       climb_after_grow)):
+        if not improved and not (
+            grow and grow_groups(options, state, rng, deadline, climb_after_grow)
+        ):
             break
 
 
-def grow_groups(options: list[list[int]], state: Groups, rng: random.Random,
-                 deadline: float, climb: bool) -> bool:
+def grow_groups(
+    options: list[list[int]], state: Groups, rng: random.Random, deadline: float, climb: bool
+) -> bool:
     """Pull people into a group until it can be cut without waste; keep it when the score
     rises, after a short climb to repair the groups they left when ``climb`` (small pools).
     True when some group grew."""
@@ -262,8 +281,9 @@ def grow_groups(options: list[list[int]], state: Groups, rng: random.Random,
     return grew
 
 
-def kick_and_climb(options: list[list[int]], state: Groups, rng: random.Random,
-                   until: float, kicks: int) -> int:
+def kick_and_climb(
+    options: list[list[int]], state: Groups, rng: random.Random, until: float, kicks: int
+) -> int:
     """Iterated local search: move a few people at random, climb again, keep what is not
     worse, go back otherwise; ``kicks`` times (the same result on a busy machine), or until
     ``until``. For small pools, where phase A has time to spare. Returns the kicks made."""

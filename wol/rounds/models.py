@@ -80,14 +80,15 @@ class Signup(db.Model):
     """
 
     __tablename__ = "round_signups"
-    __table_args__ = (UniqueConstraint("round_id", "email_key",
-                                       name="uq_round_signups_round_email"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "email_key", name="uq_round_signups_round_email"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"),
-                                          index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(80))
@@ -117,10 +118,10 @@ class RoundCircle(db.Model):
     __tablename__ = "round_circles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"),
-                                          index=True)
-    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"),
-                                           unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), unique=True
+    )
     slot: Mapped[str] = mapped_column(String(12))
 
     circle: Mapped[Circle] = relationship()

@@ -25,13 +25,13 @@ from wol.timestamps import utcnow
 
 @bp.app_template_filter("slot_label")
 def slot_label_filter(code: str) -> str:
-    """"Tuesday 12:00" for a slot code, in the reader's language."""
+    """ "Tuesday 12:00" for a slot code, in the reader's language."""
     return slot_label(code)
 
 
 @bp.app_template_filter("language_name")
 def language_name_filter(code: str) -> str:
-    """"Dutch" for "nl", in the reader's language."""
+    """ "Dutch" for "nl", in the reader's language."""
     return service.language_name(code)
 
 
@@ -85,10 +85,16 @@ def new():
         form.languages.data = [current_user.language]
     if form.validate_on_submit():
         details = service.RoundDetails(
-            title=form.title.data, description=form.description.data,
-            languages=form.languages.data, slots=form.slot_codes, timezone=form.timezone.data,
-            first_week=form.first_week.data, deadline=form.deadline.data, kind=form.kind.data,
-            place=form.place.data, video_url=form.video_url.data,
+            title=form.title.data,
+            description=form.description.data,
+            languages=form.languages.data,
+            slots=form.slot_codes,
+            timezone=form.timezone.data,
+            first_week=form.first_week.data,
+            deadline=form.deadline.data,
+            kind=form.kind.data,
+            place=form.place.data,
+            video_url=form.video_url.data,
         )
         try:
             round_ = service.create_round(current_user, details, _today(current_user))
@@ -104,17 +110,25 @@ def new():
     return render_template("rounds/new.html", form=form), status
 
 
-def _render_detail(round_: Round, import_form: ImportForm | None = None,
-                   problems: list[str] | None = None, status: int = 200):
+def _render_detail(
+    round_: Round,
+    import_form: ImportForm | None = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+):
     """The organiser's round page."""
     return render_template(
-        "rounds/detail.html", round=round_, overview=service.overview(round_),
+        "rounds/detail.html",
+        round=round_,
+        overview=service.overview(round_),
         signup_url=url_for("rounds.signup", token=round_.signup_token, _external=False),
         is_open=service.is_open(round_, utcnow()),
-        import_form=import_form or ImportForm(formdata=None), problems=problems or [],
+        import_form=import_form or ImportForm(formdata=None),
+        problems=problems or [],
         # Only for its CSRF token: never read the request (it may be the upload that was
         # too large).
-        confirm=ConfirmForm(formdata=None), slot_label=slot_label,
+        confirm=ConfirmForm(formdata=None),
+        slot_label=slot_label,
         language_name=service.language_name,
         circles=proposals.round_circles(round_) if round_.is_confirmed else [],
         waiting=proposals.waiting(round_) if round_.is_confirmed else [],
@@ -142,13 +156,16 @@ def rotate(round_id: int):
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc):
     """An upload over the request limit: say so on the round page, in words."""
-    message = _("The file is larger than 1 MB. Import at most %(count)d sign-ups at a time.",
-                count=service.MAX_IMPORT_ROWS)
+    message = _(
+        "The file is larger than 1 MB. Import at most %(count)d sign-ups at a time.",
+        count=service.MAX_IMPORT_ROWS,
+    )
     round_id = (request.view_args or {}).get("round_id")
     round_ = service.load_round(round_id) if round_id else None
     if round_ is None or not service.can_manage(round_, current_user):
-        return render_template("error.html", status=413, title=_("That is too much at once"),
-                               hint=message), 413
+        return render_template(
+            "error.html", status=413, title=_("That is too much at once"), hint=message
+        ), 413
     return _render_detail(round_, ImportForm(formdata=None), [message], 413)
 
 
@@ -164,12 +181,22 @@ def import_signups(round_id: int):
     try:
         rows, problems = read_text(upload.read(), max_rows=service.MAX_IMPORT_ROWS)
     except TooLarge:
-        return _render_detail(round_, form, [_(
-            "The file is too large or not CSV text (UTF-8). Import at most %(count)d "
-            "sign-ups at a time.", count=service.MAX_IMPORT_ROWS)], 400)
+        return _render_detail(
+            round_,
+            form,
+            [
+                _(
+                    "The file is too large or not CSV text (UTF-8). Import at most %(count)d "
+                    "sign-ups at a time.",
+                    count=service.MAX_IMPORT_ROWS,
+                )
+            ],
+            400,
+        )
     if problems:
-        return _render_detail(round_, form, [gettext(p.template, **dict(p.params))
-                                             for p in problems[:50]], 400)
+        return _render_detail(
+            round_, form, [gettext(p.template, **dict(p.params)) for p in problems[:50]], 400
+        )
     saved, problems = service.import_rows(round_, current_user, rows)
     if problems:
         db.session.rollback()
@@ -199,11 +226,19 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
     signups = {s.email_key: s for s in round_.signups}
     form = move_form or MoveForm()
     return render_template(
-        "rounds/proposal.html", round=round_, data=data, signups=signups, move_form=form,
-        confirm=ConfirmForm(), stale=proposals.is_stale(round_), slot_label=slot_label,
-        language_name=service.language_name, reason_text=proposals.reason_text,
-        departments=[sorted({signups[k].department for k in c["members"]})
-                     for c in data["circles"]],
+        "rounds/proposal.html",
+        round=round_,
+        data=data,
+        signups=signups,
+        move_form=form,
+        confirm=ConfirmForm(),
+        stale=proposals.is_stale(round_),
+        slot_label=slot_label,
+        language_name=service.language_name,
+        reason_text=proposals.reason_text,
+        departments=[
+            sorted({signups[k].department for k in c["members"]}) for c in data["circles"]
+        ],
         targets=_move_targets(round_, data),
     ), status
 
@@ -265,8 +300,9 @@ def confirm(round_id: int):
     round_ = _managed_round(round_id)
     created = proposals.confirm(round_, current_user, _today(current_user))
     db.session.commit()
-    flash(_("%(count)d circles are created and everyone has a mail.", count=len(created)),
-          "success")
+    flash(
+        _("%(count)d circles are created and everyone has a mail.", count=len(created)), "success"
+    )
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
@@ -279,8 +315,9 @@ def export(round_id: int):
     if data is None:
         abort(404)
     out = io.StringIO()
-    write_proposal(proposals.people_of(round_), proposals.proposal_circles(data), out,
-                   spreadsheet_safe=True)
+    write_proposal(
+        proposals.people_of(round_), proposals.proposal_circles(data), out, spreadsheet_safe=True
+    )
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="round-{round_id}.csv"'
@@ -297,8 +334,15 @@ def signup(token: str):
     now = utcnow()
     is_open = service.is_open(round_, now)
     if not current_user.is_authenticated:
-        return render_template("rounds/signup.html", round=round_, form=None, mine=None,
-                               is_open=is_open, slot_label=slot_label, token=token)
+        return render_template(
+            "rounds/signup.html",
+            round=round_,
+            form=None,
+            mine=None,
+            is_open=is_open,
+            slot_label=slot_label,
+            token=token,
+        )
     mine = service.signup_of(round_, current_user)
     form = SignupForm()
     languages = {c.value: c.label for c in language_choices()}
@@ -314,8 +358,11 @@ def signup(token: str):
         form.languages.data = [current_user.language]
     if request.method == "POST" and form.validate_on_submit():
         choices = service.Choices(
-            name=current_user.display_name, department=form.department.data,
-            languages=form.languages.data, slots=form.slots.data, be_with=form.be_with.data,
+            name=current_user.display_name,
+            department=form.department.data,
+            languages=form.languages.data,
+            slots=form.slots.data,
+            be_with=form.be_with.data,
             not_with=tuple(form.not_with_list),
         )
         try:
@@ -326,14 +373,27 @@ def signup(token: str):
             _form_error(form, exc)
         else:
             db.session.commit()
-            flash(_("You are signed up. You can change this until the deadline; we mail you "
-                    "when the circles are formed.") if mine is None else
-                  _("Your sign-up is changed."), "success")
+            flash(
+                _(
+                    "You are signed up. You can change this until the deadline; we mail you "
+                    "when the circles are formed."
+                )
+                if mine is None
+                else _("Your sign-up is changed."),
+                "success",
+            )
             return redirect(url_for("rounds.signup", token=token))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("rounds/signup.html", round=round_, form=form, mine=mine,
-                           is_open=is_open, slot_label=slot_label, token=token,
-                           confirm=ConfirmForm()), status
+    return render_template(
+        "rounds/signup.html",
+        round=round_,
+        form=form,
+        mine=mine,
+        is_open=is_open,
+        slot_label=slot_label,
+        token=token,
+        confirm=ConfirmForm(),
+    ), status
 
 
 @bp.post("/signup/<token>/withdraw")

@@ -70,8 +70,9 @@ def _check_details(details: RoundDetails, today: date) -> None:
     if not details.slots:
         raise DomainError(_("Offer at least one weekly time."), field="slots")
     if len(details.slots) > MAX_SLOTS:
-        raise DomainError(_("Offer at most %(count)d weekly times.", count=MAX_SLOTS),
-                          field="slots")
+        raise DomainError(
+            _("Offer at most %(count)d weekly times.", count=MAX_SLOTS), field="slots"
+        )
     if not is_timezone(details.timezone):
         raise DomainError(_("Choose a time zone from the list."), field="timezone")
     if details.kind not in KINDS:
@@ -83,11 +84,11 @@ def _check_details(details: RoundDetails, today: date) -> None:
     if details.deadline < today:
         raise DomainError(_("The sign-up deadline cannot be in the past."), field="deadline")
     if details.first_week <= details.deadline:
-        raise DomainError(_("The first week must come after the sign-up deadline."),
-                          field="first_week")
+        raise DomainError(
+            _("The first week must come after the sign-up deadline."), field="first_week"
+        )
     if details.first_week > today + timedelta(days=circles.MAX_FUTURE_DAYS - 7):
-        raise DomainError(_("The first week must be within a year from now."),
-                          field="first_week")
+        raise DomainError(_("The first week must be within a year from now."), field="first_week")
 
 
 def _end_of_day(day: date, tz: str) -> datetime:
@@ -126,7 +127,8 @@ def create_round(organiser: User, details: RoundDetails, today: date) -> Round:
 def load_round(round_id: int) -> Round | None:
     """A round with its sign-ups loaded."""
     return db.session.scalar(
-        select(Round).where(Round.id == round_id)
+        select(Round)
+        .where(Round.id == round_id)
         .options(selectinload(Round.signups), selectinload(Round.organiser))
     )
 
@@ -178,8 +180,10 @@ def signup_of(round_: Round, user: User | None) -> Signup | None:
     if user is None or not user.is_authenticated:
         return None
     return db.session.scalar(
-        select(Signup).where(Signup.round_id == round_.id,
-                             (Signup.user_id == user.id) | (Signup.email_key == user.email_key))
+        select(Signup).where(
+            Signup.round_id == round_.id,
+            (Signup.user_id == user.id) | (Signup.email_key == user.email_key),
+        )
     )
 
 
@@ -188,8 +192,9 @@ def normalise_address(value: str, field: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise DomainError(_("This is not an email address: %(address)s", address=value[:80]),
-                          field=field) from exc
+        raise DomainError(
+            _("This is not an email address: %(address)s", address=value[:80]), field=field
+        ) from exc
 
 
 def _check_choices(round_: Round, user_key: str, choices: Choices) -> Choices:
@@ -197,33 +202,34 @@ def _check_choices(round_: Round, user_key: str, choices: Choices) -> Choices:
     languages = [lang for lang in choices.languages if lang in round_.language_list]
     slots = [s for s in choices.slots if s in round_.slot_list]
     if not languages or len(languages) != len(set(choices.languages)):
-        raise DomainError(_("Choose at least one of the languages of this round."),
-                          field="languages")
+        raise DomainError(
+            _("Choose at least one of the languages of this round."), field="languages"
+        )
     if not slots or len(slots) != len(set(choices.slots)):
         raise DomainError(_("Choose at least one of the times of this round."), field="slots")
     department = choices.department.strip()
     if not department or len(department) > 120:
-        raise DomainError(_("Say which department you work in (at most 120 characters)."),
-                          field="department")
+        raise DomainError(
+            _("Say which department you work in (at most 120 characters)."), field="department"
+        )
     be_with = None
     if choices.be_with and choices.be_with.strip():
         be_with = normalise_address(choices.be_with, "be_with")
         if be_with == user_key:
-            raise DomainError(_("That is your own address; name someone else."),
-                              field="be_with")
-    not_with = list(dict.fromkeys(normalise_address(a, "not_with")
-                                  for a in choices.not_with if a.strip()))
+            raise DomainError(_("That is your own address; name someone else."), field="be_with")
+    not_with = list(
+        dict.fromkeys(normalise_address(a, "not_with") for a in choices.not_with if a.strip())
+    )
     if user_key in not_with:
         raise DomainError(_("That is your own address; name someone else."), field="not_with")
     if len(not_with) > MAX_NOT_WITH:
-        raise DomainError(_("Name at most %(count)d people.", count=MAX_NOT_WITH),
-                          field="not_with")
-    return Choices(choices.name.strip()[:80], department, languages, slots, be_with,
-                   tuple(not_with))
+        raise DomainError(_("Name at most %(count)d people.", count=MAX_NOT_WITH), field="not_with")
+    return Choices(
+        choices.name.strip()[:80], department, languages, slots, be_with, tuple(not_with)
+    )
 
 
-def save_signup(round_: Round, user: User, choices: Choices,
-                now: datetime | None = None) -> Signup:
+def save_signup(round_: Round, user: User, choices: Choices, now: datetime | None = None) -> Signup:
     """Sign ``user`` up, or change their sign-up, until the deadline."""
     now = now or utcnow()
     if not is_open(round_, now):
@@ -265,7 +271,8 @@ def _changed(round_: Round) -> None:
     """Sign-ups changed: a proposal formed before is out of date. Conditional on the round
     still being open, so a sign-up racing the confirmation is refused, not lost."""
     result = db.session.execute(
-        update(Round).where(Round.id == round_.id, Round.state == OPEN)
+        update(Round)
+        .where(Round.id == round_.id, Round.state == OPEN)
         .values(version=Round.version + 1)
         .execution_options(synchronize_session=False)
     )
@@ -280,11 +287,16 @@ def import_rows(round_: Round, by: User, rows: list[Row]) -> tuple[int, list[str
     if round_.is_confirmed:
         raise Conflict(_("This round is confirmed; it takes no more sign-ups."))
     if len(rows) > MAX_IMPORT_ROWS:
-        raise DomainError(_("Import at most %(count)d sign-ups at a time.",
-                            count=MAX_IMPORT_ROWS), field="file")
+        raise DomainError(
+            _("Import at most %(count)d sign-ups at a time.", count=MAX_IMPORT_ROWS), field="file"
+        )
     existing = {s.email_key: s for s in round_.signups}
-    users = {u.email_key: u for u in db.session.scalars(
-        select(User).where(User.email_key.in_([r.email.lower() for r in rows])))}
+    users = {
+        u.email_key: u
+        for u in db.session.scalars(
+            select(User).where(User.email_key.in_([r.email.lower() for r in rows]))
+        )
+    }
     problems, saved = [], 0
     now = utcnow()
     for row in rows:
@@ -292,12 +304,22 @@ def import_rows(round_: Round, by: User, rows: list[Row]) -> tuple[int, list[str
         languages = [_language_code(v) for v in row.languages]
         slots = [slot_code(v) for v in row.slots]
         if None in languages or not set(languages) <= set(round_.language_list):
-            problems.append(_("line %(line)d: languages must be among %(languages)s",
-                              line=row.line, languages=", ".join(round_.language_list)))
+            problems.append(
+                _(
+                    "line %(line)d: languages must be among %(languages)s",
+                    line=row.line,
+                    languages=", ".join(round_.language_list),
+                )
+            )
             continue
         if None in slots or not set(slots) <= set(round_.slot_list):
-            problems.append(_("line %(line)d: times must be among %(slots)s", line=row.line,
-                              slots=", ".join(slot_label(s, "en") for s in round_.slot_list)))
+            problems.append(
+                _(
+                    "line %(line)d: times must be among %(slots)s",
+                    line=row.line,
+                    slots=", ".join(slot_label(s, "en") for s in round_.slot_list),
+                )
+            )
             continue
         signup = existing.get(key)
         if signup is None:
@@ -322,8 +344,14 @@ def import_rows(round_: Round, by: User, rows: list[Row]) -> tuple[int, list[str
 
 def _language_code(value: str) -> str | None:
     """A language code from what a spreadsheet says ("nl", "Dutch", "Nederlands")."""
-    names = {"nl": "nl", "dutch": "nl", "nederlands": "nl", "en": "en", "english": "en",
-             "engels": "en"}
+    names = {
+        "nl": "nl",
+        "dutch": "nl",
+        "nederlands": "nl",
+        "en": "en",
+        "english": "en",
+        "engels": "en",
+    }
     return names.get(value.strip().lower())
 
 
@@ -357,8 +385,14 @@ def overview(round_: Round) -> Overview:
         for slot in s.slots.split():
             per_slot[slot] = per_slot.get(slot, 0) + 1
     asked = [s.be_with for s in signups if s.be_with]
-    return Overview(len(signups), per_pair, per_language, per_slot, len(asked),
-                    sum(1 for a in asked if a not in keys))
+    return Overview(
+        len(signups),
+        per_pair,
+        per_language,
+        per_slot,
+        len(asked),
+        sum(1 for a in asked if a not in keys),
+    )
 
 
 def language_name(code: str) -> str:

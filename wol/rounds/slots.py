@@ -41,7 +41,7 @@ def slot_code(text: str) -> str | None:
 
 
 def slot_label(code: str, locale: str | None = None) -> str:
-    """"Tuesday 12:00" in the reader's language (or ``locale``); text that is not a slot
+    """ "Tuesday 12:00" in the reader's language (or ``locale``); text that is not a slot
     code (a spreadsheet's own words) is shown as it is."""
     if _CODE.fullmatch(code) is None:
         return code

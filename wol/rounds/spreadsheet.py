@@ -64,8 +64,14 @@ class Row:
 
     def person(self) -> Person:
         """The row as the forming algorithm sees it."""
-        return Person(self.email.lower(), self.department, tuple(self.languages),
-                      tuple(self.slots), self.be_with, frozenset(self.not_with))
+        return Person(
+            self.email.lower(),
+            self.department,
+            tuple(self.languages),
+            tuple(self.slots),
+            self.be_with,
+            frozenset(self.not_with),
+        )
 
 
 def looks_like_email(value: str) -> bool:
@@ -86,14 +92,25 @@ def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row]
     reader = csv.reader(_lines_checked(lines))
     header = next(reader, None)
     if header is None:
-        return [], [_problem_at(1, _("line %(line)d: the file is empty; the first line names "
-                                     "the columns"))]
+        return [], [
+            _problem_at(1, _("line %(line)d: the file is empty; the first line names the columns"))
+        ]
     names = [h.strip().lower().replace("_", "-") for h in header]
-    problems = [_problem_at(1, _("line %(line)d: unknown column '%(name)s' (columns: "
-                                 "%(columns)s)"), name=h[:40], columns=", ".join(COLUMNS))
-                for h in names if h not in COLUMNS]
-    problems += [_problem_at(1, _("line %(line)d: the column '%(name)s' is missing"), name=c)
-                 for c in REQUIRED if c not in names]
+    problems = [
+        _problem_at(
+            1,
+            _("line %(line)d: unknown column '%(name)s' (columns: %(columns)s)"),
+            name=h[:40],
+            columns=", ".join(COLUMNS),
+        )
+        for h in names
+        if h not in COLUMNS
+    ]
+    problems += [
+        _problem_at(1, _("line %(line)d: the column '%(name)s' is missing"), name=c)
+        for c in REQUIRED
+        if c not in names
+    ]
     if problems:
         return [], problems
     rows: list[Row] = []
@@ -104,18 +121,30 @@ def read_rows(lines: Iterable[str], max_rows: int = MAX_ROWS) -> tuple[list[Row]
         if len(rows) + len(problems) >= max_rows:
             raise TooLarge(f"The file has more than {max_rows:,} sign-ups; split it up.")
         if len(cells) > len(names):
-            problems.append(_problem_at(number, _("line %(line)d: %(cells)d cells, but "
-                                                  "%(columns)d columns"),
-                                        cells=len(cells), columns=len(names)))
+            problems.append(
+                _problem_at(
+                    number,
+                    _("line %(line)d: %(cells)d cells, but %(columns)d columns"),
+                    cells=len(cells),
+                    columns=len(names),
+                )
+            )
             continue
         cell = dict(zip(names, cells, strict=False))
         email = (cell.get("email") or "").strip()
         key = email.lower()
         be_with = (cell.get("be-with") or "").strip().lower() or None
         not_with = [v.lower() for v in _values(cell.get("not-with"))]
-        row = Row(number, email, (cell.get("name") or "").strip()[:80],
-                  (cell.get("department") or "").strip()[:120], _values(cell.get("languages")),
-                  _values(cell.get("slots")), be_with, not_with)
+        row = Row(
+            number,
+            email,
+            (cell.get("name") or "").strip()[:80],
+            (cell.get("department") or "").strip()[:120],
+            _values(cell.get("languages")),
+            _values(cell.get("slots")),
+            be_with,
+            not_with,
+        )
         problem = _problem(row, seen.get(key))
         if problem:
             problems.append(problem)
@@ -141,31 +170,54 @@ def _control(value: str) -> bool:
 def _problem(row: Row, earlier: int | None) -> Problem | None:
     """What is wrong with one row, or None."""
     line = row.line
-    if any(_control(v) for v in (row.email, row.name, row.department, *row.languages,
-                                 *row.slots, row.be_with or "", *row.not_with)):
-        return _problem_at(line, _("line %(line)d: a cell holds a control character (a tab, "
-                                   "a line break or the like)"))
+    if any(
+        _control(v)
+        for v in (
+            row.email,
+            row.name,
+            row.department,
+            *row.languages,
+            *row.slots,
+            row.be_with or "",
+            *row.not_with,
+        )
+    ):
+        return _problem_at(
+            line,
+            _("line %(line)d: a cell holds a control character (a tab, a line break or the like)"),
+        )
     if not row.email:
         return _problem_at(line, _("line %(line)d: no e-mail address"))
     if not looks_like_email(row.email):
-        return _problem_at(line, _("line %(line)d: '%(value)s' is not an e-mail address"),
-                           value=row.email[:60])
+        return _problem_at(
+            line, _("line %(line)d: '%(value)s' is not an e-mail address"), value=row.email[:60]
+        )
     if earlier is not None:
-        return _problem_at(line, _("line %(line)d: %(value)s appears twice (first on line "
-                                   "%(first)d)"), value=row.email, first=earlier)
+        return _problem_at(
+            line,
+            _("line %(line)d: %(value)s appears twice (first on line %(first)d)"),
+            value=row.email,
+            first=earlier,
+        )
     if not row.languages:
         return _problem_at(line, _("line %(line)d: no language"))
     if not row.slots:
         return _problem_at(line, _("line %(line)d: no slot"))
     if row.be_with and not looks_like_email(row.be_with):
-        return _problem_at(line, _("line %(line)d: be-with '%(value)s' is not an e-mail "
-                                   "address"), value=row.be_with[:60])
+        return _problem_at(
+            line,
+            _("line %(line)d: be-with '%(value)s' is not an e-mail address"),
+            value=row.be_with[:60],
+        )
     if row.be_with == row.email.lower():
         return _problem_at(line, _("line %(line)d: be-with names the person themself"))
     bad = [v for v in row.not_with if not looks_like_email(v)]
     if bad:
-        return _problem_at(line, _("line %(line)d: not-with '%(value)s' is not an e-mail "
-                                   "address"), value=bad[0][:60])
+        return _problem_at(
+            line,
+            _("line %(line)d: not-with '%(value)s' is not an e-mail address"),
+            value=bad[0][:60],
+        )
     return None
 
 
@@ -185,8 +237,9 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def write_proposal(people: Iterable[Person], circles: list[Circle], out, *,
-                   spreadsheet_safe: bool = False) -> None:
+def write_proposal(
+    people: Iterable[Person], circles: list[Circle], out, *, spreadsheet_safe: bool = False
+) -> None:
     """One row per person: email, circle (number, empty when left out), slot, language.
 
     ``spreadsheet_safe`` quotes cells that a spreadsheet would run as a formula (downloads).
@@ -197,5 +250,6 @@ def write_proposal(people: Iterable[Person], circles: list[Circle], out, *,
     for person in people:
         n, circle = where.get(person.key, (None, None))
         key = _safe(person.key) if spreadsheet_safe else person.key
-        writer.writerow([key, n or "", circle.slot if circle else "",
-                         circle.language if circle else ""])
+        writer.writerow(
+            [key, n or "", circle.slot if circle else "", circle.language if circle else ""]
+        )
