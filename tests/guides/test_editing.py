@@ -288,3 +288,37 @@ def test_export_writes_the_shipped_format_and_import_reads_it_back(guides_dir, a
     assert "Geïmporteerde zin." in client.get(
         "/guides/nl/week/6", headers={"Accept-Language": "nl"}
     ).get_data(as_text=True)
+
+
+def test_two_translators_publishing_the_same_part_at_once_both_succeed(app, marc, lies):
+    import threading
+
+    results = []
+    start = threading.Barrier(2)
+
+    def publish(email, text):
+        client = sign_in(app, email)
+        start.wait()
+        response = client.post(
+            PART, data={"title": "Hoe gaat het?", "body": text, "action": "publish"}
+        )
+        results.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=publish, args=("marc@example.org", "Tekst van Marc.")),
+        threading.Thread(target=publish, args=("lies@example.org", "Tekst van Lies.")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results == [302, 302]
+    page = dutch_reader(app)
+    assert ("Tekst van Marc." in page) != ("Tekst van Lies." in page)  # the last one wins
+    history = element(
+        sign_in(app, "marc@example.org").get(PART).get_data(as_text=True),
+        "section",
+        class_="history",
+    )
+    assert "Tekst van Marc." in history and "Tekst van Lies." in history  # both kept

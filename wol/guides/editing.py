@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wol.auth.models import User
 from wol.errors import DomainError
@@ -126,8 +127,13 @@ def _row(lang: str, week: int, part: str) -> GuideText:
     """The layer's row for a part, created when missing."""
     row = find_text(lang, week, part)
     if row is None:
-        row = GuideText(lang=lang, week=week, part=part)
-        db.session.add(row)
+        try:
+            with db.session.begin_nested():  # two first edits at once: one insert wins
+                row = GuideText(lang=lang, week=week, part=part)
+                db.session.add(row)
+        except IntegrityError:
+            row = find_text(lang, week, part)
+            assert row is not None
     return row
 
 
