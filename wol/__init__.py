@@ -52,8 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.calendar import bp as calendar_bp
     from wol.checkins import bp as checkins_bp
     from wol.circles import bp as circles_bp
-    from wol.directory import bp as directory_bp
     from wol.cli import register_cli
+    from wol.directory import bp as directory_bp
     from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
     from wol.organise import bp as organise_bp
