@@ -322,3 +322,29 @@ def test_two_translators_publishing_the_same_part_at_once_both_succeed(app, marc
         class_="history",
     )
     assert "Tekst van Marc." in history and "Tekst van Lies." in history  # both kept
+
+
+def test_publishing_untranslated_or_untouched_text_asks_first(guides_dir, app, marc):
+    (guides_dir / "nl" / "week-05.md").unlink()
+    edit(guides_dir / "en" / "week-04.md", OLD_LINE, NEW_LINE)
+    client = sign_in(app, "marc@example.org")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    url = "/translate/nl/week/5/part/intro"
+    english = dutch_body(client, url)  # a missing week starts from the English
+
+    asked = client.post(url, data={"body": english, "action": "publish"})
+
+    assert asked.status_code == 409
+    page = text_of(asked.get_data(as_text=True))
+    assert "Deze tekst is nog altijd het Engels. Toch publiceren?" in page
+    assert "Toch publiceren" in page
+    confirmed = client.post(url, data={"body": english, "action": "publish", "confirm": "1"})
+    assert confirmed.status_code == 302
+
+    unchanged = dutch_body(client)
+    asked = client.post(
+        PART,
+        data={"title": "Hoe gaat het met onze cirkel?", "body": unchanged, "action": "publish"},
+    )
+    assert asked.status_code == 409
+    assert "dit is nog de tekst van ervoor" in text_of(asked.get_data(as_text=True))

@@ -21,7 +21,7 @@ from wol.guides.document import (
     parse_synced_copy,
     section_hashes,
 )
-from wol.guides.layer import english_part, part_source_text
+from wol.guides.layer import english_part, part_source_text, part_text
 from wol.guides.library import GuideLibrary
 from wol.guides.models import DRAFT, NEEDS_REVIEW, GuideText, GuideTextRevision
 from wol.guides.store import bump_layer
@@ -186,6 +186,31 @@ def save_draft(
     _revision(row, "review" if review else "draft", title, body, digest, user, now)
     db.session.flush()
     return row
+
+
+def publish_warning(
+    library: GuideLibrary, lang: str, week: int, part: str, title: str | None, body: str
+) -> str | None:
+    """Why publishing this text may tell readers something untrue, or None: the text is still
+    the English, or the English changed and the text is the one published before it did."""
+    if part == "agenda":
+        return None
+    english = library.get(library.source_lang, week)
+    english_text = english_part(english, part) if english is not None else None
+    if english_text is None:
+        return None
+    text = part_source_text(title, body.replace("\r\n", "\n"), part)
+    if text == english_text:
+        return _("This text is still the English. Publish it anyway?")
+    status = library.week_status(lang, week)
+    own = library.get(lang, week)
+    current = part_text(own, part)
+    if part in status.changed and current is not None and part_source_text(*current, part) == text:
+        return _(
+            "The English of this part changed, and this text is the one from before. "
+            "Publish it unchanged anyway?"
+        )
+    return None
 
 
 def publish(

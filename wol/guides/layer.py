@@ -62,7 +62,7 @@ def part_text(doc: GuideDoc | None, part: str) -> tuple[str | None, str] | None:
 def part_source_text(title: str | None, body: str, part: str) -> str:
     """A part's text as it is hashed (a section's heading line comes first)."""
     if title is not None and part not in (*TEXT_PARTS, "agenda"):
-        return normalise_text(f"## {title}\n\n{body}")
+        return normalise_text(f"## {title.strip()}\n\n{normalise_text(body)}")
     return normalise_text(body)
 
 

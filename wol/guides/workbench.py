@@ -268,6 +268,9 @@ def edit_part(lang: str, week: int, part: str):
             editing.approve(library, current_user, lang, week, part, now)
             message = _("Approved and published. Readers get the new text now.")
         elif action == "publish":
+            warning = editing.publish_warning(library, lang, week, part, title, body)
+            if warning and not request.form.get("confirm"):
+                return _editor_error(library, lang, week, part, form, warning, confirm=True)
             editing.publish(library, current_user, lang, week, part, title, body, now)
             message = _("Published. Readers get the new text now.")
         else:
@@ -289,13 +292,16 @@ def edit_part(lang: str, week: int, part: str):
     return redirect(url_for("guides.edit_part", lang=lang, week=week, part=part))
 
 
-def _editor_error(library, lang: str, week: int, part: str, form: PartForm, message: str):
-    """The editor again, with the translator's text and what is wrong with it (400)."""
+def _editor_error(
+    library, lang: str, week: int, part: str, form: PartForm, message: str, confirm=False
+):
+    """The editor again, with the translator's text and what is wrong with it (400), or what
+    to confirm before publishing (409, with a button that publishes anyway)."""
     context = _editor_context(library, lang, week, part)
-    return (
-        render_template("guides/translate_part.html", form=form, error=message, **context),
-        400,
+    page = render_template(
+        "guides/translate_part.html", form=form, error=message, confirm=confirm, **context
     )
+    return page, 409 if confirm else 400
 
 
 @bp.post("/translate/<lang>/week/<int:week>/part/<part>/restore/<int:revision_id>")
