@@ -167,3 +167,9 @@ def test_the_circle_page_names_coming_meetings_in_a_quiet_period(app, client, an
     assert f'href="/circles/{circle.id}/meetings/9/skip"' in page
     clear = make_circle(app, ann, name="Clear", first_day=FIRST + timedelta(weeks=10), today=TODAY)
     assert "coming meeting" not in client.get(f"/circles/{clear.id}").get_data(as_text=True)
+
+
+def test_a_missing_configured_file_means_no_warnings_not_an_error(app, client, ann, tmp_path):
+    app.config["WOL_QUIET_PERIODS_FILE"] = str(tmp_path / "missing.txt")
+    assert client.get("/circles").status_code == 200
+    assert client.post("/circles/new", data=form()).status_code == 302

@@ -51,7 +51,12 @@ def shipped_quiet_periods_text() -> str:
     path = current_app.config.get("WOL_QUIET_PERIODS_FILE") or SHIPPED_QUIET_PERIODS
     if str(path).lower() == "none":
         return ""
-    return Path(path).read_text(encoding="utf-8")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        # A wrong path must not take the new-circle form down; the admin page shows the gap.
+        current_app.logger.exception("WOL_QUIET_PERIODS_FILE cannot be read: %s", path)
+        return ""
 
 
 def latest_quiet_periods_version() -> QuietPeriodsVersion | None:
