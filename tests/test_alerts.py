@@ -186,3 +186,11 @@ def test_two_ticks_at_once_send_the_alert_once(app, client, ann, bram, trial):
         thread.join()
     assert not errors, errors
     assert len(alert_mails(app)) == 1
+
+
+def test_a_long_search_in_any_script_is_saved(app, client, bram):
+    place = "Ŝ🙂" * 40  # 80 characters, several bytes each once in a URL
+    response = client.post("/circles/alerts", data={"place": place, "lang": "nl"})
+    assert response.status_code == 303
+    page = client.get("/settings").get_data(as_text=True)
+    assert place in page

@@ -32,7 +32,7 @@ def upgrade():
         "circle_alerts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("query", sa.String(length=300), nullable=False),
+        sa.Column("query", sa.String(length=2000), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("seen_until", sa.DateTime(), nullable=False),
         sa.Column("mailed_at", sa.DateTime(), nullable=True),

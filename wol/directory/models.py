@@ -18,7 +18,7 @@ class CircleAlert(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The directory's query string, canonical (wol/directory/filters.py).
-    query: Mapped[str] = mapped_column(String(300))
+    query: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Circles listed after this moment are news for the alert; moved on only by the tick that
     # claims the alert with a conditional UPDATE, so two ticks never mail it twice.
