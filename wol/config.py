@@ -15,6 +15,9 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SQLITE_LOCK_WAIT_SECONDS = 30
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
     env = os.environ
@@ -78,6 +81,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
     }
     config.update(overrides)
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # SQLite lets one writer in at a time; the others wait for the lock (30 s, not the
+        # driver's 5 s) instead of failing when many people press a button at once.
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": SQLITE_LOCK_WAIT_SECONDS,
+                                   **options.get("connect_args", {})}
+        options.setdefault("pool_timeout", 2 * SQLITE_LOCK_WAIT_SECONDS)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if config["WOL_ENV"] == "production":
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
     if not config["SECRET_KEY"]:

@@ -12,7 +12,7 @@ titles), so a cached block can never be stale and the same input gives the same 
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
@@ -45,6 +45,7 @@ from wol.guides.service import guide_title
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
 from wol.tokens import find_by_token
+from wol.urls import external_url
 
 # Part of every feed's ETag: raise it when the bytes of a feed change for the same data.
 FEED_FORMAT = "2"
@@ -293,7 +294,7 @@ def set_delivery(user: User, delivery: str, now: datetime | None = None) -> None
     ))
     if delivery == "feed":
         for circle in circles:
-            send_cancel(circle, [user], force=True)
+            send_cancel(circle, [user], force=True, to_feed=True)
         user.calendar_delivery = delivery
     else:
         user.calendar_delivery = delivery
@@ -318,8 +319,30 @@ def _raise_sequence(circle: Circle) -> None:
     db.session.flush()
 
 
-def send_invitation(circle: Circle, users: Iterable[User], *, update: bool) -> int:
-    """Mail the circle's series as a REQUEST to each person who wants invitations.
+@dataclass(frozen=True)
+class Notice:
+    """A change the members are told about in words. Whoever also gets a calendar update
+    gets one mail that carries both, not two mails about the same change."""
+
+    template: str
+    subject: Callable[[], str]
+    kind: str
+    context: dict
+    # People who get the calendar part alone (the member who made the change knows it).
+    plain_for: frozenset[int] = frozenset()
+
+    def render(self, circle: Circle, user: User, calendar_note: str) -> tuple[str, str]:
+        """Subject and text of the notice for ``user``, in their language and zone."""
+        body = render_template(self.template, circle=circle, user=user, tz=user.timezone,
+                               link=external_url("circles.detail", circle_id=circle.id),
+                               calendar_note=calendar_note, **self.context)
+        return self.subject(), body
+
+
+def send_invitation(circle: Circle, users: Iterable[User], *, update: bool,
+                    notice: Notice | None = None) -> list[User]:
+    """Mail the circle's series as a REQUEST to each person who wants invitations; return
+    them (a ``notice`` is in their mail, so they need no other).
 
     ``update``: the schedule changed and the caller raised the SEQUENCE with it; otherwise
     (a new invitation) it is raised here.
@@ -328,23 +351,31 @@ def send_invitation(circle: Circle, users: Iterable[User], *, update: bool) -> i
     if invitees and not update:
         _raise_sequence(circle)
     for user in invitees:
+        kind = "calendar_update" if update else "calendar_invitation"
         with force_locale(user.language):
             series = circle_series(circle, attendees=[user])
             data = render_calendar([series], name=circle.name, stamp=utcnow(), method="REQUEST")
-            name = one_line(circle.name)
-            subject = (_("Updated: %(circle)s", circle=name) if update
-                       else _("Invitation: %(circle)s, 12 meetings", circle=name))
-            body = render_template("mail/calendar_invitation.txt", circle=circle, user=user,
-                                   update=update, tz=user.timezone)
+            if notice and user.id not in notice.plain_for:
+                subject, body = notice.render(circle, user, _(
+                    "This mail also updates the meetings in your calendar."))
+                kind = notice.kind
+            else:
+                name = one_line(circle.name)
+                subject = (_("Updated: %(circle)s", circle=name) if update
+                           else _("Invitation: %(circle)s, 12 meetings", circle=name))
+                body = render_template("mail/calendar_invitation.txt", circle=circle,
+                                       user=user, update=update, tz=user.timezone)
         queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=data.decode("utf-8"), calendar_method="REQUEST",
-                   kind="calendar_update" if update else "calendar_invitation")
-    return len(invitees)
+                   calendar=data.decode("utf-8"), calendar_method="REQUEST", kind=kind)
+    return invitees
 
 
 def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = None,
-                force: bool = False) -> int:
-    """Mail a CANCEL for one week, or for the whole series (``week`` None).
+                force: bool = False, notice: Notice | None = None,
+                to_feed: bool = False) -> list[User]:
+    """Mail a CANCEL for one week, or for the whole series (``week`` None); return the people
+    mailed. ``to_feed``: the person switched to the feed, so the mail says that, not that
+    the circle was cancelled.
 
     A one-week CANCEL follows a schedule change whose caller raised the SEQUENCE; a series
     CANCEL raises it here.
@@ -353,15 +384,24 @@ def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = Non
     if invitees and week is None:
         _raise_sequence(circle)
     for user in invitees:
+        kind = "calendar_cancel"
         with force_locale(user.language):
             series = circle_series(circle, attendees=[user])
             data = render_cancel(series, stamp=utcnow(), week=week)
             name = one_line(circle.name)
-            subject = (_("Cancelled: %(circle)s, week %(week)d", circle=name, week=week)
-                       if week else _("Cancelled: %(circle)s", circle=name))
-            body = render_template("mail/calendar_cancel.txt", circle=circle, user=user,
-                                   week=week, tz=user.timezone)
+            if notice and user.id not in notice.plain_for:
+                subject, body = notice.render(circle, user, _(
+                    "This mail also takes that meeting out of your calendar."))
+                kind = notice.kind
+            elif to_feed:
+                subject = _("%(circle)s: your meetings now come through your calendar feed",
+                            circle=name)
+                body = render_template("mail/calendar_to_feed.txt", circle=circle, user=user)
+            else:
+                subject = (_("Cancelled: %(circle)s, week %(week)d", circle=name, week=week)
+                           if week else _("Cancelled: %(circle)s", circle=name))
+                body = render_template("mail/calendar_cancel.txt", circle=circle, user=user,
+                                       week=week, tz=user.timezone)
         queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=data.decode("utf-8"), calendar_method="CANCEL",
-                   kind="calendar_cancel")
-    return len(invitees)
+                   calendar=data.decode("utf-8"), calendar_method="CANCEL", kind=kind)
+    return invitees

@@ -293,7 +293,19 @@ def join_waitlist(circle: Circle, user: User, now: datetime | None = None) -> Wa
             db.session.flush()
     except IntegrityError as exc:
         raise Conflict(_("You are already on the waiting list.")) from exc
+    _mail_waitlist_place(circle, user, waitlist_position(circle, user) or 1)
     return entry
+
+
+def _mail_waitlist_place(circle: Circle, user: User, position: int) -> None:
+    """Confirm a place on the waiting list, with the person's position and what comes next."""
+    link = external_url("circles.invite", token=circle.invite_token)
+    with force_locale(user.language):
+        subject = _("You are on the waiting list of %(circle)s", circle=circle.name)
+        body = render_template("mail/waitlist_joined.txt", circle=circle, user=user,
+                               position=position, link=link,
+                               hours=OFFER_HOURS)
+    queue_mail(user.email, subject, body, to_name=user.display_name, kind="waitlist_joined")
 
 
 def waitlist_position(circle: Circle, user: User) -> int | None:
@@ -606,11 +618,13 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
     meeting.rescheduled()  # a new reminder and check-in mail for the new time
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
-    calendar.send_invitation(circle, circle.members, update=True)
-    _notify(circle, "mail/meeting_moved.txt", exclude={by.id}, meeting=meeting, by=by,
-            old_start=old_start,
-            subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name,
-                              week=meeting.week))
+    notice = calendar.Notice(
+        "mail/meeting_moved.txt", kind="meeting_moved", plain_for=frozenset({by.id}),
+        context={"meeting": meeting, "by": by, "old_start": old_start},
+        subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name,
+                          week=meeting.week))
+    told = calendar.send_invitation(circle, circle.members, update=True, notice=notice)
+    _tell(circle, notice, exclude={by.id} | {person.id for person in told})
     return meeting
 
 
@@ -642,14 +656,16 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
         changed = [meeting]
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
+    notice = calendar.Notice(
+        "mail/meeting_skipped.txt", kind="meeting_skipped", plain_for=frozenset({by.id}),
+        context={"meeting": meeting, "by": by, "shift": shift, "old_start": old_start},
+        subject=lambda: _("%(circle)s: no meeting on the date of week %(week)d",
+                          circle=circle.name, week=meeting.week))
     if shift:
-        calendar.send_invitation(circle, circle.members, update=True)
+        told = calendar.send_invitation(circle, circle.members, update=True, notice=notice)
     else:
-        calendar.send_cancel(circle, circle.members, week=meeting.week)
-    _notify(circle, "mail/meeting_skipped.txt", exclude={by.id}, meeting=meeting, by=by,
-            shift=shift, old_start=old_start,
-            subject=lambda: _("%(circle)s: no meeting on the date of week %(week)d",
-                              circle=circle.name, week=meeting.week))
+        told = calendar.send_cancel(circle, circle.members, week=meeting.week, notice=notice)
+    _tell(circle, notice, exclude={by.id} | {person.id for person in told})
     return changed
 
 
@@ -662,15 +678,20 @@ def _touch(circle: Circle, now: datetime, *, schedule_changed: bool = False) -> 
 
 def _notify(circle: Circle, template: str, *, exclude: set[int], subject, **context) -> None:
     """Mail every current member (except ``exclude``) in their own language and time zone."""
-    link = external_url("circles.detail", circle_id=circle.id)
+    _tell(circle, calendar.Notice(template, subject=subject, context=context,
+                                  kind=template.rsplit("/", 1)[-1].split(".")[0]),
+          exclude=exclude)
+
+
+def _tell(circle: Circle, notice: "calendar.Notice", *, exclude: set[int]) -> None:
+    """Mail ``notice`` to every current member not in ``exclude`` (for instance those who got
+    it with their calendar update), each in their own language and time zone."""
     for member in circle.members:
         if member.id in exclude:
             continue
         with force_locale(member.language):
-            body = render_template(template, circle=circle, user=member, tz=member.timezone,
-                                   link=link, **context)
-            queue_mail(member.email, subject(), body, to_name=member.display_name,
-                       kind=template.rsplit("/", 1)[-1].split(".")[0])
+            subject, body = notice.render(circle, member, calendar_note="")
+        queue_mail(member.email, subject, body, to_name=member.display_name, kind=notice.kind)
 
 
 def _mail_welcome(circle: Circle, user: User) -> None:

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 
 from flask import g, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wol.extensions import db
@@ -36,19 +36,12 @@ def layer_token() -> str:
 
 
 def _read_token() -> str:
-    """One primary-key read on a pooled DB-API connection. Reading pages do nothing else with
-    the database; going around the ORM keeps them within a few percent of a static file."""
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(_TOKEN_SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:  # the pool ends the read transaction when it takes the connection back
-        connection.close()
-    return row[0] if row else ""
+    """One primary-key read on the request's own connection. Never a second connection from
+    the pool: a request that already writes (a join, a check-in) and then renders a guide
+    title would wait for a free connection while holding its lock, and under load every
+    connection can be held by requests waiting for that lock."""
+    token = db.session.execute(text(_TOKEN_SQL)).scalar()
+    return token or ""
 
 
 def forget_layer_token() -> None:
