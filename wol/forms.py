@@ -1,7 +1,6 @@
 """Form pieces shared by several features: language and time zone choices, text checks."""
 
 import unicodedata
-
 from functools import lru_cache
 
 from flask_babel import get_locale
