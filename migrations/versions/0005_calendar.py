@@ -1,5 +1,3 @@
-# TEAM NOTE (temporary): five engineers share this tree today. Read /work/TEAM-RULES.md before
-# changing anything: ownership, commit only your own paths, deadline 04:25 UTC.
 """calendar: versions and sequences for iCalendar
 
 Each personal feed remembers the ETag it last served and since when, so that its
