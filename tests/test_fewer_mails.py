@@ -77,3 +77,12 @@ def test_joining_the_waiting_list_confirms_the_place(client, app, make_user, aut
     assert "You are first on the waiting list" in first.body_text
     [second] = [m for m in _mails(app, "second@example.org") if m.kind == "waitlist_joined"]
     assert "wachtlijst" in second.subject and "2" in second.body_text
+
+
+def test_an_invitation_subject_does_not_say_circle_twice(client, app, make_user, auth):
+    ann = make_user(email="ann@example.org", display_name="Ann Peeters", language="nl")
+    circle = make_circle(app, ann)
+    auth.login("ann@example.org")
+    client.post(f"/circles/{circle.id}/invite/email", data={"addresses": "bram@example.org"})
+    [mail] = _mails(app, "bram@example.org")
+    assert mail.subject == "Ann Peeters nodigt je uit voor Cirkel Digitale Overheid"

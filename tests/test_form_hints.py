@@ -46,3 +46,11 @@ def test_english_pages_use_the_24_hour_clock(client, app, ann):  # noqa: F811
         page = client.get(path).get_data(as_text=True)
         assert "15:30" in page, path
         assert not re.search(r"\d(?:\s| )?[AP]M\b", page), path
+
+
+def test_one_seat_left_is_singular(client, app, make_user, ann):  # noqa: F811
+    from tests.circles_helpers import make_circle
+
+    circle = make_circle(app, ann, members=[make_user() for _ in range(3)])
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "1 seat left." in page and "1 seats" not in page

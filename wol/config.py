@@ -87,7 +87,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"timeout": SQLITE_LOCK_WAIT_SECONDS,
                                    **options.get("connect_args", {})}
-        options.setdefault("pool_timeout", 2 * SQLITE_LOCK_WAIT_SECONDS)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if config["WOL_ENV"] == "production":
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True

@@ -560,7 +560,7 @@ def invite_by_email(circle: Circle, by: User, addresses: list[str],
         known = db.session.scalar(select(User).where(User.email_key == address.lower()))
         language = known.language if known else circle.language
         with force_locale(language):
-            subject = _("%(name)s invites you to the circle %(circle)s", name=by.display_name,
+            subject = _("%(name)s invites you to join %(circle)s", name=by.display_name,
                         circle=circle.name)
             body = render_template("mail/circle_invite.txt", circle=circle, by=by, link=link,
                                    tz=known.timezone if known else circle.timezone)
