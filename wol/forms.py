@@ -9,6 +9,8 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from wol.errors import DomainError
+from wol.extensions import db
 from wol.i18n import (
     COMMON_TIMEZONES,
     LANGUAGE_NAMES,
@@ -162,3 +164,15 @@ def timezone_field(label=None) -> SelectField:
         label or _l("Time zone"), choices=timezone_choices, validators=[validate_timezone],
         validate_choice=False,
     )
+
+
+def show_domain_error(form, exc: DomainError) -> None:
+    """Undo the request's changes and show a domain error beside the field it concerns (or
+    above the form when it concerns no field)."""
+    db.session.rollback()
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is None:
+        form.form_errors.append(exc.message)
+    else:
+        field.errors = [*field.errors, exc.message]
+

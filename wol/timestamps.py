@@ -1,6 +1,7 @@
 """Timezone-aware UTC timestamps, stored the same way on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -9,6 +10,11 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def today_in(tz: str) -> date:
+    """Today's date in the IANA time zone ``tz`` (a person's own today)."""
+    return utcnow().astimezone(ZoneInfo(tz)).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,6 +1,5 @@
 """Circle pages: start, invite, join, leave, end, move and skip meetings."""
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -23,22 +22,8 @@ from wol.directory import service as directory
 from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
-from wol.timestamps import utcnow
-
-
-def _today_for(user) -> date:
-    """Today's date in the user's own time zone."""
-    return utcnow().astimezone(ZoneInfo(user.timezone)).date()
-
-
-def _form_error(form, exc: DomainError) -> None:
-    """Show a domain error beside the field it concerns."""
-    db.session.rollback()
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is None:
-        form.form_errors.append(exc.message)
-    else:
-        field.errors = [*field.errors, exc.message]
+from wol.forms import show_domain_error
+from wol.timestamps import today_in, utcnow
 
 
 @bp.route("/circles/new", methods=["GET", "POST"])
@@ -65,7 +50,7 @@ def new():
             listed=form.listed.data,
             members_may_invite=form.members_may_invite.data,
         )
-        today = _today_for(current_user)
+        today = today_in(current_user.timezone)
         # Holidays: the form warns first, then starts later, plans skips or keeps the dates.
         details, quiet = directory.quiet_choice(details, request.form, today)
         if quiet.hits and quiet.choice is None:
@@ -80,7 +65,7 @@ def new():
                 circle = service.create_circle(current_user, details, join=form.join.data,
                                                today=today)
         except DomainError as exc:
-            _form_error(form, exc)
+            show_domain_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your circle is ready. Share the invite link to find members."), "success")
@@ -107,7 +92,7 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         confirm=ConfirmForm(),
         may_end=service.may_end(circle, current_user),
         may_invite=service.may_invite(circle, current_user),
-        quiet=directory.coming_quiet_hits(circle, _today_for(current_user)),
+        quiet=directory.coming_quiet_hits(circle, today_in(current_user.timezone)),
         sharing_form=SharingForm(obj=circle),
     ), status
 
@@ -235,7 +220,7 @@ def invite_email(circle_id: int):
         except DomainError as exc:
             if exc.status not in (400, 429):
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
             return _render_detail(circle, form, exc.status)
         db.session.commit()
         flash(_("Invitations sent: %(count)d.", count=count), "success")
@@ -257,7 +242,7 @@ def end(circle_id: int):
         except DomainError as exc:
             if exc.status != 400:
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
         else:
             db.session.commit()
             flash(_("The circle has ended. Thank you for what you did together."), "info")
@@ -282,7 +267,7 @@ def move(circle_id: int, week: int):
         except DomainError as exc:
             if exc.status != 400:
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
         else:
             db.session.commit()
             flash(_("Week %(week)d is moved. The other members get a mail.", week=week),

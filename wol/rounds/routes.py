@@ -1,8 +1,6 @@
 """Sign-up round pages: open a round, sign up, form circles, adjust, confirm, spreadsheets."""
 
 import io
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,13 +12,13 @@ from wol.access import role_required
 from wol.circles.forms import ConfirmForm
 from wol.errors import DomainError
 from wol.extensions import db
-from wol.forms import language_choices
+from wol.forms import language_choices, show_domain_error
 from wol.rounds import bp, proposals, service
 from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm
 from wol.rounds.models import Round
 from wol.rounds.slots import slot_label
 from wol.rounds.spreadsheet import TooLarge, read_text, write_proposal
-from wol.timestamps import utcnow
+from wol.timestamps import today_in, utcnow
 
 
 @bp.app_template_filter("slot_label")
@@ -35,19 +33,6 @@ def language_name_filter(code: str) -> str:
     return service.language_name(code)
 
 
-def _today(user) -> date:
-    """Today in the user's own time zone."""
-    return utcnow().astimezone(ZoneInfo(user.timezone)).date()
-
-
-def _form_error(form, exc: DomainError) -> None:
-    """Show a domain error beside the field it concerns."""
-    db.session.rollback()
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is None:
-        form.form_errors.append(exc.message)
-    else:
-        field.errors = [*field.errors, exc.message]
 
 
 def _managed_round(round_id: int) -> Round:
@@ -97,11 +82,11 @@ def new():
             video_url=form.video_url.data,
         )
         try:
-            round_ = service.create_round(current_user, details, _today(current_user))
+            round_ = service.create_round(current_user, details, today_in(current_user.timezone))
         except DomainError as exc:
             if exc.status != 400:
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
         else:
             db.session.commit()
             flash(_("The round is open. Share the sign-up link."), "success")
@@ -280,7 +265,7 @@ def move(round_id: int):
         except DomainError as exc:
             if exc.status != 400:
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
             return _render_proposal(service.load_round(round_id), form, 400)
         db.session.commit()
         flash(_("Moved. The totals are updated."), "success")
@@ -298,7 +283,7 @@ def _int_or_none(value: str | None) -> int | None:
 def confirm(round_id: int):
     """Create the circles and send the mails, once."""
     round_ = _managed_round(round_id)
-    created = proposals.confirm(round_, current_user, _today(current_user))
+    created = proposals.confirm(round_, current_user, today_in(current_user.timezone))
     db.session.commit()
     flash(
         _("%(count)d circles are created and everyone has a mail.", count=len(created)), "success"
@@ -370,7 +355,7 @@ def signup(token: str):
         except DomainError as exc:
             if exc.status != 400:
                 raise
-            _form_error(form, exc)
+            show_domain_error(form, exc)
         else:
             db.session.commit()
             flash(
