@@ -29,6 +29,7 @@ from wol.auth.models import User
 from wol.demo import DEMO_PASSWORD, load_demo
 from wol.extensions import babel, db
 from wol.i18n import LANGUAGES, all_timezones, zone_label, zone_region
+from wol.rounds.models import Round
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN, CLOSE = "\u27e6", "\u27e7"
@@ -247,25 +248,10 @@ def _url_values(app, email: str | None) -> dict[str, object]:
                   "revision_id": 1, "filename": "wol.css", "alert_id": 1,
                   "token:circles.invite": circle.invite_token,
                   "token:calendar.feed": user.feed_token}
-        round_model = _optional_model("wol.rounds.models", "Round")
-        if round_model is not None:
-            first_round = db.session.scalar(select(round_model).order_by(round_model.id))
-            if first_round is not None:
-                values["round_id"] = first_round.id
-                token = getattr(first_round, "signup_token", None) or getattr(
-                    first_round, "token", None)
-                if token:
-                    values["token:rounds.signup"] = token
-        # Without a demo round the rounds pages still show their "not found" page.
-        values.setdefault("round_id", 10**6)
+        demo_round = db.session.scalar(select(Round).order_by(Round.id))
+        values["round_id"] = demo_round.id
+        values["token:rounds.signup"] = demo_round.signup_token
     return values
-
-
-def _optional_model(module: str, name: str):
-    try:
-        return getattr(__import__(module, fromlist=[name]), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _pages(app, values: dict) -> list[tuple[str, str, list[str]]]:
