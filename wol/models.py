@@ -5,6 +5,7 @@ from wol.calendar.models import FeedState
 from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting, Membership, WaitlistEntry
 from wol.directory.models import CircleAlert, QuietPeriodsVersion
+from wol.harvest.models import FollowUp, FollowUpInvitation, Harvest
 from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
 from wol.ratelimits import RateCounter
@@ -16,6 +17,9 @@ __all__ = [
     "CircleAlert",
     "CircleStatusChange",
     "FeedState",
+    "FollowUp",
+    "FollowUpInvitation",
+    "Harvest",
     "Meeting",
     "MeetingAttendance",
     "Membership",

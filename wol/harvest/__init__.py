@@ -1,0 +1,1 @@
+"""Harvests, the stories page and circles that go on after week 12."""
