@@ -6,8 +6,8 @@ Create Date: 2026-11-30 05:30:00
 
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -16,8 +16,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The organisation or department given when registering; put on the account when the
+    # mailed link is followed (users.organisation).
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("organisation", sa.String(length=120), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_column("organisation")

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from wol.auth.passwords import password_problem
-from wol.forms import display_name_field, email_field, language_field
+from wol.forms import PlainText, display_name_field, email_field, language_field, strip_text
 
 PASSWORD_MIN = 10
 
@@ -68,6 +68,19 @@ class RegisterForm(FlaskForm):
     password = new_password_field()
     confirm = confirm_field()
     language = language_field()
+    # Optional, as in settings (same checks and suggestions): sign-up rounds use it to mix teams.
+    organisation = StringField(
+        _l("Organisation or department (optional)"),
+        validators=[
+            Optional(),
+            Length(max=120, message=_l("Use at most %(max)d characters.", max=120)),
+            PlainText(name=True),
+        ],
+        filters=[strip_text],
+        description=_l("Used to mix people from different teams when circles are formed. "
+                       "You can also give it later in settings."),
+        render_kw={"list": "organisation-suggestions", "autocomplete": "organization"},
+    )
     # Filled in by the browser (wol.js) with its own time zone; changeable later in settings.
     timezone = HiddenField(render_kw={"data-browser-timezone": ""})
     next = HiddenField()

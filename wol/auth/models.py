@@ -108,6 +108,8 @@ class Registration(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(5))
     timezone: Mapped[str] = mapped_column(String(64))
+    # Optional organisation or department, copied to users.organisation with the account.
+    organisation: Mapped[str | None] = mapped_column(String(120))
     next_path: Mapped[str | None] = mapped_column(String(500))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

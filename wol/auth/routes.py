@@ -12,6 +12,7 @@ from wol.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from wol.auth.models import organisation_suggestions
 from wol.auth.service import (
     authenticate,
     complete_registration,
@@ -66,14 +67,21 @@ def register():
                 language=form.language.data,
                 timezone=form.timezone.data or "",
                 next_path=safe_next(form.next.data),
+                organisation=form.organisation.data,
             )
         except TooManyAttempts as exc:
             db.session.rollback()
             form.email.errors.append(exc.message)
-            return render_template("auth/register.html", form=form), exc.status
+            return _register_page(form, exc.status)
         db.session.commit()
         return render_template("auth/register_sent.html", email=form.email.data.strip())
-    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+    return _register_page(form, 400 if form.errors else 200)
+
+
+def _register_page(form: RegisterForm, status: int):
+    """The registration form, with the organisations already in use as suggestions."""
+    return render_template("auth/register.html", form=form,
+                           suggestions=organisation_suggestions()), status
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])

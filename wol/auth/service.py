@@ -14,6 +14,7 @@ from wol import ratelimits
 from wol.auth.models import ROLES, PasswordReset, Registration, User, UserSession
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
+from wol.forms import text_problem
 from wol.i18n import LANGUAGES, is_timezone
 from wol.mail.service import queue_mail
 from wol.ratelimits import counter_key
@@ -56,7 +57,7 @@ def register_user(
 
 
 def _create_account(email: str, display_name: str, password_hash: str, language: str,
-                    timezone: str) -> User:
+                    timezone: str, organisation: str | None = None) -> User:
     """Create an account with an already hashed password; DomainError for bad values."""
     email = email.strip()
     if find_user_by_email(email) is not None:
@@ -72,6 +73,7 @@ def _create_account(email: str, display_name: str, password_hash: str, language:
         password_hash=password_hash,
         language=language,
         timezone=timezone,
+        organisation=organisation,
     )
     try:
         with db.session.begin_nested():
@@ -86,7 +88,7 @@ def _create_account(email: str, display_name: str, password_hash: str, language:
 
 def request_registration(email: str, display_name: str, password: str, *, language: str,
                          timezone: str, next_path: str | None,
-                         now: datetime | None = None) -> None:
+                         organisation: str | None = None, now: datetime | None = None) -> None:
     """Mail a link that creates the account, or tell the address's owner they have one.
 
     The person registering sees the same answer either way, and it takes as long (the password
@@ -112,6 +114,10 @@ def request_registration(email: str, display_name: str, password: str, *, langua
         return
     if language not in LANGUAGES:
         raise DomainError(_("Choose Dutch or English."), field="language")
+    organisation = (organisation or "").strip() or None
+    if organisation and (len(organisation) > 120 or text_problem(organisation, name=True)):
+        raise DomainError(_("Give an organisation or department of at most 120 characters, "
+                            "without control or invisible characters."), field="organisation")
     # The browser's zone when it sent a known one; the default otherwise.
     if not is_timezone(timezone):
         timezone = current_app.config["WOL_DEFAULT_TIMEZONE"]
@@ -119,7 +125,8 @@ def request_registration(email: str, display_name: str, password: str, *, langua
     hours = current_app.config["REGISTRATION_HOURS"]
     db.session.add(Registration(
         email=email, display_name=display_name.strip(), password_hash=password_hash,
-        language=language, timezone=timezone, next_path=next_path[:500] if next_path else None,
+        language=language, timezone=timezone, organisation=organisation,
+        next_path=next_path[:500] if next_path else None,
         token_hash=_token_hash(token), created_at=now, expires_at=now + timedelta(hours=hours),
     ))
     link = external_url("auth.confirm_registration", token=token)
@@ -153,7 +160,7 @@ def complete_registration(token: str, now: datetime | None = None) -> tuple[User
         raise DomainError(_("This link has expired or was already used."))
     user = _create_account(registration.email, registration.display_name,
                            registration.password_hash, registration.language,
-                           registration.timezone)
+                           registration.timezone, registration.organisation)
     return user, registration.next_path
 
 
