@@ -46,6 +46,9 @@ _FENCE_RE = re.compile(r"(?:---|\.\.\.)[ \t]*\Z")
 _TOP_LEVEL_KEY_RE = re.compile(r"[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|\Z)")
 _TRANSLATION_KEY_RE = re.compile(r"translation[ \t]*:")
 _FILE_NAME_RE = re.compile(r"(?:start|week-(\d\d))\.md\Z")
+# An exercise: a list item whose line ends in `{.exercise #id}` (see guides/README.md).
+_EXERCISE_MARK_RE = re.compile(r"[ \t]*\{\.exercise[ \t]+#([^{}\s]*)\}[ \t]*$", re.MULTILINE)
+_EXERCISE_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*?)[ \t]*\{\.exercise[ \t]+#")
 
 # Structure is read with HTML recognised (so raw HTML can be reported); output is rendered
 # with HTML disabled and then sanitised, so neither step alone has to be perfect.
@@ -142,7 +145,65 @@ def sanitize_html(html: str) -> str:
 
 def render_markdown(md: str) -> str:
     """Render guide Markdown to sanitised HTML (raw HTML in the input is shown as text)."""
-    return sanitize_html(_RENDER_MD.render(md))
+    return sanitize_html(_RENDER_MD.render(strip_exercise_marks(md)))
+
+
+# --- exercises ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A list item a guide marks as an exercise: a box on the member's checklist."""
+
+    id: str
+    section_id: str
+    html: str  # the item's text as sanitised inline HTML, without the mark
+
+
+def strip_exercise_marks(md: str) -> str:
+    """The Markdown without its `{.exercise #id}` marks, as readers see it."""
+    return _EXERCISE_MARK_RE.sub("", md)
+
+
+def exercises_in(md: str, section_id: str = "") -> list[Exercise]:
+    """The exercises marked in a piece of guide Markdown, in the order they appear."""
+    found = []
+    for line in _split_lines(md):
+        mark = _EXERCISE_MARK_RE.search(line)
+        item = _EXERCISE_ITEM_RE.match(line)
+        if mark is None or item is None:
+            continue
+        html = sanitize_html(_RENDER_MD.renderInline(item.group(1)))
+        found.append(Exercise(id=mark.group(1), section_id=section_id, html=html))
+    return found
+
+
+def exercises(doc: GuideDoc) -> tuple[Exercise, ...]:
+    """Every exercise of one week, in file order."""
+    return tuple(ex for s in doc.sections for ex in exercises_in(s.body_md, s.id))
+
+
+def _check_exercises(body_lines: list[str], body_offset: int, where: str) -> None:
+    """Exercise marks sit at the end of a list item and have a well-formed, unique id."""
+    seen: set[str] = set()
+    for number, line in enumerate(body_lines):
+        mark = _EXERCISE_MARK_RE.search(line)
+        if mark is None:
+            if "{.exercise" in line:
+                raise GuideError(f"{where}: line {body_offset + number + 1}: an exercise mark"
+                                 " is written `{.exercise #id}` at the end of a list item")
+            continue
+        here = f"{where}: line {body_offset + number + 1}"
+        if _EXERCISE_ITEM_RE.match(line) is None:
+            raise GuideError(f"{here}: `{{.exercise #id}}` marks a list item; put it at the"
+                             " end of a line that starts with '-' or '1.'")
+        exercise_id = mark.group(1)
+        if not _ID_RE.match(exercise_id):
+            raise GuideError(f"{here}: exercise id {exercise_id!r} must be lower-case letters,"
+                             " digits and hyphens")
+        if exercise_id in seen:
+            raise GuideError(f"{here}: exercise id {exercise_id!r} is used twice")
+        seen.add(exercise_id)
 
 
 # --- hashing --------------------------------------------------------------------------------
@@ -315,6 +376,7 @@ def _parse(text: str, *, lang: str, path: str, check_agenda: bool) -> GuideDoc:
 
     body_lines = _split_lines(split.body)
     intro_lines, raw_sections = _split_sections(split.body, body_lines, split.body_offset, where)
+    _check_exercises(body_lines, split.body_offset, where)
     intro_md = "\n".join(_trim_blank(intro_lines))
     sections = tuple(
         Section(
