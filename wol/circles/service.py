@@ -382,6 +382,12 @@ def _pass_seat_on(circle: Circle, now: datetime) -> None:
         )
         db.session.flush()
         return
+    mail_seat_offer(circle, waiting)
+    db.session.flush()
+
+
+def mail_seat_offer(circle: Circle, waiting: WaitlistEntry) -> None:
+    """Tell the person of ``waiting`` that a seat is held for them, and until when."""
     user = waiting.user
     link = external_url("circles.invite", token=circle.invite_token)
     with force_locale(user.language):
@@ -389,7 +395,6 @@ def _pass_seat_on(circle: Circle, now: datetime) -> None:
         body = render_template("mail/seat_offer.txt", circle=circle, user=user, link=link,
                                expires_at=waiting.offer_expires_at, tz=user.timezone)
     queue_mail(user.email, subject, body, to_name=user.display_name, kind="seat_offer")
-    db.session.flush()
 
 
 def expire_offers(now: datetime | None = None) -> int:
