@@ -86,8 +86,10 @@ class PlainText:
 
 
 def language_choices() -> list[SelectChoice]:
-    """The guide and interface languages, each named in its own language."""
-    return [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    """The guide and interface languages, each named in its own language (and marked so: an
+    "English" option on a Dutch page is English on purpose)."""
+    return [SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code})
+            for code in LANGUAGES]
 
 
 def timezone_choices() -> list[SelectChoice]:
