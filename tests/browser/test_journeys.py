@@ -1,0 +1,228 @@
+"""The six journeys of DESIGN.md, start to finish in a real Chromium, in Dutch and in English.
+
+The participant (Bram) is on a phone (390×844, touch, another time zone); the organisers and the
+translator are at a desk. Every Dutch page on the way is checked for English words
+(`tests/browser/language.py`). What a journey needs beforehand (people, circles, forty circles
+for Els) is seeded through the services or SQL, not the browser; the dates are relative to
+today, and "the day" of a meeting is made by seeding its meetings around now.
+"""
+
+import email
+import re
+from datetime import date, datetime, time, timedelta
+from email import policy
+from zoneinfo import ZoneInfo
+
+import icalendar
+from babel.dates import format_date
+import pytest
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect
+from sqlalchemy import insert, select
+
+from tests.browser.language import assert_dutch
+from tests.circles_helpers import make_circle
+from tests.conftest import PASSWORD
+from tests.guides.conftest import edit, guides_dir  # noqa: F401 - a fixture
+from tests.icalcheck import run_checker
+from tests.itip import ClientStore
+from wol.auth.models import User
+from wol.circles.models import Circle, Meeting, Membership
+from wol.circles.schedule import meeting_starts
+from wol.extensions import db
+from wol.mail.models import OutboxMail
+from wol.mail.service import deliver_outbox
+from wol.tick import run_tick
+from wol.timestamps import utcnow
+from wol.tokens import new_token
+
+pytestmark = pytest.mark.browser
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+CIRCLE = "Cirkel Digitale Overheid"
+DEPARTMENT = "Dienst Digitale Overheid"
+# What people typed or are called: it may be in any language on a Dutch page.
+USER_DATA = ("Ann Peeters", "Bram de Vries", "Fatima El Amrani", "Joris Wouters",
+             "Els Janssens", "Marc Dubois", CIRCLE, DEPARTMENT, "Zaal 4.12")
+DESK = {"viewport": {"width": 1280, "height": 800}, "timezone_id": "Europe/Brussels"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 3, "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(params=["nl", "en"])
+def lang(request):
+    """The language of the people in the journey: each journey runs in Dutch and in English."""
+    return request.param
+
+
+class Journey:
+    """The words of the journey's language, the people's browsers and the Dutch check."""
+
+    def __init__(self, app, live_server, new_page, lang):
+        self.app, self.url, self.new_page, self.lang = app, live_server, new_page, lang
+
+    def __call__(self, message: str, **values) -> str:
+        """``message`` as the journey's language words it (the catalog's Dutch)."""
+        with self.app.test_request_context(), force_locale(self.lang):
+            return gettext(message, **values)
+
+    def day_name(self, day: date) -> str:
+        """The name of ``day``'s weekday in the journey's language ("dinsdag", "Tuesday")."""
+        return format_date(day, "EEEE", locale=self.lang)
+
+    def desk(self, **options):
+        """A browser at a desk, in the journey's language."""
+        return self.new_page(locale="nl-BE" if self.lang == "nl" else "en-GB",
+                             **{**DESK, **options})
+
+    def phone(self, **options):
+        """A phone in another time zone (London), in the journey's language."""
+        return self.new_page(locale="nl-NL" if self.lang == "nl" else "en-GB",
+                             **{**PHONE, **options})
+
+    def check(self, page) -> None:
+        """On a Dutch journey, fail on any English word on the page."""
+        expect(page.locator("html")).to_have_attribute("lang", self.lang)
+        if self.lang == "nl":
+            assert_dutch(page, user_data=USER_DATA)
+
+    def sign_in(self, page, address: str) -> None:
+        """Sign in through the form."""
+        page.goto(self.url + "/login")
+        page.get_by_label(self("Email address")).fill(address)
+        page.get_by_label(self("Password")).fill(PASSWORD)
+        page.locator("#submit").click()
+        expect(page).to_have_url(re.compile(r"/home$"))
+
+    def register(self, page, address: str, name: str) -> bool:
+        """Fill the registration form and follow the mailed link, checking each page; return
+        whether the form asked for the department."""
+        page.get_by_label(self("Email address")).fill(address)
+        page.get_by_label(self("Your name")).fill(name)
+        page.get_by_label(self("Password"), exact=True).fill(PASSWORD)
+        page.get_by_label(self("Password again")).fill(PASSWORD)
+        page.get_by_label(self("Language"), exact=True).select_option(self.lang)
+        department = page.locator("form input[name=organisation], form input[name=department]")
+        asked = department.count() > 0
+        if asked:
+            department.fill(DEPARTMENT)
+        self.check(page)
+        page.get_by_role("button", name=self("Create my account")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(self("Check your mailbox"))
+        self.check(page)
+        page.goto(mailed_link(self.app, address))
+        self.check(page)
+        page.get_by_role("button", name=self("Create my account")).click()
+        return asked
+
+
+@pytest.fixture
+def journey(app, live_server, new_page, lang):
+    return Journey(app, live_server, new_page, lang)
+
+
+def mailed_link(app, address: str) -> str:
+    """The first link in the newest mail to ``address``."""
+    with app.app_context():
+        mail = db.session.scalars(select(OutboxMail).where(OutboxMail.to_addr == address)
+                                  .order_by(OutboxMail.id.desc())).first()
+        return re.search(r"https?://\S+", mail.body_text).group(0)
+
+
+def mails_since(app, since: int, address: str | None = None) -> list[OutboxMail]:
+    """Mails queued after mail ``since`` (to ``address``), oldest first, detached."""
+    with app.app_context():
+        query = select(OutboxMail).where(OutboxMail.id > since).order_by(OutboxMail.id)
+        if address:
+            query = query.where(OutboxMail.to_addr == address)
+        rows = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return rows
+
+
+def last_mail_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
+
+
+def zulu(moments) -> list[str]:
+    return [m.strftime("%Y-%m-%dT%H:%M:%SZ") for m in moments]
+
+
+def icalcheck(tmp_path, name: str, data: bytes, expected: list[str]) -> None:
+    """Four calendar parsers read ``data`` and show exactly the ``expected`` starts."""
+    result = run_checker(tmp_path, name, data, expected)
+    assert result.returncode == 0, f"calendar clients read {name} otherwise:\n{result.stdout}"
+
+
+def next_tuesday(weeks_ahead: int = 1) -> date:
+    """A Tuesday at least ``weeks_ahead`` weeks from today."""
+    today = datetime.now(BRUSSELS).date()
+    return today + timedelta(days=(1 - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def person(make_user, name: str, lang: str, **values) -> User:
+    return make_user(email=f"{name.split()[0].lower()}@example.org", display_name=name,
+                     language=lang, **values)
+
+
+# 1. Ann starts a circle ---------------------------------------------------------------------
+
+def test_1_ann_starts_a_circle(journey, tmp_path):
+    w = journey
+    ann = w.desk()
+    ann.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=w.url)
+    ann.goto(w.url + "/")
+    w.check(ann)
+    ann.get_by_role("link", name=w("Create an account")).first.click()
+    asked_department = w.register(ann, "ann@example.org", "Ann Peeters")
+    expect(ann).to_have_url(re.compile(r"/home$"))
+    expect(ann.get_by_role("heading", level=1)).to_have_text(w("Hello %(name)s",
+                                                               name="Ann Peeters"))
+    w.check(ann)
+
+    if not asked_department:  # until registration asks for it, settings do
+        ann.get_by_role("link", name=w("Settings")).click()
+        ann.get_by_label(w("Organisation or department")).fill(DEPARTMENT)
+        w.check(ann)
+        ann.get_by_role("button", name=w("Save settings")).click()
+        w.check(ann)
+    with w.app.app_context():
+        saved = db.session.scalar(select(User).where(User.email_key == "ann@example.org"))
+        assert (saved.language, saved.organisation, saved.timezone) == (
+            w.lang, DEPARTMENT, "Europe/Brussels")
+
+    ann.get_by_role("navigation", name=w("Main")).get_by_role(
+        "link", name=w("My circles")).click()
+    ann.get_by_role("link", name=w("Start a circle")).first.click()
+    w.check(ann)
+    first = next_tuesday(2)
+    ann.get_by_label(w("Name of the circle")).fill(CIRCLE)
+    ann.get_by_label(w("Date of the first meeting")).fill(first.isoformat())
+    ann.get_by_label(w("Time"), exact=True).fill("12:00")
+    ann.get_by_label(w("Room or place")).fill("Zaal 4.12")
+    ann.get_by_role("button", name=w("Start the circle")).click()
+    expect(ann.get_by_role("heading", level=1)).to_have_text(CIRCLE)
+    expect(ann.locator("p.lead")).to_contain_text(
+        w("Every %(weekday)s at %(time)s", weekday=w.day_name(first), time="12:00"))
+    expect(ann.locator("tr#week-12")).to_be_visible()
+    w.check(ann)
+
+    # The invite link, for the Teams chat.
+    ann.get_by_role("button", name=w("Copy link")).click()
+    expect(ann.get_by_role("button", name=w("Copied"))).to_be_visible()
+    link = ann.evaluate("navigator.clipboard.readText()")
+    assert re.fullmatch(rf"{re.escape(w.url)}/join/[\w-]{{43}}", link)
+    w.check(ann)
+
+    # The meetings for Outlook: a file every calendar reads as the twelve Tuesdays.
+    ann.get_by_text(w("Download the meetings as a file (.ics)")).click()
+    w.check(ann)
+    with ann.expect_download() as download:
+        ann.get_by_role("link", name=w("Download for my calendar (.ics)")).click()
+    data = (tmp_path / "circle.ics")
+    download.value.save_as(data)
+    ics = data.read_bytes()
+    assert b"METHOD:PUBLISH" in ics and b"TZID:Europe/Brussels" in ics
+    icalcheck(tmp_path, "download", ics,
+              zulu(meeting_starts(first, time(12, 0), "Europe/Brussels")))
