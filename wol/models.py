@@ -10,6 +10,7 @@ from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
 from wol.ratelimits import RateCounter
 from wol.rounds.models import Round, RoundCircle, Signup
+from wol.sso.models import LoginLink, SsoAttempt, SsoIdentity, SsoPendingLink
 
 __all__ = [
     "CheckinRecord",
@@ -20,6 +21,7 @@ __all__ = [
     "FollowUp",
     "FollowUpInvitation",
     "Harvest",
+    "LoginLink",
     "Meeting",
     "MeetingAttendance",
     "Membership",
@@ -31,6 +33,9 @@ __all__ = [
     "Round",
     "RoundCircle",
     "Signup",
+    "SsoAttempt",
+    "SsoIdentity",
+    "SsoPendingLink",
     "User",
     "UserSession",
     "WaitlistEntry",

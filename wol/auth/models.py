@@ -29,7 +29,8 @@ class User(db.Model):
     # Lower-cased copy with a unique index: the address is unique regardless of case.
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for an account made by single sign-on: no password signs in to it (wol/sso).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(5), default="nl")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
     organisation: Mapped[str | None] = mapped_column(String(120))

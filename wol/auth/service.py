@@ -222,7 +222,8 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
     now = now or utcnow()
     pair, address, account = _login_keys(email, ip)
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or user.password_hash is None:
+        # No account, or one that signs in only through single sign-on: as slow either way.
         check_password_hash(_DUMMY_HASH, password)
     elif check_password_hash(user.password_hash, password):
         # A success does not count: the address's own failures for this account are forgiven.
