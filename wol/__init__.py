@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.guides import bp as guides_bp
     from wol.main import bp as main_bp
     from wol.organise import bp as organise_bp
+    from wol.personal import bp as personal_bp
     from wol.rounds import bp as rounds_bp
     from wol.settings import bp as settings_bp
     from wol.web import register_web
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(organise_bp)
+    app.register_blueprint(personal_bp)
     if app.config["WOL_ENV"] == "development":
         from wol.devmail import bp as devmail_bp
 

@@ -8,6 +8,7 @@ from wol.directory.models import CircleAlert, QuietPeriodsVersion
 from wol.harvest.models import FollowUp, FollowUpInvitation, Harvest
 from wol.health.models import CircleStatusChange
 from wol.mail.models import OutboxMail
+from wol.personal.models import ExerciseTick, PrivateNote
 from wol.ratelimits import RateCounter
 from wol.rounds.models import Round, RoundCircle, Signup
 from wol.sso.models import LoginLink, SsoAttempt, SsoIdentity, SsoPendingLink
@@ -17,6 +18,7 @@ __all__ = [
     "Circle",
     "CircleAlert",
     "CircleStatusChange",
+    "ExerciseTick",
     "FeedState",
     "FollowUp",
     "FollowUpInvitation",
@@ -27,6 +29,7 @@ __all__ = [
     "Membership",
     "OutboxMail",
     "PasswordReset",
+    "PrivateNote",
     "QuietPeriodsVersion",
     "RateCounter",
     "Registration",

@@ -48,6 +48,9 @@ class User(db.Model):
     meeting_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the person deleted their account (wol/personal/erase.py): the row stays, emptied
+    # of everything personal, so circles they organised or recorded keep their counts.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     is_active = True
     is_authenticated = True

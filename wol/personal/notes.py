@@ -1,0 +1,127 @@
+"""Private notes and exercise ticks: what a member keeps for themselves on a meeting page.
+
+Only the member reads or writes their own rows; every query here is bound to one user.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from wol.auth.models import User
+from wol.circles.models import Circle, Meeting
+from wol.circles.service import membership_of
+from wol.errors import DomainError, NotAllowed
+from wol.extensions import db
+from wol.forms import text_problem
+from wol.guides.document import Exercise, exercises
+from wol.guides.service import SOURCE_LANG, guide_view
+from wol.personal.models import MAX_NOTE_CHARS, ExerciseTick, PrivateNote
+from wol.timestamps import utcnow
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One exercise on a member's checklist, and whether they ticked it."""
+
+    exercise: Exercise
+    lang: str  # language of the exercise's text
+    done: bool
+
+
+def week_exercises(lang: str, week: int) -> list[tuple[Exercise, str]]:
+    """The week's exercises in the English order, worded in ``lang`` where it has them."""
+    english = guide_view(SOURCE_LANG, week).doc
+    own_doc = guide_view(lang, week).doc if lang != SOURCE_LANG else None
+    own = {ex.id: ex for ex in exercises(own_doc)} if own_doc and own_doc.lang == lang else {}
+    listed = []
+    for ex in exercises(english) if english else ():
+        listed.append((own[ex.id], lang) if ex.id in own else (ex, SOURCE_LANG))
+    return listed
+
+
+def _insert():
+    """The dialect's INSERT, for ON CONFLICT DO NOTHING."""
+    dialect = db.session.get_bind().dialect.name
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def note_of(user: User, meeting: Meeting) -> str:
+    """What ``user`` wrote for ``meeting`` ("" when nothing)."""
+    body = db.session.scalar(
+        select(PrivateNote.body).where(
+            PrivateNote.user_id == user.id, PrivateNote.meeting_id == meeting.id
+        )
+    )
+    return body or ""
+
+
+def ticks_of(user: User, meeting: Meeting) -> set[str]:
+    """Ids of the exercises ``user`` ticked for ``meeting``."""
+    return set(
+        db.session.scalars(
+            select(ExerciseTick.exercise_id).where(
+                ExerciseTick.user_id == user.id, ExerciseTick.meeting_id == meeting.id
+            )
+        )
+    )
+
+
+def checklist(
+    user: User, meeting: Meeting, lang: str, ticked: set[str] | None = None
+) -> list[ChecklistItem]:
+    """The week's exercises with the member's ticks (or ``ticked``, when re-showing a form)."""
+    done = ticks_of(user, meeting) if ticked is None else ticked
+    return [
+        ChecklistItem(ex, ex_lang, ex.id in done)
+        for ex, ex_lang in week_exercises(lang, meeting.week)
+    ]
+
+
+def may_keep_notes(circle: Circle, user: User) -> bool:
+    """Only the circle's current members have notes on its meeting pages."""
+    return user.is_authenticated and membership_of(circle, user) is not None
+
+
+def save_notes(circle: Circle, meeting: Meeting, user: User, *, body: str, done: list[str]) -> None:
+    """Save ``user``'s notes and ticks for ``meeting``, replacing what was there."""
+    if not may_keep_notes(circle, user):
+        raise NotAllowed(_("Only the members of this circle keep notes on its meetings."))
+    body = body or ""
+    if len(body) > MAX_NOTE_CHARS:
+        raise DomainError(
+            _("Your notes are too long: use at most %(max)d characters.", max=MAX_NOTE_CHARS),
+            field="body",
+        )
+    if text_problem(body, multiline=True):
+        raise DomainError(_("Remove the control characters (tabs and the like)."), field="body")
+    known = {ex.id for ex, _lang in week_exercises(SOURCE_LANG, meeting.week)}
+    wanted = {exercise_id for exercise_id in done if exercise_id in known}
+    now = utcnow()
+    insert = _insert()
+    # Two saves at once (a quick second edit) may both insert: the second one updates.
+    db.session.execute(
+        insert(PrivateNote)
+        .values(user_id=user.id, meeting_id=meeting.id, body=body, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=["user_id", "meeting_id"], set_={"body": body, "updated_at": now}
+        )
+    )
+    db.session.execute(
+        delete(ExerciseTick)
+        .where(
+            ExerciseTick.user_id == user.id,
+            ExerciseTick.meeting_id == meeting.id,
+            ExerciseTick.exercise_id.not_in(wanted),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    for exercise_id in sorted(wanted):
+        db.session.execute(
+            insert(ExerciseTick)
+            .values(user_id=user.id, meeting_id=meeting.id, exercise_id=exercise_id, ticked_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id", "meeting_id", "exercise_id"])
+        )
+    db.session.flush()
