@@ -33,7 +33,14 @@
     var weekday = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: zone }).format(when);
     var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hour12: false,
                                                timeZone: zone }).format(when);
-    el.textContent = el.textContent.replace("{tz}", zone).replace("{weekday}", weekday)
+    // The zone as the reader's language names it ("tijd in Verenigd Koninkrijk"), not its id.
+    var zoneName = zone;
+    try {
+      var part = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: "longGeneric" })
+        .formatToParts(when).filter(function (p) { return p.type === "timeZoneName"; })[0];
+      if (part) { zoneName = part.value; }
+    } catch (e) { zoneName = zone; }
+    el.textContent = el.textContent.replace("{tz}", zoneName).replace("{weekday}", weekday)
       .replace("{time}", time);
     el.hidden = false;
   });

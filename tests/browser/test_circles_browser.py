@@ -71,7 +71,7 @@ def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(live_server
     joris = new_page(locale="en-US", timezone_id="America/New_York")
     joris.goto(f"{live_server}/join/{circle.invite_token}")
     expect(joris.locator(".browser-time")).to_have_text(
-        "On this device's clock (America/New_York): every Tuesday at 06:00.")
+        "On this device's clock (Eastern Time): every Tuesday at 06:00.")
     joris.get_by_role("link", name="Create an account").first.click()
     joris.get_by_label("Email address").fill("joris@example.org")
     joris.get_by_label("Your name").fill("Joris Wouters")
