@@ -226,3 +226,64 @@ def test_1_ann_starts_a_circle(journey, tmp_path):
     assert b"METHOD:PUBLISH" in ics and b"TZID:Europe/Brussels" in ics
     icalcheck(tmp_path, "download", ics,
               zulu(meeting_starts(first, time(12, 0), "Europe/Brussels")))
+
+
+# 2. Bram joins ------------------------------------------------------------------------------
+
+def smtp_mailbox(app, smtp_server) -> list:
+    """Deliver the outbox to the local SMTP server, as the tick does; return what it holds."""
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port,
+                      SMTP_TIMEOUT=5)
+    with app.app_context():
+        deliver_outbox(app.config)
+    return [email.message_from_bytes(envelope.content, policy=policy.default)
+            for envelope in smtp_server.handler_ref.messages]
+
+
+def test_2_bram_joins_on_his_phone(journey, make_user, smtp_server):
+    w = journey
+    ann = person(make_user, "Ann Peeters", w.lang)
+    first = next_tuesday(2)
+    circle = make_circle(w.app, ann, language=w.lang, first_day=first,
+                         today=datetime.now(BRUSSELS).date())
+    link = f"{w.url}/join/{circle.invite_token}"
+
+    bram = w.phone()
+    bram.goto(link)
+    expect(bram.get_by_role("heading", level=1)).to_have_text(CIRCLE)
+    # His phone's clock is London's: the page says the Tuesday time there, and the seats left.
+    london = {"nl": "tijd in Verenigd Koninkrijk", "en": "United Kingdom Time"}[w.lang]
+    expect(bram.locator(".browser-time")).to_have_text(
+        w("On this device's clock (%(tz)s): every %(weekday)s at %(time)s.", tz=london,
+          weekday=w.day_name(first), time="11:00"))
+    expect(bram.locator("dd").filter(has_text="/ 5")).to_have_text("4 / 5")
+    w.check(bram)
+    bram.get_by_role("link", name=w("Create an account")).first.click()
+    w.check(bram)
+    w.register(bram, "bram@example.org", "Bram de Vries")
+    expect(bram).to_have_url(link)
+    expect(bram.get_by_text(w("Every %(weekday)s at %(time)s, twelve weeks",
+                              weekday=w.day_name(first), time="11:00"))).to_be_visible()
+    w.check(bram)
+    bram.get_by_role("button", name=w("Join this circle")).click()
+    expect(bram.get_by_role("heading", level=1)).to_have_text(CIRCLE)
+    expect(bram.locator(".members")).to_contain_text("Bram de Vries")
+    assert bram.evaluate("document.documentElement.scrollWidth") <= 390  # fits the phone
+    w.check(bram)
+
+    # The invitation reaches his mailbox: one event, twelve Tuesdays, for him to accept.
+    [invitation] = [m for m in smtp_mailbox(w.app, smtp_server)
+                    if m["To"].addresses[0].addr_spec == "bram@example.org"
+                    and any(p.get_content_type() == "text/calendar" for p in m.walk())]
+    assert CIRCLE in invitation["Subject"]
+    [part] = [p for p in invitation.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST"
+    calendar = icalendar.Calendar.from_ical(part.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    [event] = [c for c in calendar.walk("VEVENT") if "RECURRENCE-ID" not in c]
+    assert str(event["SUMMARY"]).startswith(CIRCLE)
+    assert event["RRULE"]["COUNT"] == [12] and event["RRULE"]["FREQ"] == ["WEEKLY"]
+    assert event.decoded("DTSTART") == datetime.combine(first, time(12, 0), BRUSSELS)
+    attendees = event.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert "mailto:bram@example.org" in [str(a).lower() for a in attendees]
