@@ -15,6 +15,7 @@ from wol.extensions import db
 from wol.urls import external_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"
+FEED_CACHE_CONTROL = "private, max-age=900"
 
 
 def _filename(name: str) -> str:
@@ -38,6 +39,16 @@ def download(circle_id: int):
 @bp.get("/calendar/<token>.ics")
 def feed(token: str):
     """A person's calendar feed; the secret in the URL is the only key, no session needed."""
+    # Calendars poll an unchanged feed most of the time: one small query tells whether the
+    # ETag they have is still the current one, before any person or circle is loaded.
+    if request.if_none_match:
+        etag = service.current_feed_etag(token)
+        if etag is not None and request.if_none_match.contains_weak(etag):
+            db.session.rollback()
+            response = Response(status=304)
+            response.set_etag(etag)
+            response.headers["Cache-Control"] = FEED_CACHE_CONTROL
+            return response
     user = service.find_feed_owner(token)
     if user is None:
         abort(404)
@@ -46,7 +57,7 @@ def feed(token: str):
     response = Response(mimetype="text/calendar")
     response.set_etag(etag)
     response.last_modified = last_modified
-    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["Cache-Control"] = FEED_CACHE_CONTROL
     # Answer "not modified" before rendering anything: calendar clients poll often. RFC 9110
     # compares If-None-Match weakly (a compressing proxy turns our ETag into W/"..."), and
     # looks at If-Modified-Since only without If-None-Match.
