@@ -287,3 +287,65 @@ def test_2_bram_joins_on_his_phone(journey, make_user, smtp_server):
     attendees = event.get("ATTENDEE")
     attendees = attendees if isinstance(attendees, list) else [attendees]
     assert "mailto:bram@example.org" in [str(a).lower() for a in attendees]
+
+
+# 3. The circle meets ------------------------------------------------------------------------
+
+def test_3_the_circle_meets(journey, make_user):
+    w = journey
+    ann = person(make_user, "Ann Peeters", w.lang)
+    members = [person(make_user, name, w.lang) for name in ("Bram de Vries", "Fatima El Amrani")]
+    # The day: week 1 began a few minutes ago, in Brussels.
+    start = (datetime.now(BRUSSELS) - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    start -= timedelta(minutes=start.minute % 5)
+    circle = make_circle(w.app, ann, members=members, language=w.lang, first_day=start.date(),
+                         local_time=start.time(), today=start.date())
+
+    # Ann, from home, on the shared screen: week 1 from her home page, meeting mode, keys.
+    screen = w.desk()
+    w.sign_in(screen, "ann@example.org")
+    w.check(screen)
+    screen.locator(".this-week").get_by_role(
+        "link", name=re.compile("^" + re.escape(w("Week %(week)d", week=1)))).click()
+    expect(screen).to_have_url(re.compile(rf"/circles/{circle.id}/week/1$"))
+    w.check(screen)
+    screen.get_by_role("button", name=w("Start meeting")).click()
+    title = screen.locator("[data-timer-title]")
+    position = screen.locator("[data-timer-position]")
+    items = screen.locator("[data-timer-item]")
+    total = items.count()
+    assert total >= 3
+    first_part = items.nth(0).get_attribute("data-title")
+    expect(title).to_have_text(first_part)
+    expect(position).to_have_text(w("Part %(number)s of %(total)s", number=1, total=total))
+    w.check(screen)
+    screen.keyboard.press("Space")  # the timer runs
+    expect(screen.get_by_role("status")).to_have_text(w("The timer is running."))
+    screen.keyboard.press("n")  # the next time box, whichever button has the focus
+    expect(title).to_have_text(items.nth(1).get_attribute("data-title"))
+    expect(position).to_have_text(w("Part %(number)s of %(total)s", number=2, total=total))
+    screen.keyboard.press("p")
+    expect(title).to_have_text(first_part)
+    screen.keyboard.press("n")
+    screen.keyboard.press("n")
+    expect(position).to_have_text(w("Part %(number)s of %(total)s", number=3, total=total))
+    w.check(screen)
+
+    # Afterwards (the tick an hour on): wol asks the members; Bram answers from his mail, in
+    # one click.
+    with w.app.test_request_context(base_url=w.url):
+        run_tick(w.app.config, now=start.astimezone(ZoneInfo("UTC")) + timedelta(minutes=61))
+    with w.app.app_context():
+        mail = db.session.scalar(select(OutboxMail).where(
+            OutboxMail.kind == "checkin_request", OutboxMail.to_addr == "bram@example.org"))
+        yes = re.search(r"(http://\S+/yes)", mail.body_text).group(1)
+    bram = w.phone()
+    bram.goto(yes)
+    expect(bram.get_by_role("status").first).to_contain_text(
+        w("Thank you! Week %(week)d is recorded as held.", week=1))
+    w.check(bram)
+    assert bram.evaluate("document.documentElement.scrollWidth") <= 390
+    with w.app.app_context():
+        week1 = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle.id,
+                                                        Meeting.week == 1))
+        assert week1.held_at is not None and week1.attended == 3
