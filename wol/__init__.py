@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.cli import register_cli
     from wol.directory import bp as directory_bp
     from wol.guides import bp as guides_bp
+    from wol.harvest import bp as harvest_bp
     from wol.main import bp as main_bp
     from wol.organise import bp as organise_bp
     from wol.personal import bp as personal_bp
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(organise_bp)
+    app.register_blueprint(harvest_bp)
     app.register_blueprint(personal_bp)
     if app.config["WOL_ENV"] == "development":
         from wol.devmail import bp as devmail_bp

@@ -79,6 +79,13 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_circle_follow_ups_started_by_id"), ["started_by_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_circle_follow_ups_together",
+            ["from_circle_id"],
+            unique=True,
+            sqlite_where=sa.text("together"),
+            postgresql_where=sa.text("together"),
+        )
 
     op.create_table(
         "follow_up_invitations",
@@ -119,6 +126,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_follow_up_invitations_user_id"))
     op.drop_table("follow_up_invitations")
     with op.batch_alter_table("circle_follow_ups", schema=None) as batch_op:
+        batch_op.drop_index("uq_circle_follow_ups_together")
         batch_op.drop_index(batch_op.f("ix_circle_follow_ups_started_by_id"))
     op.drop_table("circle_follow_ups")
     with op.batch_alter_table("harvests", schema=None) as batch_op:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +68,14 @@ class FollowUp(db.Model):
     __tablename__ = "circle_follow_ups"
     __table_args__ = (
         UniqueConstraint("from_circle_id", "started_by_id", name="uq_circle_follow_ups_starter"),
+        # The whole circle goes on once: a second "go on together" finds the first one's circle.
+        Index(
+            "uq_circle_follow_ups_together",
+            "from_circle_id",
+            unique=True,
+            sqlite_where=text("together"),
+            postgresql_where=text("together"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,185 @@
+"""Harvests and the stories page: who writes, who reads, sharing and withdrawing, bad input."""
+
+import threading
+from datetime import time
+
+from sqlalchemy import func, select
+
+from tests.circles_helpers import make_circle
+from tests.harvest_helpers import finished_circle, last_week_started, signed_in
+from wol.extensions import db
+from wol.harvest.models import Harvest
+
+ANSWERS = {
+    "aim": "Find three colleagues who work on open data",
+    "happened": "Met Els from the city archive; we now share a dataset",
+    "learned": "Asking small questions opens doors",
+}
+
+
+def write(client, circle_id, audience="circle", anonymous=False, **texts):
+    """Post the harvest form."""
+    data = {**ANSWERS, **texts, "audience": audience}
+    if anonymous:
+        data["anonymous"] = "y"
+    return client.post(f"/circles/{circle_id}/harvest", data=data)
+
+
+def harvests(app):
+    """Every harvest row, detached values."""
+    with app.app_context():
+        return [
+            (h.circle_id, h.user_id, h.audience, h.aim)
+            for h in db.session.scalars(select(Harvest).order_by(Harvest.id))
+        ]
+
+
+def test_a_finished_circle_offers_the_harvest_and_a_member_keeps_it_in_the_circle(app, make_user):
+    ann = make_user(display_name="Ann Peeters")
+    bram, cleo, dirk = (make_user(display_name=n) for n in ("Bram Claes", "Cleo", "Dirk"))
+    circle = finished_circle(app, ann, [bram, cleo, dirk])
+    client = signed_in(app, bram)
+    page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    assert "Write your harvest" in page and "Go on together" in page
+    response = write(client, circle.id)
+    assert response.headers["Location"].endswith(f"/circles/{circle.id}/harvest")
+    assert "Your harvest is saved." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    # Another member reads it in the circle; it is not on the stories page.
+    other = signed_in(app, cleo)
+    assert ANSWERS["learned"] in other.get(f"/circles/{circle.id}/harvest").get_data(as_text=True)
+    assert ANSWERS["learned"] not in other.get("/stories").get_data(as_text=True)
+
+
+def test_the_harvest_waits_for_the_last_meeting(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = make_circle(app, ann, members=[bram])  # starts in March, long over; not held
+    running = last_week_started(app, ann, [bram], days_ago=-7, name="Running")
+    client = signed_in(app, bram)
+    assert write(client, running.id).status_code == 409
+    assert "Write your harvest" not in client.get(f"/circles/{running.id}").get_data(as_text=True)
+    assert harvests(app) == []
+    assert circle.id
+
+
+def test_the_last_meeting_page_offers_the_harvest_while_it_runs(app, make_user):
+    ann, bram = make_user(), make_user()
+    # Week 12 began in the small hours today: the meeting has started, nobody recorded it.
+    circle = last_week_started(app, ann, [bram], days_ago=0, local_time=time(0, 30))
+    client = signed_in(app, bram)
+    assert "Write your harvest" in client.get(f"/circles/{circle.id}/week/12").get_data(
+        as_text=True
+    )
+    assert "Write your harvest" not in client.get(f"/circles/{circle.id}/week/11").get_data(
+        as_text=True
+    )
+    assert write(client, circle.id).status_code == 302
+
+
+def test_a_shared_story_shows_newest_first_with_first_name_or_anonymous(app, make_user):
+    ann = make_user(display_name="Ann Peeters")
+    bram = make_user(display_name="Bram Claes")
+    first = finished_circle(app, ann, [bram], name="Cirkel Open Data")
+    second = finished_circle(app, ann, [bram], name="Cirkel Archief")
+    write(signed_in(app, ann), first.id, audience="stories", learned="Lesson of Ann")
+    write(
+        signed_in(app, bram),
+        second.id,
+        audience="stories",
+        anonymous=True,
+        learned="Lesson of Bram",
+    )
+    stranger = signed_in(app, make_user(display_name="Zoë Stranger"))
+    page = stranger.get("/stories").get_data(as_text=True)
+    assert page.index("Lesson of Bram") < page.index("Lesson of Ann")  # newest first
+    assert "Cirkel Archief" in page and "Cirkel Open Data" in page
+    assert "anonymous" in page and "Bram Claes" not in page
+    assert ">Ann" in page or "Ann ·" in page
+    assert "Peeters" not in page  # first names only
+
+
+def test_the_author_withdraws_a_story_and_it_stays_in_the_circle(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    client = signed_in(app, bram)
+    write(client, circle.id, audience="stories", learned="Withdraw me later")
+    (harvest_id,) = [h.id for h in _rows(app)]
+    # Nobody else can withdraw it.
+    assert signed_in(app, ann).post(f"/stories/{harvest_id}/withdraw").status_code == 403
+    response = client.post(f"/stories/{harvest_id}/withdraw")
+    assert response.headers["Location"].endswith("/stories")
+    assert "Withdraw me later" not in client.get("/stories").get_data(as_text=True)
+    assert "Withdraw me later" in signed_in(app, ann).get(f"/circles/{circle.id}/harvest").get_data(
+        as_text=True
+    )
+
+
+def _rows(app):
+    with app.app_context():
+        rows = list(db.session.scalars(select(Harvest)))
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def test_oversized_text_is_refused_beside_the_field_and_kept(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    client = signed_in(app, bram)
+    long_text = "Een hele lange oogst. " * 100  # 2,200 characters
+    response = write(client, circle.id, happened=long_text, aim="Kept aim")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="happened-error"' in page and "at most 2000 characters" in page
+    assert long_text.strip() in page  # nothing lost of what was typed
+    assert "Kept aim" in page
+    assert harvests(app) == []
+
+
+def test_oversized_text_in_dutch(app, make_user):
+    ann, bram = make_user(), make_user(language="nl")
+    circle = finished_circle(app, ann, [bram])
+    client = signed_in(app, bram, language="nl")
+    page = write(client, circle.id, learned="x" * 2001).get_data(as_text=True)
+    assert "Gebruik maximaal 2000 tekens" in page
+
+
+def test_writing_twice_keeps_one_harvest(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    client = signed_in(app, bram)
+    write(client, circle.id, aim="First")
+    write(client, circle.id, aim="Second")
+    assert [row[3] for row in harvests(app)] == ["Second"]
+
+
+def test_a_double_submit_at_the_same_moment_saves_one_harvest(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    clients = [signed_in(app, bram) for _ in range(3)]
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def send(client):
+        barrier.wait()
+        statuses.append(write(client, circle.id).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302, 302, 302]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Harvest)) == 1
+
+
+def test_sharing_nothing_on_the_stories_page_is_refused(app, make_user):
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    response = write(
+        signed_in(app, bram), circle.id, audience="stories", aim="", happened="", learned=""
+    )
+    assert response.status_code == 400
+    assert "Write something before you share it" in response.get_data(as_text=True)
