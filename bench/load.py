@@ -53,6 +53,7 @@ SECRET = "load-bench-" + "x" * 40
 ORGANISER = "els@bench.example"
 PARTICIPANT = "bram@bench.example"
 WEEKDAYS_TIMES = [clock_time(h, m) for h in (8, 9, 12, 14, 16) for m in (0, 30)]
+ROUND_SLOTS = ("1@12:00", "2@12:00", "3@08:30", "4@12:00", "2@15:00")
 DEPARTMENTS = ["Finance", "HR", "IT", "Policy", "Communication", "Legal", "Facilities", "Data"]
 REPORT_LUA = r"""
 done = function(summary, latency, requests)
@@ -82,7 +83,8 @@ class Result:
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def seed(url: str, users: int, circles: int, rng: random.Random) -> dict:
+def seed(url: str, users: int, circles: int, rng: random.Random,
+         signups_wanted: int = 500) -> dict:
     """Fill the schema at ``url`` with an organisation; return what the pages need."""
     started = time.perf_counter()
     app = create_app({"WOL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
@@ -135,6 +137,26 @@ def seed(url: str, users: int, circles: int, rng: random.Random) -> dict:
                     "held_at": starts_at + timedelta(hours=1) if held else None,
                     "held_recorded_by_id": min(members) if held else None,
                 })
+        # The forming page: an open sign-up round of the organiser with 500 sign-ups.
+        monday = date.today() - timedelta(days=date.today().weekday())
+        db.session.execute(insert(tables["rounds"]), [{
+            "id": 1, "title": "Bench round", "organiser_id": 1, "languages": "nl en",
+            "slots": " ".join(ROUND_SLOTS), "timezone": "Europe/Brussels",
+            "first_week": monday + timedelta(weeks=4), "deadline_at": now + timedelta(days=14),
+            "kind": "online", "signup_token": "bench-round-" + "r" * 30, "state": "open",
+            "version": 0, "created_at": now,
+        }])
+        signups = []
+        for n in range(min(signups_wanted, users - 2)):
+            person = people[n + 2]
+            signups.append({
+                "round_id": 1, "user_id": person["id"], "email": person["email"],
+                "email_key": person["email_key"], "name": person["display_name"],
+                "department": person["organisation"], "languages": person["language"],
+                "slots": " ".join(sorted(rng.sample(ROUND_SLOTS, rng.randint(1, 3)))),
+                "created_at": now, "updated_at": now,
+            })
+        db.session.execute(insert(tables["round_signups"]), signups)
         db.session.execute(insert(tables["circles"]), circle_rows)
         db.session.execute(insert(tables["memberships"]), member_rows)
         db.session.execute(insert(tables["meetings"]), meeting_rows)
@@ -142,9 +164,10 @@ def seed(url: str, users: int, circles: int, rng: random.Random) -> dict:
         participant_feed = db.session.scalar(
             select(tables["users"].c.feed_token).where(tables["users"].c.id == 2))
         db.engine.dispose()
-    print(f"Seeded {users:,} people, {circles:,} circles, {len(member_rows):,} memberships and "
-          f"{len(meeting_rows):,} meetings in {time.perf_counter() - started:.1f} s")
-    return {"circle_id": 1, "feed_token": participant_feed}
+    print(f"Seeded {users:,} people, {circles:,} circles, {len(member_rows):,} memberships, "
+          f"{len(meeting_rows):,} meetings and a round of {len(signups)} sign-ups in "
+          f"{time.perf_counter() - started:.1f} s")
+    return {"circle_id": 1, "feed_token": participant_feed, "round_id": 1}
 
 
 # --- serving -----------------------------------------------------------------------------------
@@ -251,6 +274,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--circles", type=int, default=2_000)
+    parser.add_argument("--scale", type=int, default=1,
+                        help="multiply people and circles (10: 100,000 people, 20,000 circles)")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
@@ -263,7 +288,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wol-load-") as tmp:
         workdir = Path(tmp)
         url = _fresh_database(workdir)
-        ids = seed(url, args.users, args.circles, random.Random(20261130))
+        ids = seed(url, args.users * args.scale, args.circles * args.scale,
+                   random.Random(20261130))
         script = workdir / "report.lua"
         script.write_text(REPORT_LUA)
         server, base = serve(url, args.workers, workdir)
@@ -272,7 +298,7 @@ def main() -> int:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-    missed = print_table(results, url)
+    missed = print_table(results, url, args)
     return 1 if missed and args.strict else 0
 
 
@@ -295,10 +321,16 @@ def run_pages(base: str, ids: dict, args, script: Path) -> list[Result]:
     participant = {"Cookie": sign_in(base, PARTICIPANT)}
     circle = ids["circle_id"]
     feed = f"/calendar/{ids['feed_token']}.ics"
+    guide = "/guides/nl/week/4"
     pages = [
         ("bare endpoint", "/_bench/bare", {}, None),
+        # The same, signed in: the session cookie read and the person loaded, as every
+        # signed-in page must, and nothing else (the floor of the pages below it).
+        ("bare endpoint, signed in", "/_bench/bare-signed-in", participant, None),
         ("front page (anonymous)", "/", {}, TARGET_PAGE),
-        ("guide week 4 (anonymous)", "/guides/nl/week/4", {}, TARGET_PAGE),
+        ("guide week 4 (anonymous)", guide, {}, TARGET_PAGE),
+        ("guide week 4, unchanged (304)", guide, {"If-None-Match": etag_of(base, guide) or "-"},
+         TARGET_304),
         ("home, participant in 5 circles", "/home", participant, TARGET_PAGE),
         ("home, organiser of 40 circles", "/home", organiser, TARGET_PAGE),
         ("circle page", f"/circles/{circle}", organiser, TARGET_PAGE),
@@ -308,6 +340,7 @@ def run_pages(base: str, ids: dict, args, script: Path) -> list[Result]:
          TARGET_304),
         ("organisers' dashboard", "/organise", organiser, TARGET_PAGE),
         ("circle directory", "/circles", participant, TARGET_PAGE),
+        ("forming page, 500 sign-ups", f"/rounds/{ids['round_id']}", organiser, TARGET_PAGE),
     ]
     results = []
     for name, path, headers, target in pages:
@@ -324,11 +357,14 @@ def run_pages(base: str, ids: dict, args, script: Path) -> list[Result]:
     return results
 
 
-def print_table(results: list[Result], url: str) -> bool:
+def print_table(results: list[Result], url: str, args) -> bool:
     """Print the results with ratios to the bare endpoint; return True when a target is missed."""
     bare = results[0].rps
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"\nLoad on {engine} (ratios to the bare endpoint of the same run)")
+    print(f"\nLoad on {engine}, {args.users * args.scale:,} people and "
+          f"{args.circles * args.scale:,} circles, {args.workers} workers, "
+          f"{args.connections} connections (ratios to the bare endpoint of the same run; "
+          f"load average before: {os.getloadavg()[0]:.2f})")
     print(f"{'page':34} {'req/s':>8} {'ratio':>6} {'target':>6} {'p50':>7} {'p95':>7} "
           f"{'p99':>7}  ok")
     missed = False
