@@ -349,3 +349,79 @@ def test_3_the_circle_meets(journey, make_user):
         week1 = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle.id,
                                                         Meeting.week == 1))
         assert week1.held_at is not None and week1.attended == 3
+
+
+# 4. Life happens ----------------------------------------------------------------------------
+
+def meeting_times(app, circle_id: int) -> list[str]:
+    """The meetings that take place, as UTC starts (what every calendar should show)."""
+    with app.app_context():
+        return zulu(db.session.scalars(
+            select(Meeting.starts_at).where(Meeting.circle_id == circle_id,
+                                            Meeting.skipped_at.is_(None))
+            .order_by(Meeting.starts_at)))
+
+
+def test_4_life_happens(journey, make_user, tmp_path):
+    w = journey
+    ann = person(make_user, "Ann Peeters", w.lang)
+    bram = person(make_user, "Bram de Vries", w.lang, timezone="Europe/London")
+    fatima = person(make_user, "Fatima El Amrani", w.lang, calendar_delivery="feed")
+    circle = make_circle(w.app, ann, members=[bram, fatima], language=w.lang,
+                         first_day=next_tuesday(1), today=datetime.now(BRUSSELS).date())
+    invitations = {m.to_addr: m for m in mails_since(w.app, 0) if m.calendar}
+    assert set(invitations) == {"ann@example.org", "bram@example.org"}  # Fatima has a feed
+    since = last_mail_id(w.app)
+
+    # Week 5 falls in the spring holiday: Ann skips it and the later weeks move on a week.
+    screen = w.desk()
+    w.sign_in(screen, "ann@example.org")
+    screen.goto(f"{w.url}/circles/{circle.id}")
+    screen.locator("tr#week-5").get_by_role("link", name=re.compile("^" + w("Skip"))).click()
+    w.check(screen)
+    screen.get_by_label(w("They all move one week later, so we still have 12 meetings")).check()
+    screen.get_by_role("button", name=w("Skip this date")).click()
+    expect(screen.get_by_role("heading", level=1)).to_have_text(CIRCLE)
+    expect(screen.locator("tr.gap")).to_have_count(1)
+    w.check(screen)
+    with w.app.app_context():
+        week7 = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle.id,
+                                                        Meeting.week == 7))
+        thursday = week7.starts_at.astimezone(BRUSSELS).date() + timedelta(days=2)
+    assert thursday.weekday() == 3
+
+    # Week 7 moves to the Thursday.
+    screen.locator("tr#week-7").get_by_role("link", name=re.compile("^" + w("Move"))).click()
+    w.check(screen)
+    screen.get_by_label(w("New date")).fill(thursday.isoformat())
+    screen.get_by_label(w("New time")).fill("12:00")
+    screen.get_by_role("button", name=w("Move this meeting")).click()
+    expect(screen.locator("tr#week-7")).to_contain_text(
+        format_date(thursday, "EEE d MMM y", locale=w.lang))
+    w.check(screen)
+    expected = meeting_times(w.app, circle.id)
+    assert len(expected) == 12
+
+    # One mail per change per person; the calendars follow, without duplicates.
+    for address in ("ann@example.org", "bram@example.org", "fatima@example.org"):
+        mails = mails_since(w.app, since, address)
+        assert len(mails) == 2, [(m.kind, m.subject) for m in mails]
+        assert all(bool(m.calendar) == (address != "fatima@example.org") for m in mails)
+    for address in ("ann@example.org", "bram@example.org"):
+        store = ClientStore()
+        store.apply(invitations[address].calendar)
+        for mail in mails_since(w.app, since, address):
+            store.apply(mail.calendar)
+        assert store.ignored == []
+        icalcheck(tmp_path, address.split("@")[0], store.calendar(), expected)
+    feed = screen.request.get(f"{w.url}/calendar/{fatima.feed_token}.ics")
+    assert feed.ok
+    icalcheck(tmp_path, "feed", feed.body(), expected)
+
+    # Bram, on his phone in London, sees the Thursday on his circle's page.
+    phone = w.phone()
+    w.sign_in(phone, "bram@example.org")
+    phone.goto(f"{w.url}/circles/{circle.id}")
+    expect(phone.locator("tr#week-7")).to_contain_text(
+        format_date(thursday, "EEE d MMM y", locale=w.lang) + ", 11:00")
+    w.check(phone)
