@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 
+from babel.dates import get_day_names
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -210,3 +212,49 @@ class ConfirmForm(FlaskForm):
     """A form with only a CSRF token and a button (join, leave, rotate...)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class CircleEditForm(FlaskForm):
+    """Change a circle's details (wol/circles/editing.py says who may change which)."""
+
+    # The same fields, labels and checks as when the circle was started.
+    name = CircleForm.name
+    description = CircleForm.description
+    kind = CircleForm.kind
+    duration_minutes = CircleForm.duration_minutes
+    place = CircleForm.place
+    video_url = CircleForm.video_url
+    chat_url = CircleForm.chat_url
+    submit = SubmitField(_l("Save changes"))
+
+    def keep_only(self, names) -> None:
+        """Leave out the fields the person may not change."""
+        for name in ("name", "description", "kind", "duration_minutes", "place", "video_url",
+                     "chat_url"):
+            if name not in names:
+                delattr(self, name)
+
+
+def weekday_choices() -> list[SelectChoice]:
+    """Monday to Sunday, named in the reader's language."""
+    names = get_day_names("wide", locale=str(get_locale() or "nl"))
+    return [SelectChoice(str(day), names[day].capitalize()) for day in range(7)]
+
+
+def _small_number(value) -> int:
+    """A posted choice as a number; -1 for anything else (the rules then say what to choose)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) < 3 else -1
+
+
+class WeeklyTimeForm(FlaskForm):
+    """Change the weekly day and time from a chosen week on."""
+
+    from_week = SelectField(
+        _l("From week"), coerce=_small_number, validate_choice=False,
+        validators=[NumberRange(min=1, max=12, message=_l("Choose a week from the list."))])
+    weekday = SelectField(
+        _l("New day"), coerce=_small_number, validate_choice=False,
+        validators=[NumberRange(min=0, max=6, message=_l("Choose a day of the week."))])
+    at = TimeField(_l("New time"), validators=[DataRequired(message=_l("Enter a time."))])
+    submit = SubmitField(_l("Change the weekly time"))

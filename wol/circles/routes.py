@@ -5,10 +5,13 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from wol.access import meeting_of, viewable_circle
-from wol.circles import bp, service
+from wol.circles import bp, editing, service
+from wol.circles import waitlist as waiting_lists
 from wol.circles.forms import (
+    CircleEditForm,
     CircleForm,
     ConfirmForm,
     EndCircleForm,
@@ -16,6 +19,8 @@ from wol.circles.forms import (
     LeaveForm,
     MoveMeetingForm,
     SkipMeetingForm,
+    WeeklyTimeForm,
+    weekday_choices,
 )
 from wol.circles.models import Circle
 from wol.directory import service as directory
@@ -23,6 +28,7 @@ from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.forms import show_domain_error
+from wol.i18n import in_zone
 from wol.timestamps import today_in, utcnow
 
 
@@ -86,6 +92,7 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         states={m.week: service.meeting_state(m, circle, now, current_user.timezone)
                 for m in circle.meetings},
         schedule_rows=service.schedule_rows(circle),
+        weekly_slot=editing.weekly_slot(circle),
         next_meeting=service.next_meeting(circle, now),
         invite_url=url_for("circles.invite", token=circle.invite_token),
         invite_form=invite_form or InviteEmailForm(),
@@ -291,3 +298,94 @@ def skip(circle_id: int, week: int):
         return redirect(url_for("circles.detail", circle_id=circle.id) + f"#week-{week}")
     return render_template("circles/skip.html", circle=circle, meeting=meeting, form=form), (
         400 if form.errors else 200)
+
+
+@bp.route("/circles/<int:circle_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(circle_id: int):
+    """Change the circle's details: the organiser all of them, members the practical ones."""
+    circle = viewable_circle(circle_id)
+    allowed = editing.editable_fields(circle, current_user)
+    if not allowed:
+        raise Conflict(_("This circle has ended; it can no longer change."))
+    form = CircleEditForm(obj=circle)
+    form.keep_only(allowed)
+    if form.validate_on_submit():
+        changes = editing.CircleChanges(**{name: form[name].data for name in allowed})
+        try:
+            changed = editing.update_circle(circle, current_user, changes)
+        except DomainError as exc:
+            if exc.status not in (400, 403):
+                raise
+            show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved. The members get a mail.") if changed else _("Nothing changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("circles.detail", circle_id=circle.id))
+    return render_template("circles/edit.html", circle=circle, form=form,
+                           is_organiser=service.is_organiser(circle, current_user)), (
+        400 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/circles/<int:circle_id>/schedule", methods=["GET", "POST"])
+@login_required
+def weekly_time(circle_id: int):
+    """Change the weekly day and time from a chosen week on."""
+    circle = viewable_circle(circle_id)
+    if not editing.may_change_schedule(circle, current_user):
+        raise Conflict(_("This circle has ended; its schedule can no longer change."))
+    now = utcnow()
+    weeks = editing.changeable_weeks(circle, now)
+    form = WeeklyTimeForm()
+    form.from_week.choices = [SelectChoice(m.week, _("Week %(week)d", week=m.week))
+                              for m in weeks]
+    form.weekday.choices = weekday_choices()
+    if request.method == "GET":
+        local = editing.weekly_slot(circle).astimezone(ZoneInfo(circle.timezone))
+        form.weekday.data, form.at.data = local.weekday(), local.time()
+        form.from_week.data = weeks[0].week if weeks else None
+    if weeks and form.validate_on_submit():
+        try:
+            editing.change_weekly_time(circle, current_user, form.from_week.data,
+                                       form.weekday.data, form.at.data, now)
+        except DomainError as exc:
+            if exc.status != 400:
+                raise
+            show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The weekly time is changed from week %(week)d on. The members get a mail.",
+                    week=form.from_week.data), "success")
+            return redirect(url_for("circles.detail", circle_id=circle.id) + "#meetings-title")
+    return render_template("circles/weekly_time.html", circle=circle, form=form,
+                           weeks=weeks), 400 if form.errors or form.form_errors else 200
+
+
+@bp.get("/circles/<int:circle_id>/waiting-list")
+@login_required
+def waiting_list(circle_id: int):
+    """The organiser's view of the waiting list, with a button to offer a free seat."""
+    circle = viewable_circle(circle_id)
+    if not waiting_lists.may_manage(circle, current_user):
+        abort(403)
+    waiting = waiting_lists.waiting_list(circle, utcnow())
+    return render_template("circles/waiting_list.html", circle=circle, waiting=waiting,
+                           confirm=ConfirmForm(), hours=service.OFFER_HOURS)
+
+
+@bp.post("/circles/<int:circle_id>/waiting-list/<int:entry_id>/offer")
+@login_required
+def offer_seat(circle_id: int, entry_id: int):
+    """Offer a free seat to a chosen person on the waiting list."""
+    circle = viewable_circle(circle_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    entry = waiting_lists.offer_seat(circle, entry_id, current_user)
+    db.session.commit()
+    flash(_("A seat is held for %(name)s until %(date)s. They get a mail.",
+            name=entry.user.display_name,
+            date=in_zone(entry.offer_expires_at, current_user.timezone, "EEEE d MMMM, HH:mm")),
+          "success")
+    return redirect(url_for("circles.waiting_list", circle_id=circle.id))

@@ -14,7 +14,7 @@ class ScheduleError(ValueError):
     """A schedule rule was broken; `code` names which, the app turns it into a message.
 
     Codes raised here: "unknown_timezone", "past_limit", "weeks", "index", "aware_time",
-    "naive_datetime".
+    "naive_datetime", "weekday".
     Services raise "order" themselves when `move_allowed` says no.
     """
 
@@ -109,6 +109,37 @@ def move_allowed(
     after_previous = previous is None or previous < new_start
     before_following = following is None or new_start < following
     return after_previous and before_following
+
+
+def weekday_shift(day: date, weekday: int) -> int:
+    """Days from ``day`` to ``weekday`` (0 = Monday) in the same Monday-to-Sunday week (-6..6).
+
+    A circle that moves from Tuesday to Thursday meets two days later in each week, one that
+    moves to Monday a day earlier: a week stays the week it was.
+    """
+    if not 0 <= weekday <= 6:
+        raise ScheduleError(code="weekday")
+    return weekday - day.weekday()
+
+
+def slot_starts(first_day: date, at: time, tz: str, slots: list[int]) -> list[datetime]:
+    """Return the UTC start of each weekly grid position in ``slots`` (0 = ``first_day``) at
+    the local time ``at`` (DST-correct, see local_to_utc)."""
+    if any(slot < 0 for slot in slots):
+        raise ScheduleError(code="index")
+    return [local_to_utc(first_day + timedelta(weeks=slot), at, tz) for slot in slots]
+
+
+def starts_in_order(starts: list[datetime], tz: str) -> bool:
+    """Return whether meetings in week order start strictly later each time, each on a later
+    local date than the one before (two meetings of one circle never share a day)."""
+    if any(start.tzinfo is None for start in starts):
+        raise ScheduleError(code="naive_datetime")
+    zone = _zone(tz)
+    days = [start.astimezone(zone).date() for start in starts]
+    return all(a < b for a, b in zip(starts, starts[1:], strict=False)) and all(
+        a < b for a, b in zip(days, days[1:], strict=False)
+    )
 
 
 def earliest_first_day(today: date, weeks_back: int = WEEKS) -> date:
