@@ -61,10 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
     from wol.personal import bp as personal_bp
     from wol.rounds import bp as rounds_bp
     from wol.settings import bp as settings_bp
+    from wol.sso import bp as sso_bp
     from wol.web import register_web
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(directory_bp)

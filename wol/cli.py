@@ -12,6 +12,7 @@ from wol.extensions import db
 from wol.guides.cli import guides_group
 from wol.organise.cli import circles_command
 from wol.rounds.cli import form_circles_command
+from wol.sso.cli import login_link_command
 
 
 def _as_request():
@@ -87,6 +88,9 @@ def calendar_command(circle_id: int) -> None:
 @wol_group.group("user")
 def user_group() -> None:
     """Manage accounts."""
+
+
+user_group.add_command(login_link_command)
 
 
 @user_group.command("create")

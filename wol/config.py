@@ -80,6 +80,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": env.get("WOL_DEFAULT_LANGUAGE", "nl"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
     }
+    # Single sign-on (wol/sso/config.py), imported on use: that package imports the whole app.
+    from wol.sso.config import check_sso_config, load_sso_config
+
+    config.update(load_sso_config(env))
     config.update(overrides)
     if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         # SQLite lets one writer in at a time; the others wait for the lock (30 s, not the
@@ -103,4 +107,5 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("SECRET_KEY is the development default; set a secret of your own.")
     if config["WOL_DEFAULT_LANGUAGE"] not in {"nl", "en"}:
         raise ConfigError("WOL_DEFAULT_LANGUAGE must be 'nl' or 'en'.")
+    check_sso_config(config)
     return config

@@ -60,6 +60,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("browser_hash", sa.String(length=64), nullable=False),
+        sa.Column("mail_token_hash", sa.String(length=64), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("issuer", sa.String(length=500), nullable=False),
         sa.Column("subject", sa.String(length=255), nullable=False),
@@ -70,6 +71,7 @@ def upgrade():
         _fk_user("sso_pending_links"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sso_pending_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_sso_pending_links_token_hash")),
+        sa.UniqueConstraint("mail_token_hash", name=op.f("uq_sso_pending_links_mail_token_hash")),
     )
     op.create_index(op.f("ix_sso_pending_links_user_id"), "sso_pending_links", ["user_id"])
     op.create_index(op.f("ix_sso_pending_links_expires_at"), "sso_pending_links", ["expires_at"])

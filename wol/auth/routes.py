@@ -28,6 +28,7 @@ from wol.auth.service import reset_password as apply_reset
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
 from wol.i18n import select_locale
+from wol.sso.service import sso_logout_url
 from wol.urls import safe_next
 
 
@@ -137,6 +138,8 @@ def logout():
     if current_user.is_authenticated:
         end_session(current_user)
         db.session.commit()
+    # Signed in through single sign-on: sign out at the provider too, where it offers that.
+    provider_logout = sso_logout_url(session.get("sso_id_token"))
     lang = session.get("lang")
     session.clear()
     # After clearing: logout_user marks the remember cookie for deletion in the session.
@@ -144,7 +147,7 @@ def logout():
     if lang:
         session["lang"] = lang
     flash(_("You are signed out."), "info")
-    return redirect(url_for("main.index"))
+    return redirect(provider_logout or url_for("main.index"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

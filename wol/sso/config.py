@@ -57,10 +57,15 @@ def check_sso_config(config: Mapping) -> None:
         raise ConfigError(f"WOL_SSO_EMAIL_CLAIM must be one of {', '.join(EMAIL_CLAIMS)}.")
     if mode == "passwords":
         return
-    missing = [name for name, key in (("WOL_SSO_ISSUER", "SSO_ISSUER"),
-                                      ("WOL_SSO_CLIENT_ID", "SSO_CLIENT_ID"),
-                                      ("WOL_SSO_CLIENT_SECRET", "SSO_CLIENT_SECRET"))
-               if not config.get(key)]
+    missing = [
+        name
+        for name, key in (
+            ("WOL_SSO_ISSUER", "SSO_ISSUER"),
+            ("WOL_SSO_CLIENT_ID", "SSO_CLIENT_ID"),
+            ("WOL_SSO_CLIENT_SECRET", "SSO_CLIENT_SECRET"),
+        )
+        if not config.get(key)
+    ]
     if missing:
         raise ConfigError(f"WOL_SSO_MODE={mode} needs {', '.join(missing)}.")
     issuer = urlsplit(config["SSO_ISSUER"])

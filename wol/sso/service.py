@@ -1,0 +1,635 @@
+"""Single sign-on rules: send a person to their provider, check what comes back, find or make
+their account, link an existing one only after proof, and break-glass login links.
+
+What is checked, and why, is written for security officers in README.md ("Single sign-on").
+The checks themselves are Authlib's and joserfc's; this module feeds them what they need.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import requests
+from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oidc.core import CodeIDToken
+from flask import current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wol.auth.models import User
+from wol.auth.service import email_key, find_user_by_email, set_roles
+from wol.errors import DomainError
+from wol.extensions import db
+from wol.i18n import LANGUAGES
+from wol.mail.service import queue_mail
+from wol.sso.models import LoginLink, SsoAttempt, SsoIdentity, SsoPendingLink
+from wol.timestamps import utcnow
+from wol.tokens import find_by_token, looks_like_token, new_token
+from wol.urls import external_url
+
+log = logging.getLogger(__name__)
+
+# A sign-in must come back from the provider within this time.
+ATTEMPT_LIFETIME = timedelta(minutes=15)
+PENDING_LINK_LIFETIME = timedelta(hours=1)
+# Clocks of wol and the provider may differ this much when expiry and issue times are checked.
+CLOCK_LEEWAY_SECONDS = 60
+
+# Per process, and only a cache: every worker fetches the same public documents itself, and
+# fetches the keys again as soon as a token names a key id it does not know.
+_metadata_cache: dict[str, tuple[float, dict]] = {}
+_keys_cache: dict[str, KeySet] = {}
+
+
+class SignInRefused(DomainError):
+    """What came back from the provider does not pass a check; nothing was created.
+
+    ``reason`` names the check for the log and the tests; ``message`` is for the person.
+    """
+
+    def __init__(self, reason: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass
+class SignInOutcome:
+    """Where a sign-in ended: a signed-in account, or a link waiting for proof."""
+
+    next_path: str | None
+    user: User | None = None
+    pending_token: str | None = None
+    created: bool = False
+    id_token: str | None = None
+
+
+def mode() -> str:
+    """passwords, both or sso (see wol/sso/config.py)."""
+    return current_app.config.get("SSO_MODE", "passwords")
+
+
+def sso_enabled() -> bool:
+    """True when people can sign in with their organisation's account."""
+    return mode() in {"both", "sso"}
+
+
+def passwords_enabled() -> bool:
+    """True when password forms, registration and reset links work."""
+    return mode() in {"passwords", "both"}
+
+
+def digest(secret: str) -> str:
+    """Only hashes of secrets are stored: a database leak gives no usable state or link."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _http_get_json(url: str) -> dict:
+    """GET a JSON document from the provider; SignInRefused when it cannot be had."""
+    try:
+        response = requests.get(url, timeout=current_app.config["SSO_HTTP_TIMEOUT"])
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        log.warning("single sign-on: cannot read %s: %s", url, exc)
+        raise _unreachable() from exc
+
+
+def _unreachable() -> SignInRefused:
+    return SignInRefused(
+        "unreachable",
+        _(
+            "We cannot reach your organisation's sign-in service right now. Please try again in a "
+            "few minutes."
+        ),
+        status=503,
+    )
+
+
+def provider_metadata(now: float | None = None) -> dict:
+    """The provider's discovery document, fetched at most once an hour per process.
+
+    Its ``issuer`` must be exactly the configured one (OpenID Connect Discovery, section 4.3).
+    """
+    issuer = current_app.config["SSO_ISSUER"]
+    now = time.monotonic() if now is None else now
+    cached = _metadata_cache.get(issuer)
+    if cached and now - cached[0] < current_app.config["SSO_METADATA_SECONDS"]:
+        return cached[1]
+    document = _http_get_json(issuer + "/.well-known/openid-configuration")
+    if document.get("issuer", "").rstrip("/") != issuer or not all(
+        document.get(key) for key in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+    ):
+        log.warning("single sign-on: discovery document of %s does not match it", issuer)
+        raise _unreachable()
+    _metadata_cache[issuer] = (now, document)
+    return document
+
+
+def _key_set(force: bool = False) -> KeySet:
+    """The provider's public signing keys, fetched again when ``force`` is set."""
+    issuer = current_app.config["SSO_ISSUER"]
+    if force or issuer not in _keys_cache:
+        document = _http_get_json(provider_metadata()["jwks_uri"])
+        try:
+            _keys_cache[issuer] = KeySet.import_key_set(document)
+        except (JoseError, ValueError, TypeError, KeyError) as exc:
+            log.warning("single sign-on: unreadable key set: %s", exc)
+            raise _unreachable() from exc
+    return _keys_cache[issuer]
+
+
+def forget_provider_cache() -> None:
+    """Drop the cached discovery documents and keys (tests; a changed configuration)."""
+    _metadata_cache.clear()
+    _keys_cache.clear()
+
+
+def _client(redirect_uri: str | None = None) -> OAuth2Session:
+    """An OAuth 2.0 client for the configured provider, with PKCE (S256)."""
+    config = current_app.config
+    return OAuth2Session(
+        config["SSO_CLIENT_ID"],
+        config["SSO_CLIENT_SECRET"],
+        scope=config["SSO_SCOPES"],
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+    )
+
+
+def callback_url() -> str:
+    """The address the provider sends people back to (registered at the provider)."""
+    return external_url("sso.callback")
+
+
+def begin_sign_in(
+    browser_key: str, next_path: str | None, language: str, now: datetime | None = None
+) -> str:
+    """Record a sign-in for this browser and return the provider's address to send it to."""
+    now = now or utcnow()
+    db.session.execute(delete(SsoAttempt).where(SsoAttempt.expires_at <= now))
+    metadata = provider_metadata()
+    state, nonce, verifier = new_token(), new_token(), generate_token(64)
+    db.session.add(
+        SsoAttempt(
+            state_hash=digest(state),
+            browser_hash=digest(browser_key),
+            nonce=nonce,
+            code_verifier=verifier,
+            next_path=next_path[:500] if next_path else None,
+            created_at=now,
+            expires_at=now + ATTEMPT_LIFETIME,
+        )
+    )
+    db.session.flush()
+    url, _state = _client(callback_url()).create_authorization_url(
+        metadata["authorization_endpoint"],
+        state=state,
+        nonce=nonce,
+        code_verifier=verifier,
+        ui_locales=language,
+    )
+    return url
+
+
+def _claim_attempt(state: str | None, browser_key: str | None, now: datetime) -> SsoAttempt:
+    """Take the sign-in this state belongs to, once, in the browser that started it."""
+    refused = SignInRefused(
+        "state",
+        _(
+            "This sign-in link has expired or was already used. Please start again from the "
+            "sign-in page."
+        ),
+    )
+    if not looks_like_token(state) or not browser_key:
+        raise refused
+    attempt = find_by_token(SsoAttempt.state_hash, state, stored=digest(state))
+    if attempt is None or attempt.expires_at <= now:
+        raise refused
+    if not hmac.compare_digest(attempt.browser_hash, digest(browser_key)):
+        raise refused
+    # Deleting it is the claim: of two requests with the same state, one wins.
+    taken = db.session.execute(
+        delete(SsoAttempt)
+        .where(SsoAttempt.id == attempt.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise refused
+    return attempt
+
+
+def _refused_token(reason: str) -> SignInRefused:
+    return SignInRefused(
+        reason,
+        _(
+            "Your organisation's sign-in service sent an answer that we cannot trust, so you are "
+            "not signed in. Please try again; if it keeps happening, tell your wol administrator."
+        ),
+    )
+
+
+def verify_id_token(
+    id_token: str, nonce: str, access_token: str | None, now: int | None = None
+) -> dict:
+    """Check an ID token's signature, issuer, audience, times and nonce; return its claims.
+
+    The key must be one the provider publishes (fetched again once when the token names an
+    unknown key id), the algorithm one the provider announces (never "none").
+    """
+    metadata = provider_metadata()
+    config = current_app.config
+    algorithms = [
+        alg
+        for alg in metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
+        if alg != "none"
+    ]
+    try:
+        try:
+            token = jwt.decode(id_token, _key_set(), algorithms=algorithms)
+        except InvalidKeyIdError:
+            token = jwt.decode(id_token, _key_set(force=True), algorithms=algorithms)
+    except InvalidKeyIdError as exc:
+        log.warning("single sign-on refused: ID token signed with an unknown key: %s", exc)
+        raise _refused_token("unknown_key") from exc
+    except (JoseError, ValueError) as exc:
+        log.warning("single sign-on refused: bad ID token signature: %s", exc)
+        raise _refused_token("signature") from exc
+    options = {
+        "iss": {"essential": True, "value": config["SSO_ISSUER"]},
+        "aud": {"essential": True, "value": config["SSO_CLIENT_ID"]},
+        "sub": {"essential": True},
+        "exp": {"essential": True},
+        "iat": {"essential": True},
+    }
+    params = {"nonce": nonce, "client_id": config["SSO_CLIENT_ID"]}
+    if access_token:
+        params["access_token"] = access_token
+    claims = CodeIDToken(token.claims, token.header, options, params)
+    try:
+        claims.validate(now=now, leeway=CLOCK_LEEWAY_SECONDS)
+    except (JoseError, ValueError) as exc:
+        log.warning("single sign-on refused: ID token claims: %s", exc)
+        raise _refused_token(f"claims:{getattr(exc, 'claim', '') or exc}") from exc
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise _refused_token("claims:sub")
+    return dict(claims)
+
+
+def finish_sign_in(params, browser_key: str | None, now: datetime | None = None) -> SignInOutcome:
+    """Check the provider's answer (query ``params``) and sign in, create or propose a link."""
+    now = now or utcnow()
+    config = current_app.config
+    attempt = _claim_attempt(params.get("state"), browser_key, now)
+    if params.get("error"):
+        log.info("single sign-on: the provider answered %s", params.get("error"))
+        raise SignInRefused(
+            "provider_error",
+            _("Your organisation's sign-in service did not sign you in. Please try again."),
+        )
+    # RFC 9207: where the provider names itself in the answer, it must be our provider.
+    if params.get("iss") and params["iss"].rstrip("/") != config["SSO_ISSUER"]:
+        raise _refused_token("iss_parameter")
+    code = params.get("code")
+    if not code or len(code) > 2000:
+        raise _refused_token("code")
+    metadata = provider_metadata()
+    try:
+        token = _client(callback_url()).fetch_token(
+            metadata["token_endpoint"],
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=attempt.code_verifier,
+            timeout=config["SSO_HTTP_TIMEOUT"],
+        )
+    except requests.RequestException as exc:
+        log.warning("single sign-on: token endpoint unreachable: %s", exc)
+        raise _unreachable() from exc
+    except Exception as exc:  # noqa: BLE001 - any refusal by the token endpoint
+        log.warning("single sign-on refused: token endpoint: %s", exc)
+        raise _refused_token("token_endpoint") from exc
+    if not token.get("id_token"):
+        raise _refused_token("no_id_token")
+    claims = verify_id_token(token["id_token"], attempt.nonce, token.get("access_token"))
+    outcome = _account_for(claims, attempt.next_path, browser_key, now)
+    outcome.id_token = token["id_token"]
+    return outcome
+
+
+def _text_claim(claims: dict, name: str, limit: int) -> str | None:
+    """A claim as a trimmed string of at most ``limit`` characters, or None."""
+    value = claims.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value[:limit] or None
+
+
+def claimed_email(claims: dict) -> str:
+    """The person's address from the configured claim; SignInRefused if there is none."""
+    email = _text_claim(claims, current_app.config["SSO_EMAIL_CLAIM"], 254)
+    if not email or "@" not in email.strip("@") or claims.get("email_verified") is False:
+        raise SignInRefused(
+            "no_email",
+            _(
+                "Your organisation's account did not give us a confirmed e-mail address, so we "
+                "cannot make your wol account. Please ask your wol administrator."
+            ),
+        )
+    return email
+
+
+def _language(claims: dict, fallback: str) -> str:
+    """nl or en from the ``locale`` claim (nl-BE, en_GB...), else ``fallback``."""
+    locale = (_text_claim(claims, "locale", 20) or "").replace("_", "-").split("-")[0].lower()
+    return locale if locale in LANGUAGES else fallback
+
+
+def roles_from_groups(claims: dict) -> set[str] | None:
+    """wol roles from the groups claim through WOL_SSO_ROLES; None when no mapping is set."""
+    mapping = current_app.config.get("SSO_ROLES") or {}
+    if not mapping:
+        return None
+    groups = claims.get(current_app.config["SSO_GROUPS_CLAIM"]) or []
+    if isinstance(groups, str):
+        groups = [groups]
+    return {mapping[group] for group in groups if isinstance(group, str) and group in mapping}
+
+
+def _apply_claims(user: User, claims: dict) -> None:
+    """Bring the account in line with the provider: a changed address, roles from groups."""
+    email = claimed_email(claims)
+    if email_key(email) != user.email_key:
+        other = find_user_by_email(email)
+        if other is None:
+            user.email, user.email_key = email, email_key(email)
+        else:
+            log.warning(
+                "single sign-on: %s changed address to one of account %s; kept the old",
+                user.id,
+                other.id,
+            )
+    roles = roles_from_groups(claims)
+    if roles is not None:
+        set_roles(user, roles)
+
+
+def _account_for(
+    claims: dict, next_path: str | None, browser_key: str | None, now: datetime
+) -> SignInOutcome:
+    """Sign in the identity's account, make one, or propose linking the one with the address."""
+    issuer = current_app.config["SSO_ISSUER"]
+    identity = db.session.scalar(
+        select(SsoIdentity).where(
+            SsoIdentity.issuer == issuer, SsoIdentity.subject == claims["sub"]
+        )
+    )
+    if identity is not None:
+        _apply_claims(identity.user, claims)
+        identity.last_sign_in_at = now
+        db.session.flush()
+        return SignInOutcome(next_path, user=identity.user)
+    email = claimed_email(claims)
+    owner = find_user_by_email(email)
+    if owner is not None:
+        token = new_token()
+        db.session.execute(delete(SsoPendingLink).where(SsoPendingLink.expires_at <= now))
+        db.session.add(
+            SsoPendingLink(
+                token_hash=digest(token),
+                browser_hash=digest(browser_key or ""),
+                user_id=owner.id,
+                issuer=issuer,
+                subject=claims["sub"],
+                claims=json.dumps(claims),
+                next_path=next_path,
+                created_at=now,
+                expires_at=now + PENDING_LINK_LIFETIME,
+            )
+        )
+        db.session.flush()
+        return SignInOutcome(next_path, pending_token=token)
+    fallback = (
+        request.accept_languages.best_match(LANGUAGES) or current_app.config["WOL_DEFAULT_LANGUAGE"]
+    )
+    name = (
+        _text_claim(claims, "name", 80)
+        or " ".join(
+            filter(
+                None,
+                (_text_claim(claims, "given_name", 40), _text_claim(claims, "family_name", 40)),
+            )
+        )
+        or email.split("@")[0][:80]
+    )
+    user = User(
+        email=email,
+        email_key=email_key(email),
+        display_name=name,
+        password_hash=None,
+        language=_language(claims, fallback),
+        timezone=current_app.config["WOL_DEFAULT_TIMEZONE"],
+        organisation=_text_claim(claims, current_app.config["SSO_ORGANISATION_CLAIM"], 120),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(
+                SsoIdentity(
+                    user_id=user.id,
+                    issuer=issuer,
+                    subject=claims["sub"],
+                    created_at=now,
+                    last_sign_in_at=now,
+                )
+            )
+            db.session.flush()
+    except IntegrityError as exc:
+        # The same person's two tabs came back at the same instant: the other one made it.
+        raise SignInRefused(
+            "race",
+            _("You are being signed in already in another tab. Please reload the page."),
+            status=409,
+        ) from exc
+    roles = roles_from_groups(claims)
+    if roles:
+        set_roles(user, roles)
+    return SignInOutcome(next_path, user=user, created=True)
+
+
+# -- Linking a provider identity to the password account with the same address ------------
+
+
+def find_pending_link(
+    token: str | None,
+    browser_key: str | None,
+    now: datetime | None = None,
+    *,
+    by_mail: bool = False,
+) -> SsoPendingLink | None:
+    """The pending link behind ``token`` (the page's or the mailed one), in this browser only."""
+    now = now or utcnow()
+    if not looks_like_token(token) or not browser_key:
+        return None
+    column = SsoPendingLink.mail_token_hash if by_mail else SsoPendingLink.token_hash
+    link = find_by_token(column, token, stored=digest(token))
+    if link is None or link.expires_at <= now:
+        return None
+    if not hmac.compare_digest(link.browser_hash, digest(browser_key)):
+        return None
+    return link
+
+
+def mail_pending_link(link: SsoPendingLink, now: datetime | None = None) -> None:
+    """Mail the account's owner a link that proves the address is theirs."""
+    token = new_token()
+    link.mail_token_hash = digest(token)
+    owner = link.user
+    url = external_url("sso.confirm_link_by_mail", token=token)
+    label = button_label()
+    with force_locale(owner.language):
+        subject = _("Link your wol account to your organisation's account")
+        body = render_template("mail/sso_link.txt", user=owner, link=url, provider=label)
+    queue_mail(owner.email, subject, body, to_name=owner.display_name, kind="sso_link")
+    db.session.flush()
+
+
+def complete_link(link: SsoPendingLink, now: datetime | None = None) -> SignInOutcome:
+    """Bind the pending identity to its account (the person proved it), and sign it in."""
+    now = now or utcnow()
+    taken = db.session.execute(
+        delete(SsoPendingLink)
+        .where(SsoPendingLink.id == link.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise DomainError(_("This link has expired or was already used."))
+    user = db.session.get(User, link.user_id)
+    exists = db.session.scalar(
+        select(SsoIdentity).where(
+            SsoIdentity.issuer == link.issuer, SsoIdentity.subject == link.subject
+        )
+    )
+    if exists is None:
+        db.session.add(
+            SsoIdentity(
+                user_id=user.id,
+                issuer=link.issuer,
+                subject=link.subject,
+                created_at=now,
+                last_sign_in_at=now,
+            )
+        )
+    claims = json.loads(link.claims)
+    roles = roles_from_groups(claims)
+    if roles is not None:
+        set_roles(user, roles)
+    db.session.flush()
+    return SignInOutcome(link.next_path, user=user)
+
+
+def button_label() -> str:
+    """The sign-in button's text: WOL_SSO_BUTTON_LABEL, or a translated default."""
+    return current_app.config.get("SSO_BUTTON_LABEL") or _(
+        "Sign in with your organisation's account"
+    )
+
+
+# -- Signing out at the provider ----------------------------------------------------------
+
+
+def provider_logout_url(id_token: str | None, return_to: str) -> str | None:
+    """The provider's sign-out address (RP-initiated logout), if it offers one."""
+    try:
+        endpoint = provider_metadata().get("end_session_endpoint")
+    except SignInRefused:
+        return None
+    if not endpoint:
+        return None
+    params = {
+        "client_id": current_app.config["SSO_CLIENT_ID"],
+        "post_logout_redirect_uri": return_to,
+    }
+    if id_token:
+        params["id_token_hint"] = id_token
+    return add_params_to_uri(endpoint, params)
+
+
+def sso_logout_url(id_token: str | None) -> str | None:
+    """Where to send a person who signed in with single sign-on when they sign out."""
+    if not id_token or not sso_enabled():
+        return None
+    return provider_logout_url(id_token, external_url("main.index"))
+
+
+def provider_origin() -> str | None:
+    """scheme://host[:port] of the provider, for the pages' form-action rule."""
+    issuer = current_app.config.get("SSO_ISSUER")
+    if not issuer:
+        return None
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# -- Break-glass: one-time login links printed on the command line -------------------------
+
+
+def create_login_link(user: User, now: datetime | None = None) -> str:
+    """A single-use sign-in link for ``user``, valid for SSO_LOGIN_LINK_MINUTES."""
+    now = now or utcnow()
+    token = new_token()
+    minutes = current_app.config["SSO_LOGIN_LINK_MINUTES"]
+    db.session.execute(delete(LoginLink).where(LoginLink.expires_at <= now))
+    db.session.add(
+        LoginLink(
+            user_id=user.id,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def find_login_link(token: str, now: datetime | None = None) -> LoginLink | None:
+    """The unused, unexpired login link behind ``token``."""
+    now = now or utcnow()
+    link = find_by_token(LoginLink.token_hash, token, stored=digest(token))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    return link
+
+
+def use_login_link(token: str, now: datetime | None = None) -> User:
+    """Spend a login link (once, even when two requests race) and return its account."""
+    now = now or utcnow()
+    link = find_login_link(token, now)
+    if link is None:
+        raise DomainError(_("This link has expired or was already used."), field=None)
+    spent = db.session.execute(
+        update(LoginLink)
+        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise DomainError(_("This link has expired or was already used."))
+    db.session.flush()
+    return db.session.get(User, link.user_id)
