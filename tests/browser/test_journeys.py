@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from babel.dates import format_date
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
 
@@ -28,6 +28,7 @@ from tests.icalcheck import run_checker
 from tests.itip import ClientStore
 from wol.auth.models import User
 from wol.circles.models import Circle, Meeting, Membership
+from wol.checkins.models import CheckinRecord
 from wol.circles.schedule import meeting_starts
 from wol.extensions import db
 from wol.mail.models import OutboxMail
@@ -65,6 +66,11 @@ class Journey:
         """``message`` as the journey's language words it (the catalog's Dutch)."""
         with self.app.test_request_context(), force_locale(self.lang):
             return gettext(message, **values)
+
+    def plural(self, singular: str, plural: str, num: int, **values) -> str:
+        """A count in the journey's language."""
+        with self.app.test_request_context(), force_locale(self.lang):
+            return ngettext(singular, plural, num, **values)
 
     def day_name(self, day: date) -> str:
         """The name of ``day``'s weekday in the journey's language ("dinsdag", "Tuesday")."""
@@ -425,3 +431,124 @@ def test_4_life_happens(journey, make_user, tmp_path):
     expect(phone.locator("tr#week-7")).to_contain_text(
         format_date(thursday, "EEE d MMM y", locale=w.lang) + ", 11:00")
     w.check(phone)
+
+
+# 5. Els looks after 40 circles --------------------------------------------------------------
+
+# How many of Els's circles are in each state, and how many past meetings each has held.
+HEALTHY, STALLED, FINISHED = 26, 8, 6
+
+
+def seed_circles(els_id: int, member_ids: list[int], bram_id: int) -> dict[str, list[int]]:
+    """Els's forty circles, written with bulk INSERTs: healthy ones in weeks 1 to 9, stalled
+    ones that did not meet in weeks 5 and 6, finished ones that held all twelve weeks. Every
+    meeting is on yesterday's weekday, so none is under way today."""
+    now = utcnow()
+    today = datetime.now(BRUSSELS).date()
+    plans = ([("active", today - timedelta(days=1 + 7 * (n % 9))) for n in range(HEALTHY)]
+             + [("stalled", today - timedelta(days=1 + 7 * 5))] * STALLED
+             + [("finished", today - timedelta(days=1 + 7 * 13))] * FINISHED)
+    ids = list(db.session.scalars(
+        insert(Circle).returning(Circle.id, sort_by_parameter_order=True),
+        [{"name": f"Cirkel {n + 1:02d}", "language": "nl", "timezone": "Europe/Brussels",
+          "first_day": first_day, "local_time": time(12, 0), "duration_minutes": 60,
+          "kind": "in_person", "place": "Zaal 4.12", "organiser_id": els_id,
+          "invite_token": new_token(), "seats_taken": len(member_ids), "calendar_sequence": 0,
+          "created_at": now, "updated_at": now} for n, (_, first_day) in enumerate(plans)]))
+    meetings, memberships, by_state = [], [], {}
+    for circle_id, (state, first_day) in zip(ids, plans, strict=True):
+        by_state.setdefault(state, []).append(circle_id)
+        for week, start in enumerate(meeting_starts(first_day, time(12, 0),
+                                                    "Europe/Brussels"), 1):
+            row = {"circle_id": circle_id, "week": week, "slot": week - 1, "starts_at": start,
+                   "moved": False, "checkin_version": 0}
+            if start + timedelta(hours=1) < now:
+                if state == "stalled" and week >= 5:
+                    row.update(not_held_at=start + timedelta(hours=1), checkin_version=1)
+                else:
+                    row.update(held_at=start + timedelta(hours=1), checkin_version=1,
+                               attended=len(member_ids))
+            meetings.append(row)
+        memberships += [{"circle_id": circle_id, "user_id": user_id, "joined_at": now}
+                        for user_id in member_ids]
+    db.session.execute(insert(Meeting), meetings)
+    db.session.execute(insert(Membership), memberships)
+    # What a person did: Bram recorded a meeting, and who was there.
+    held = db.session.scalar(select(Meeting.id).where(Meeting.circle_id == ids[0],
+                                                      Meeting.held_at.is_not(None)))
+    db.session.execute(insert(CheckinRecord), [{
+        "meeting_id": held, "recorded_by_id": bram_id, "at": now, "held": True,
+        "attendee_ids": ",".join(map(str, member_ids)), "via": "link", "version": 1}])
+    db.session.commit()
+    return by_state
+
+
+def test_5_els_looks_after_forty_circles(journey, make_user):
+    w = journey
+    person(make_user, "Els Janssens", w.lang, roles={"organiser"})
+    members = [person(make_user, name, w.lang) for name in
+               ("Bram de Vries", "Fatima El Amrani", "Joris Wouters", "Noor Claes")]
+    with w.app.app_context():
+        els_id = db.session.scalar(select(User.id).where(User.email_key == "els@example.org"))
+        circles = seed_circles(els_id, [m.id for m in members], members[0].id)
+    stalled_names = {f"Cirkel {n:02d}" for n in range(HEALTHY + 1, HEALTHY + STALLED + 1)}
+    user_data = (*USER_DATA, *(f"Cirkel {n:02d}" for n in range(1, 41)))
+
+    els = w.desk()
+    w.sign_in(els, "els@example.org")
+    els.get_by_role("link", name=w("Circles I look after")).click()
+    expect(els.get_by_role("heading", level=1)).to_have_text(w("Circles I look after"))
+    for status, count in (("active", HEALTHY), ("stalled", STALLED), ("finished", FINISHED)):
+        expect(els.locator(f".status-count.status-{status} .count")).to_have_text(str(count))
+    expect(els.get_by_text(w.plural("%(num)d circle in all.", "%(num)d circles in all.", 40),
+                           exact=True)).to_be_visible()
+    if w.lang == "nl":
+        assert_dutch(els, user_data=user_data)
+
+    # Which missed two weeks, and since when.
+    els.locator(".status-count.status-stalled a").click()
+    rows = els.locator("table.dashboard tbody tr")
+    expect(rows).to_have_count(STALLED)
+    with w.app.app_context():
+        week5 = db.session.scalar(select(Meeting.starts_at).where(
+            Meeting.circle_id == circles["stalled"][0], Meeting.week == 5))
+    local = week5.astimezone(BRUSSELS).date()
+    since = format_date(local, "d MMMM" if local.year == datetime.now(BRUSSELS).year
+                        else "d MMMM y", locale=w.lang)
+    reason = w.plural("%(num)d meeting in a row not held since %(date)s.",
+                      "%(num)d meetings in a row not held since %(date)s.", 2, date=since)
+    for n in range(STALLED):
+        expect(rows.nth(n)).to_contain_text(reason)
+    if w.lang == "nl":
+        assert_dutch(els, user_data=user_data)
+
+    # She nudges the stalled ones; each circle's members get one friendly mail.
+    since_mail = last_mail_id(w.app)
+    nudge = els.get_by_role("button", name=re.compile("^" + w("Nudge")))
+    for _ in range(STALLED):
+        name = rows.filter(has=nudge).first.locator("th a").inner_text()
+        nudge.first.click()
+        expect(els.locator(".flashes")).to_contain_text(
+            w("The members of %(circle)s got a friendly mail.", circle=name))
+    expect(nudge).to_have_count(0)
+    nudges = [m for m in mails_since(w.app, since_mail) if m.kind == "organiser_nudge"]
+    assert len(nudges) == STALLED * len(members)
+    assert {name for m in nudges for name in stalled_names if name in m.body_text} == (
+        stalled_names)
+    if w.lang == "nl":
+        assert_dutch(els, user_data=user_data)
+
+    # Which finished.
+    els.get_by_label(w("Status"), exact=True).select_option("finished")
+    els.get_by_role("button", name=w("Show"), exact=True).click()
+    expect(rows).to_have_count(FINISHED)
+    if w.lang == "nl":
+        assert_dutch(els, user_data=user_data)
+
+    # Never what a person wrote or did: no names, no one's check-in, not in the CSV either.
+    els.get_by_role("link", name=w("Clear the filters")).click()
+    csv = els.request.get(f"{w.url}/organise/circles.csv").text()
+    for page_text in (els.locator("main").inner_text(), csv):
+        for member in members:
+            assert member.display_name.split()[0] not in page_text
+            assert member.email not in page_text
