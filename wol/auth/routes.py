@@ -28,7 +28,6 @@ from wol.auth.service import reset_password as apply_reset
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
 from wol.i18n import select_locale
-from wol.sso.service import sso_logout_url
 from wol.urls import safe_next
 
 
@@ -139,6 +138,8 @@ def logout():
         end_session(current_user)
         db.session.commit()
     # Signed in through single sign-on: sign out at the provider too, where it offers that.
+    from wol.sso.service import sso_logout_url  # here: wol.sso imports this module
+
     provider_logout = sso_logout_url(session.get("sso_id_token"))
     lang = session.get("lang")
     session.clear()
