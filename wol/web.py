@@ -128,6 +128,9 @@ def error_page(status: int, message: str | None = None):
 
 def register_web(app: Flask) -> None:
     """Attach headers, error handlers and template helpers to ``app``."""
+    from wol import cache
+
+    cache.install(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
