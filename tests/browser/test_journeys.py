@@ -86,11 +86,12 @@ class Journey:
         return self.new_page(locale="nl-NL" if self.lang == "nl" else "en-GB",
                              **{**PHONE, **options})
 
-    def check(self, page) -> None:
-        """On a Dutch journey, fail on any English word on the page."""
+    def check(self, page, content=()) -> None:
+        """On a Dutch journey, fail on any English word on the page (but in ``content``: what
+        people typed, guide text)."""
         expect(page.locator("html")).to_have_attribute("lang", self.lang)
         if self.lang == "nl":
-            assert_dutch(page, user_data=USER_DATA)
+            assert_dutch(page, user_data=(*USER_DATA, *content))
 
     def sign_in(self, page, address: str) -> None:
         """Sign in through the form."""
@@ -552,3 +553,57 @@ def test_5_els_looks_after_forty_circles(journey, make_user):
         for member in members:
             assert member.display_name.split()[0] not in page_text
             assert member.email not in page_text
+
+
+# 6. Marc keeps the Dutch guide current ------------------------------------------------------
+
+OLD_LINE = "The timekeeper leads this round. What people say here stays in the circle."
+NEW_LINE = "The timekeeper leads this round. What is said here stays in the circle."
+NEW_DUTCH = "De tijdbewaker leidt dit rondje. Wat hier gezegd wordt, blijft binnen de cirkel."
+
+
+def test_6_marc_keeps_the_dutch_guide_current(guides_dir, journey, make_user):  # noqa: F811
+    w = journey
+    person(make_user, "Marc Dubois", w.lang, roles={"translator"})
+    edit(guides_dir / "en" / "week-04.md", OLD_LINE, NEW_LINE)  # the English week 4 changed
+
+    marc = w.desk()
+    w.sign_in(marc, "marc@example.org")
+    marc.get_by_role("link", name=w("Translations")).click()
+    week4 = marc.locator("table.translation-status tr").filter(
+        has=marc.locator('a[href="/translate/nl/week/4"]'))
+    expect(week4).to_contain_text(w("outdated"))
+    expect(week4).to_contain_text("How is our circle doing?")  # the section, in English
+    w.check(marc)
+
+    # Exactly which section changed, and how: word by word.
+    week4.locator('a[href="/translate/nl/week/4"]').click()
+    changed = marc.locator("section.sbs-row.is-changed")
+    expect(changed).to_have_count(1)
+    expect(changed).to_have_attribute("id", "part-circle-health-check")
+    expect(changed.locator(".sbs-diff del")).to_have_text(["people say"])
+    expect(changed.locator(".sbs-diff ins")).to_have_text(["is said"])
+    w.check(marc)
+
+    # He updates the Dutch in the browser and publishes it: the week is in sync again.
+    changed.get_by_role("link", name=re.compile("^" + re.escape(w("Edit")))).click()
+    body = marc.locator("textarea[name=body]")
+    text = body.input_value()
+    assert "Wat hier gezegd wordt, blijft in de cirkel." in text
+    body.fill(text.replace("De tijdbewaker leidt dit rondje. Wat hier gezegd wordt, blijft in "
+                           "de cirkel.", NEW_DUTCH))
+    # The window title names the part by its English heading: guide text, not interface.
+    headings = re.findall(r"^## (.+?) \{#", (guides_dir / "en" / "week-04.md").read_text(),
+                          re.M)
+    w.check(marc, content=headings)
+    marc.get_by_role("button", name=w("Publish"), exact=True).click()
+    expect(marc.locator(".badge-layer-published")).to_be_visible()
+    w.check(marc, content=headings)
+    marc.get_by_role("link", name=w("All translations")).click()
+    expect(week4).to_contain_text(w("up to date"))
+    expect(week4).not_to_contain_text(w("outdated"))
+    w.check(marc)
+
+    # Readers of the Dutch week 4 get the new text.
+    marc.goto(w.url + "/guides/nl/week/4")
+    expect(marc.get_by_text(NEW_DUTCH)).to_be_visible()
