@@ -27,7 +27,7 @@ def last_week_started(app, organiser, members, *, days_ago: int = 3, **overrides
 def finished_circle(app, organiser, members, **overrides):
     """A circle whose week 12 a member recorded as held, through the meeting page."""
     circle = last_week_started(app, organiser, members, **overrides)
-    client = signed_in(app, organiser)
+    client = signed_in(app, organiser if overrides.get("join", True) else members[0])
     response = client.post(f"/circles/{circle.id}/meetings/12/checkin", data={"held": "yes"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return circle

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
@@ -107,26 +106,21 @@ def start_follow_up(
     invite_ids = sorted(allowed if plan.together else set(plan.invite_ids))
     if not set(invite_ids) <= allowed:
         raise DomainError(_("Choose among the members of this circle."), field="invite")
+    first_day = first_on_weekday(plan.start_on, circle.first_day.weekday())
+    if first_day < today:
+        raise DomainError(_("Choose a day from today on."), field="start_on")
+    # The claim comes first: a second request for the same follow-up fails on the unique
+    # index (on PostgreSQL after waiting for the first to commit), and the route, which owns
+    # the transaction, rolls back and asks again, landing on the first one's circle.
     claim = FollowUp(
         from_circle_id=circle.id, started_by_id=starter.id, together=plan.together, created_at=now
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(claim)
-            db.session.flush()
-    except IntegrityError:
-        # Another request claimed it first and has committed by now (the unique index made
-        # this one wait for it): land on its circle.
-        existing = _existing(circle, starter, plan.together)
-        if existing is None:
-            raise Conflict(
-                _("Someone is starting this round right now. Try again in a moment.")
-            ) from None
-        return existing.circle, False
+    db.session.add(claim)
+    db.session.flush()
     details = circles.CircleDetails(
         name=plan.name,
         language=circle.language,
-        first_day=first_on_weekday(plan.start_on, circle.first_day.weekday()),
+        first_day=first_day,
         local_time=circle.local_time,
         timezone=circle.timezone,
         duration_minutes=circle.duration_minutes,
@@ -139,8 +133,6 @@ def start_follow_up(
         listed=False,
         members_may_invite=circle.members_may_invite,
     )
-    if details.first_day < today:
-        raise DomainError(_("Choose a day from today on."), field="start_on")
     new = circles.create_circle(starter, details, join=True, today=today)
     claim.circle_id = new.id
     people = {member.id: member for member in circle.members}

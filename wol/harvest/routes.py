@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from wol.access import viewable_circle
 from wol.admin.routes import page_number
@@ -146,9 +147,17 @@ def _follow_up(circle_id: int, *, together: bool):
             invite_ids=form.invite.data or [],
         )
         try:
-            new, created = followup.start_follow_up(
-                circle, current_user, plan, now=now, today=today
-            )
+            try:
+                new, created = followup.start_follow_up(
+                    circle, current_user, plan, now=now, today=today
+                )
+            except IntegrityError:
+                # Started a moment ago by a double click or another member, whose request
+                # has committed by now: asked again, the service finds that circle.
+                db.session.rollback()
+                new, created = followup.start_follow_up(
+                    circle, current_user, plan, now=now, today=today
+                )
         except DomainError as exc:
             if exc.status != 400:
                 raise
