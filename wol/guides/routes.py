@@ -1,11 +1,21 @@
 """Guide pages: read a week, run a circle's meeting with it, and the translators' workbench."""
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -174,7 +184,7 @@ def _cached_html(template: str, key: tuple, context: Callable[[], dict]) -> Mark
     return Markup(html)  # noqa: S704 - our own template's output, autoescaped when rendered
 
 
-def _reader_page(template: str, key: tuple, context: Callable[[], dict]) -> str:
+def _reader_page(template: str, key: tuple, context: Callable[[], dict]):
     """Render a guide reading page; anonymous readers get a copy made once per library.
 
     What differs between anonymous readers of the same URL in the same language is only the
@@ -190,7 +200,15 @@ def _reader_page(template: str, key: tuple, context: Callable[[], dict]) -> str:
         full_key,
         lambda: render_template(template, csrf_token=lambda: _TOKEN_PLACEHOLDER, **context()),
     )
-    return html.replace(_TOKEN_PLACEHOLDER, generate_csrf())
+    page = html.replace(_TOKEN_PLACEHOLDER, generate_csrf())
+    # A browser that has this very page (same text, same visitor's form token) gets a 304:
+    # it asks again each time (no-cache), so a published translation shows at once.
+    raw_token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    response = make_response(page)
+    version = (html.replace(_TOKEN_PLACEHOLDER, "") + raw_token).encode()
+    response.set_etag(hashlib.sha256(version).hexdigest()[:32])
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/guides/<lang>/")

@@ -1,0 +1,149 @@
+"""A page's work does not grow with the organisation: the same SQL statements and the same ORM
+objects for the same person, whether wol holds a few circles or five times as many.
+
+Objects are counted as SQLAlchemy loads them into the session (the ``loaded_as_persistent``
+event), statements as they reach the database. The people looking are in the same circles
+before and after; only everybody else grows.
+"""
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tests.circles_helpers import make_circle
+from tests.conftest import PASSWORD
+from wol.auth.models import User
+from wol.directory.service import PAGE_SIZE
+from wol.extensions import db
+
+PAGES = {
+    "home of a member": ("bob", "/home"),
+    "home of an organiser": ("ann", "/home"),
+    "circle page": ("ann", "/circles/{circle}"),
+    "meeting page": ("ann", "/circles/{circle}/week/3"),
+    "organisers' dashboard": ("ann", "/organise"),
+    "circle directory": ("bob", "/circles"),
+    "guide week (anonymous)": (None, "/guides/nl/week/4"),
+}
+
+
+@contextmanager
+def counted(app):
+    """Count the statements run and the ORM objects loaded inside the block."""
+    statements, objects = [], Counter()
+
+    def statement(conn, cursor, sql, *args):
+        statements.append(sql)
+
+    def loaded(session, instance):
+        objects[type(instance).__name__] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(Session, "loaded_as_persistent", loaded)
+    try:
+        yield statements, objects
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(Session, "loaded_as_persistent", loaded)
+
+
+def work_of(app, client, path: str, headers: dict | None = None) -> tuple[int, Counter, int]:
+    """(statements, objects by class, status) of one GET of ``path``, after a warm-up."""
+    client.get(path, headers=headers)  # first use (guide files, caches) is not page work
+    with counted(app) as (statements, objects):
+        status = client.get(path, headers=headers).status_code
+    return len(statements), objects, status
+
+
+def signed_in(app, email: str | None):
+    """A test client, signed in as ``email`` (None: anonymous)."""
+    client = app.test_client()
+    if email:
+        client.post("/login", data={"email": email, "password": PASSWORD})
+    return client
+
+
+def grow(app, make_user, circles: int) -> None:
+    """Add ``circles`` circles of other people, four members each."""
+    for _ in range(circles):
+        organiser = make_user()
+        make_circle(app, organiser, members=[make_user() for _ in range(3)],
+                    name=f"Cirkel van {organiser.display_name}")
+
+
+@pytest.fixture
+def organisation(app, make_user):
+    """Ann organises two circles and is in a third; Bob is in Ann's first and the third."""
+    ann = make_user(email="ann@example.org", roles={"organiser"})
+    bob = make_user(email="bob@example.org")
+    others = [make_user() for _ in range(4)]
+    first = make_circle(app, ann, members=[bob, others[0]])
+    make_circle(app, ann, members=others[1:3], name="Cirkel Open Data")
+    make_circle(app, others[3], members=[ann, bob], name="Cirkel Toegankelijkheid")
+    with app.app_context():
+        feed_token = db.session.get(User, bob.id).feed_token
+    return {"circle": first.id, "feed": f"/calendar/{feed_token}.ics"}
+
+
+def measure(app, organisation) -> dict:
+    """(statements, objects, status) of every page for the people looking at it."""
+    clients = {who: signed_in(app, who and f"{who}@example.org") for who in ("ann", "bob", None)}
+    found = {}
+    for page, (who, path) in PAGES.items():
+        found[page] = work_of(app, clients[who], path.format(**organisation))
+    feed = clients[None]
+    etag = feed.get(organisation["feed"]).headers["ETag"]
+    found["unchanged feed (304)"] = work_of(app, feed, organisation["feed"],
+                                            {"If-None-Match": etag})
+    return found
+
+
+def test_pages_do_the_same_work_in_an_organisation_five_times_larger(app, make_user,
+                                                                     organisation):
+    grow(app, make_user, 2)
+    small = measure(app, organisation)
+    grow(app, make_user, 8)  # ten circles of others instead of two
+    large = measure(app, organisation)
+    for page, (statements, objects, status) in small.items():
+        assert status in (200, 304), f"{page}: {status}"
+        big_statements, big_objects, _ = large[page]
+        assert big_statements == statements, (
+            f"{page}: {statements} statements with 5 circles, {big_statements} with 13")
+        if page == "circle directory":
+            # The directory lists every open circle, a page at a time: what it loads may
+            # grow to one page of circles with their meetings, never beyond.
+            assert sum(big_objects.values()) <= 1 + PAGE_SIZE * 13, big_objects
+            continue
+        assert big_objects == objects, f"{page}: {dict(objects)} became {dict(big_objects)}"
+
+
+def test_the_cheap_answers_stay_cheap(app, organisation):
+    found = measure(app, organisation)
+    statements, objects, status = found["unchanged feed (304)"]
+    assert (status, statements, sum(objects.values())) == (304, 1, 0)
+    statements, objects, status = found["guide week (anonymous)"]
+    assert (status, statements, sum(objects.values())) == (200, 0, 0)
+    # A person's own pages load what they show: a handful of objects per circle.
+    statements, objects, _ = found["home of an organiser"]
+    assert statements <= 12 and sum(objects.values()) <= 3 * 25, dict(objects)
+
+
+def test_an_anonymous_guide_page_answers_304_until_it_changes(app):
+    client = app.test_client()
+    first = client.get("/guides/nl/week/4")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = client.get("/guides/nl/week/4", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    # Another week, or the same week in another language, is another page.
+    other = client.get("/guides/en/week/4", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["ETag"] != first.headers["ETag"]
+    # A visitor without the first one's session gets the page, with a form token of their own.
+    stranger = app.test_client().get("/guides/nl/week/4",
+                                     headers={"If-None-Match": first.headers["ETag"]})
+    assert stranger.status_code == 200
