@@ -72,8 +72,12 @@ def grow(app, make_user, circles: int) -> None:
     """Add ``circles`` circles of other people, four members each."""
     for _ in range(circles):
         organiser = make_user()
-        make_circle(app, organiser, members=[make_user() for _ in range(3)],
-                    name=f"Cirkel van {organiser.display_name}")
+        make_circle(
+            app,
+            organiser,
+            members=[make_user() for _ in range(3)],
+            name=f"Cirkel van {organiser.display_name}",
+        )
 
 
 @pytest.fixture
@@ -98,13 +102,13 @@ def measure(app, organisation) -> dict:
         found[page] = work_of(app, clients[who], path.format(**organisation))
     feed = clients[None]
     etag = feed.get(organisation["feed"]).headers["ETag"]
-    found["unchanged feed (304)"] = work_of(app, feed, organisation["feed"],
-                                            {"If-None-Match": etag})
+    found["unchanged feed (304)"] = work_of(
+        app, feed, organisation["feed"], {"If-None-Match": etag}
+    )
     return found
 
 
-def test_pages_do_the_same_work_in_an_organisation_five_times_larger(app, make_user,
-                                                                     organisation):
+def test_pages_do_the_same_work_in_an_organisation_five_times_larger(app, make_user, organisation):
     grow(app, make_user, 2)
     small = measure(app, organisation)
     grow(app, make_user, 8)  # ten circles of others instead of two
@@ -113,7 +117,8 @@ def test_pages_do_the_same_work_in_an_organisation_five_times_larger(app, make_u
         assert status in (200, 304), f"{page}: {status}"
         big_statements, big_objects, _ = large[page]
         assert big_statements == statements, (
-            f"{page}: {statements} statements with 5 circles, {big_statements} with 13")
+            f"{page}: {statements} statements with 5 circles, {big_statements} with 13"
+        )
         if page == "circle directory":
             # The directory lists every open circle, a page at a time: what it loads may
             # grow to one page of circles with their meetings, never beyond.
@@ -144,6 +149,7 @@ def test_an_anonymous_guide_page_answers_304_until_it_changes(app):
     other = client.get("/guides/en/week/4", headers={"If-None-Match": first.headers["ETag"]})
     assert other.status_code == 200 and other.headers["ETag"] != first.headers["ETag"]
     # A visitor without the first one's session gets the page, with a form token of their own.
-    stranger = app.test_client().get("/guides/nl/week/4",
-                                     headers={"If-None-Match": first.headers["ETag"]})
+    stranger = app.test_client().get(
+        "/guides/nl/week/4", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert stranger.status_code == 200
