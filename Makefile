@@ -61,8 +61,8 @@ bench: $(VENV)/.installed translations
 # wol under gunicorn and wrk with 10,000 people and 2,000 circles, on SQLite and on PostgreSQL.
 bench-load: $(VENV)/.installed translations
 	@scripts/ensure-system-deps wrk
-	$(BIN)/python bench/load.py
-	scripts/with-postgres $(BIN)/python bench/load.py
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	scripts/with-postgres $(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/wol.sqlite .pytest_cache
