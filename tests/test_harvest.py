@@ -183,3 +183,72 @@ def test_sharing_nothing_on_the_stories_page_is_refused(app, make_user):
     )
     assert response.status_code == 400
     assert "Write something before you share it" in response.get_data(as_text=True)
+
+
+def test_nobody_else_reads_a_harvest_kept_to_oneself_or_to_the_circle(app, make_user):
+    """Another member, the organiser, an admin and a stranger, by every URL there is."""
+    organiser = make_user(display_name="Olga Organiser", roles={"organiser"})
+    bram, cleo, dirk = make_user(), make_user(), make_user()
+    circle = finished_circle(app, organiser, [bram, cleo, dirk], join=False)
+    write(signed_in(app, bram), circle.id, audience="private", learned="Only for Bram")
+    write(signed_in(app, cleo), circle.id, audience="circle", learned="For the circle")
+    (bram_id,) = [h.id for h in _rows(app) if h.user_id == bram.id]
+    readers = {
+        "member": signed_in(app, dirk),
+        "organiser": signed_in(app, organiser),
+        "admin": signed_in(app, make_user(roles={"admin"})),
+        "stranger": signed_in(app, make_user()),
+    }
+    paths = [
+        f"/circles/{circle.id}",
+        f"/circles/{circle.id}/harvest",
+        f"/circles/{circle.id}/week/12",
+        f"/circles/{circle.id}/meetings/12/checkin",
+        "/stories",
+        "/home",
+        "/organise",
+        "/organise?format=csv",
+        f"/circles/{circle.id}/go-on",
+        f"/circles/{circle.id}/own-circle",
+    ]
+    for who, client in readers.items():
+        for path in paths:
+            page = client.get(path).get_data(as_text=True)
+            assert "Only for Bram" not in page, (who, path)
+            if who != "member":
+                assert "For the circle" not in page, (who, path)
+        # Withdrawing someone else's harvest reveals and changes nothing.
+        assert client.post(f"/stories/{bram_id}/withdraw").status_code == 403
+    assert "For the circle" in readers["member"].get(f"/circles/{circle.id}/harvest").get_data(
+        as_text=True
+    )
+    assert "Only for Bram" in signed_in(app, bram).get(f"/circles/{circle.id}/harvest").get_data(
+        as_text=True
+    )
+
+
+def test_the_export_holds_ones_own_harvests_only_and_erasing_deletes_them(app, make_user):
+    from wol.auth.models import User
+    from wol.personal.registry import erasers, exporters
+
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    write(signed_in(app, ann), circle.id, audience="stories", learned="Ann shares this")
+    write(signed_in(app, bram), circle.id, audience="private", learned="Bram keeps this")
+    with app.test_request_context():
+        person = db.session.get(User, ann.id)
+        exported = exporters()["harvests"](person)
+        assert [h["what_i_learned"] for h in exported] == ["Ann shares this"]
+        assert "Bram keeps this" not in str(
+            {
+                k: f(person)
+                for k, f in exporters().items()
+                if k in ("harvests", "follow_up_invitations")
+            }
+        )
+        for erase in erasers():
+            if erase.__module__.startswith("wol.harvest"):
+                erase(person)
+        db.session.commit()
+    assert "Ann shares this" not in signed_in(app, bram).get("/stories").get_data(as_text=True)
+    assert [row[1] for row in harvests(app)] == [bram.id]

@@ -57,3 +57,26 @@ def test_pages_do_not_issue_more_queries_with_more_circles_and_members(app, make
     large = queries_for(app, client, page.format(id=first.id))
     assert large == small, f"{page}: {small} queries with one circle, {large} with six"
     assert large <= 12
+
+
+def test_the_stories_page_does_not_issue_more_queries_with_more_stories(app, make_user):
+    from tests.harvest_helpers import finished_circle, signed_in
+
+    people = [make_user() for _ in range(5)]
+
+    def share(circle, person, n):
+        signed_in(app, person).post(
+            f"/circles/{circle.id}/harvest", data={"learned": f"Story {n}", "audience": "stories"}
+        )
+
+    circle = finished_circle(app, people[0], people[1:], name="Cirkel 0")
+    share(circle, people[0], 0)
+    reader = signed_in(app, make_user())
+    small = queries_for(app, reader, "/stories")
+    for n in range(1, 5):
+        more = finished_circle(app, people[0], people[1:], name=f"Cirkel {n}")
+        for person in people:
+            share(more, person, n)
+    large = queries_for(app, reader, "/stories")
+    assert large == small, f"/stories: {small} queries with one story, {large} with 21"
+    assert large <= 6
