@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
 from wtforms.fields.choices import SelectChoice
 
 from wol.access import meeting_of, viewable_circle
@@ -382,8 +383,17 @@ def offer_seat(circle_id: int, entry_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    entry = waiting_lists.offer_seat(circle, entry_id, current_user)
-    db.session.commit()
+    try:
+        entry = waiting_lists.offer_seat(circle, entry_id, current_user)
+        db.session.commit()
+    except OperationalError as exc:
+        # PostgreSQL picked this request to end a deadlock with another change of the same
+        # waiting list (a join by the same person through a free seat): nothing was written.
+        if getattr(exc.orig, "sqlstate", None) != "40P01":
+            raise
+        db.session.rollback()
+        raise Conflict(_("The waiting list changed at this very moment. Look again and try "
+                         "once more.")) from exc
     flash(_("A seat is held for %(name)s until %(date)s. They get a mail.",
             name=entry.user.display_name,
             date=in_zone(entry.offer_expires_at, current_user.timezone, "EEEE d MMMM, HH:mm")),

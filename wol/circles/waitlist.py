@@ -1,9 +1,9 @@
 """The organiser's view of a circle's waiting list, and offering a free seat by hand.
 
 A seat is counted in ``circles.seats_taken`` from the moment it is offered, so an offer by hand
-takes a free seat with the same conditional UPDATE a join uses, and claims the person's entry
-with the same conditional UPDATE the automatic pass-on uses: whatever happens at the same
-instant (a join, a member leaving, an offer running out), a circle never holds more than five.
+claims the person's entry with the same conditional UPDATE the automatic pass-on uses, and takes
+a free seat with the same conditional UPDATE a join uses: whatever happens at the same instant
+(a join, a member leaving, an offer running out), a circle never holds more than five.
 """
 
 from dataclasses import dataclass
@@ -81,21 +81,10 @@ def offer_seat(
         raise Conflict(_("This person is no longer on the waiting list."))
     if entry.offered_at is not None:
         raise Conflict(_("%(name)s already has an offer.", name=entry.user.display_name))
-    # First the seat, then the person: the seat counter decides whether there is one, and the
-    # entry is ours only if no automatic offer claimed it in the meantime.
-    seat = db.session.execute(
-        update(Circle)
-        .where(Circle.id == circle.id, Circle.seats_taken < MAX_MEMBERS, Circle.ended_at.is_(None))
-        .values(seats_taken=Circle.seats_taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if seat.rowcount != 1:
-        raise Conflict(
-            _(
-                "No seat is free right now. When one comes free, it goes to the first "
-                "person waiting by itself."
-            )
-        )
+    # First the person, then the seat: the same order as passing a freed seat on and expiring
+    # an offer (entry row, then circle row), so that those running at the same instant wait
+    # for each other instead of deadlocking. The entry is ours only if no automatic offer
+    # claimed it in the meantime; the seat counter decides whether there is a seat.
     claimed = db.session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.id == entry_id, WaitlistEntry.offered_at.is_(None))
@@ -104,14 +93,27 @@ def offer_seat(
     )
     if claimed.rowcount != 1:
         # The entry went (the person joined or left) or got an offer at the same instant.
+        raise Conflict(_("This person already has an offer or is no longer waiting."))
+    seat = db.session.execute(
+        update(Circle)
+        .where(Circle.id == circle.id, Circle.seats_taken < MAX_MEMBERS, Circle.ended_at.is_(None))
+        .values(seats_taken=Circle.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if seat.rowcount != 1:
         db.session.execute(
-            update(Circle)
-            .where(Circle.id == circle.id, Circle.seats_taken > 0)
-            .values(seats_taken=Circle.seats_taken - 1)
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == entry_id)
+            .values(offered_at=None, offer_expires_at=None)
             .execution_options(synchronize_session=False)
         )
         db.session.flush()
-        raise Conflict(_("This person already has an offer or is no longer waiting."))
+        raise Conflict(
+            _(
+                "No seat is free right now. When one comes free, it goes to the first "
+                "person waiting by itself."
+            )
+        )
     db.session.refresh(entry)
     db.session.refresh(circle, ["seats_taken"])
     circles.mail_seat_offer(circle, entry)
