@@ -245,7 +245,8 @@ def _url_values(app, email: str | None) -> dict[str, object]:
                                     .order_by(Meeting.week))
         values = {"circle_id": circle.id, "week": 4, "lang": "nl", "user_id": user.id,
                   "meeting_id": meeting.id, "answer": "yes", "part": "agenda",
-                  "revision_id": 1, "filename": "wol.css", "alert_id": 1, "harvest_id": 1, "entry_id": 1,
+                  "revision_id": 1, "filename": "wol.css", "alert_id": 1,
+                  "harvest_id": 1, "entry_id": 1,
                   "token:circles.invite": circle.invite_token,
                   "token:calendar.feed": user.feed_token}
         demo_round = db.session.scalar(select(Round).order_by(Round.id))
