@@ -128,7 +128,7 @@ def test_a_refusal_speaks_dutch_to_a_dutch_browser(app, client, provider):
     provider.evil("expired")
     answer = sign_in(client, "ann")
     assert answer.status_code == 400
-    assert "Je bent niet aangemeld" in answer.text
+    assert "Aanmelden is niet gelukt" in answer.text
     assert "Er is niets veranderd in wol." in answer.text
     assert _count(app, User) == 0
 

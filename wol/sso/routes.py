@@ -1,6 +1,7 @@
 """Single sign-on pages: start, come back, link an existing account, break-glass links."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,7 +67,9 @@ def _signed_in(outcome: SignInOutcome):
         # For signing out at the provider too (id_token_hint); cleared with the session.
         session[ID_TOKEN_KEY] = outcome.id_token
     if outcome.created:
-        flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+        # In the new account's language (from the provider), which the next page speaks.
+        with force_locale(user.language):
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
     return redirect(safe_next(outcome.next_path) or url_for("main.home"))
 
 
