@@ -11,6 +11,7 @@ from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.cli import guides_group
 from wol.organise.cli import circles_command
+from wol.personal.cli import erase_command
 from wol.rounds.cli import form_circles_command
 from wol.sso.cli import login_link_command
 
@@ -90,6 +91,7 @@ def user_group() -> None:
     """Manage accounts."""
 
 
+user_group.add_command(erase_command)
 user_group.add_command(login_link_command)
 
 

@@ -18,7 +18,8 @@ from wol.mail.models import FAILED, PENDING, OutboxMail
 def users():
     """List accounts with their roles, searchable by name or address."""
     query = (request.args.get("q") or "").strip()[:100]
-    stmt = select(User).order_by(User.display_name, User.id)
+    # Erased accounts are empty shells kept for the circles' counts: not people to manage.
+    stmt = select(User).where(User.erased_at.is_(None)).order_by(User.display_name, User.id)
     if query:
         like = f"%{query.lower()}%"
         stmt = stmt.where(

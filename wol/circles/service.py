@@ -221,11 +221,25 @@ def _take_offer(circle: Circle, user: User, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def _lock_account(user: User) -> None:
+    """Hold the person's account row for this request; Conflict when it has been erased.
+
+    An erasure of the same person at the same moment (wol/personal/erase.py) then waits for
+    the join and ends the new membership, or the join waits and finds the account erased.
+    """
+    alive = db.session.scalar(
+        select(User.id).where(User.id == user.id, User.erased_at.is_(None)).with_for_update()
+    )
+    if alive is None:
+        raise Conflict(_("This account has been deleted."))
+
+
 def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Membership:
     """Make ``user`` a member, taking a free seat or the one held for them."""
     now = now or utcnow()
     if circle.is_ended:
         raise Conflict(_("This circle has ended; it does not take new members."))
+    _lock_account(user)
     if membership_of(circle, user) is not None:
         raise Conflict(_("You are already a member of this circle."))
     # The held seat is theirs only if this request is the one that removes the offer: the
@@ -273,6 +287,7 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
 
 def join_waitlist(circle: Circle, user: User, now: datetime | None = None) -> WaitlistEntry:
     """Put ``user`` on the waiting list of a full circle."""
+    _lock_account(user)
     now = now or utcnow()
     if circle.is_ended:
         raise Conflict(_("This circle has ended; it does not take new members."))

@@ -25,8 +25,9 @@ class NotesForm(FlaskForm):
         ],
         filters=[normalise_newlines],
     )
-    # Choices are the week's exercises, set by the route; unknown ids are refused.
-    done = SelectMultipleField(_l("Exercises"), validate_choice=True, coerce=str)
+    # The ids of the ticked exercises; the service keeps only the week's own (a page opened
+    # before the guide changed may still send an old one).
+    done = SelectMultipleField(_l("Exercises"), validate_choice=False, coerce=str)
     submit = SubmitField(_l("Save my notes"))
 
 

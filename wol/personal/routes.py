@@ -1,14 +1,33 @@
 """A person's own pages: private notes on meeting pages, download my data, delete my account."""
 
-from flask import abort, flash, g, jsonify, make_response, redirect, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from datetime import timedelta
 
+from flask import (
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from werkzeug.security import check_password_hash
+
+from wol import ratelimits
 from wol.access import meeting_of, viewable_circle
 from wol.errors import DomainError
 from wol.extensions import db
-from wol.personal import bp, notes
-from wol.personal.forms import NotesForm
+from wol.personal import bp, erase, notes
+from wol.personal.export import export_json, file_name
+from wol.personal.forms import DeleteAccountForm, NotesForm
+from wol.ratelimits import counter_key
+from wol.timestamps import utcnow
 
 
 def _wants_json() -> bool:
@@ -88,3 +107,91 @@ def private_notes_panel(circle, meeting, lang: str):
 
 
 bp.add_app_template_global(private_notes_panel, "private_notes_panel")
+
+
+# --- settings: download my data, delete my account -------------------------------------------
+
+
+@bp.get("/settings/my-data")
+@login_required
+def my_data():
+    """What wol holds about the person, and the two things they can do with it."""
+    return render_template("personal/my_data.html")
+
+
+@bp.get("/settings/my-data/download")
+@login_required
+def download():
+    """The export as a JSON file download."""
+    now = utcnow()
+    response = make_response(export_json(current_user, now))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(now)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _handover_choices(user) -> list[dict]:
+    """Per running circle the person organises: who could take over (empty: nobody)."""
+    return [
+        {"circle": circle, "members": erase.successors(circle, user)}
+        for circle in erase.running_circles_organised(user)
+    ]
+
+
+def _read_handovers(choices: list[dict]) -> dict[int, int | None]:
+    """The hand-over chosen per circle in the form: a member's id, None to end it."""
+    chosen: dict[int, int | None] = {}
+    for item in choices:
+        value = request.form.get(f"handover-{item['circle'].id}", "")
+        if value == "end":
+            chosen[item["circle"].id] = None
+        elif value.isdigit():
+            chosen[item["circle"].id] = int(value)
+    return chosen
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete my account, with the password asked again and running circles handed on."""
+    form = DeleteAccountForm()
+    choices = _handover_choices(current_user)
+    handover_error = None
+    if form.validate_on_submit():
+        key = counter_key("erase-password", str(current_user.id))
+        if not ratelimits.take(key, 10, timedelta(hours=1), utcnow()):
+            db.session.commit()
+            form.password.errors.append(_("Too many tries. Wait an hour and try again."))
+        elif not check_password_hash(current_user.password_hash or "!", form.password.data):
+            db.session.commit()
+            form.password.errors.append(_("That is not your password."))
+        else:
+            user = current_user._get_current_object()
+            lang = user.language
+            try:
+                erase.erase_account(user, handovers=_read_handovers(choices), now=utcnow())
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.field == "handover":
+                    handover_error = exc.message
+                else:
+                    form.password.errors.append(exc.message)
+            else:
+                db.session.commit()
+                session.clear()
+                logout_user()
+                session["lang"] = lang
+                with force_locale(lang):
+                    flash(
+                        _(
+                            "Your account is deleted. Everything wol held about you is gone; "
+                            "circles keep only anonymous counts."
+                        ),
+                        "success",
+                    )
+                return redirect(url_for("main.index"))
+    status = 400 if (form.errors or handover_error) else 200
+    return render_template(
+        "personal/delete.html", form=form, choices=choices, handover_error=handover_error
+    ), status
