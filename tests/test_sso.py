@@ -314,3 +314,24 @@ def test_the_role_mapping_is_read_from_the_environment(monkeypatch):
     assert config["SSO_ROLES"] == {"wol-organisers": "organiser", "Admins wol": "admin"}
     with pytest.raises(ConfigError, match="WOL_SSO_ROLES"):
         load_sso_config({"WOL_SSO_ROLES": "wol-organisers=boss"})
+
+
+def test_the_data_export_lists_the_provider_account_and_deletion_unlinks_it(app, client):
+    from wol.personal.erase import erase_account
+    from wol.personal.registry import exporters
+    from wol.timestamps import utcnow
+
+    sign_in(client, "bram")
+    with app.app_context():
+        bram = db.session.scalar(select(User))
+        exported = exporters()["sign_in_identities"](bram)
+        assert exported[0]["subject"] == "bram"
+        assert exported[0]["provider"] == app.config["SSO_ISSUER"]
+        erase_account(bram, handovers={}, now=utcnow())
+        db.session.commit()
+    assert _count(app, SsoIdentity) == 0
+    client.post("/logout")
+    # Signing in again after deleting the account starts a new, empty one.
+    assert sign_in(client, "bram").headers["Location"] == "/home"
+    assert _count(app, User) == 2
+    assert _user(app, "bram@agency.example").display_name == "Bram de Vries"

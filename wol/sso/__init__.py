@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("sso", __name__)
 
-from wol.sso import routes  # noqa: E402, F401
+from wol.sso import personal, routes  # noqa: E402, F401
