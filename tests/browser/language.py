@@ -17,7 +17,7 @@ Two signs of English are failures, each named with the text it was found in:
 """
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -71,9 +71,13 @@ COLLECT = r"""
 """
 
 
+WORD = re.compile(r"[^\W\d_]+")
+
+
 @lru_cache(maxsize=1)
-def _catalog() -> tuple[re.Pattern, frozenset[str]]:
-    """One pattern for every English message whose Dutch differs, and every Dutch text."""
+def _catalog() -> dict[str, list[str]]:
+    """A pattern for every English message whose Dutch differs, indexed by its longest word
+    (a text can only hold the message when it holds that word)."""
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle, locale="nl")
     dutch: set[str] = set()
@@ -88,19 +92,24 @@ def _catalog() -> tuple[re.Pattern, frozenset[str]]:
             if msgid not in strings:
                 english.add(msgid)
     dutch_text = "\n".join(dutch)
-    patterns = []
-    for msgid in sorted(english, key=len, reverse=True):
+    index: dict[str, list[str]] = {}
+    for msgid in english:
         # A placeholder (%(name)s, %d) stands for anything; the words around it must match.
         parts = re.split(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdif%]", msgid)
         literal = "".join(parts)
-        words = re.findall(r"[^\W\d_]+", literal)
+        words = WORD.findall(literal)
         if len(literal.strip()) < MIN_MESSAGE_CHARS or not words:
             continue
         if len(words) == 1 and re.search(rf"(?<!\w){re.escape(words[0])}(?!\w)", dutch_text):
             continue  # a word Dutch uses too ("Status", "Team", "Feed")
         body = ".+?".join(re.escape(part.strip()) for part in parts if part.strip())
-        patterns.append(rf"(?<![\w]){body}(?![\w])")
-    return re.compile("|".join(patterns)), frozenset(dutch)
+        index.setdefault(max(words, key=len), []).append(rf"(?<!\w){body}(?!\w)")
+    return index
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def _strip(text: str, user_data: tuple[str, ...]) -> str:
@@ -110,19 +119,28 @@ def _strip(text: str, user_data: tuple[str, ...]) -> str:
     return text
 
 
+def _catalog_english(text: str) -> str | None:
+    """The first English catalog message found verbatim in ``text``."""
+    index = _catalog()
+    for word in set(WORD.findall(text)):
+        for pattern in index.get(word, ()):
+            match = _compiled(pattern).search(text)
+            if match:
+                return match.group(0)
+    return None
+
+
 def english_in(texts: list[dict], user_data=()) -> list[str]:
     """The texts (as COLLECT gives them) that read as English in the Dutch parts of a page."""
-    pattern, _dutch = _catalog()
     found = []
     for item in texts:
         if not item["lang"].startswith("nl"):
             continue
         text = _strip(item["text"], tuple(user_data))
-        match = pattern.search(text)
-        if match:
+        message = _catalog_english(text)
+        if message:
             found.append(
-                f"{item['kind']} <{item['tag']}> {item['text']!r}: "
-                f"English message {match.group(0)!r}"
+                f"{item['kind']} <{item['tag']}> {item['text']!r}: English message {message!r}"
             )
             continue
         words = [
