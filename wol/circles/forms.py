@@ -238,7 +238,7 @@ class CircleEditForm(FlaskForm):
 def weekday_choices() -> list[SelectChoice]:
     """Monday to Sunday, named in the reader's language."""
     names = get_day_names("wide", locale=str(get_locale() or "nl"))
-    return [SelectChoice(str(day), names[day].capitalize()) for day in range(7)]
+    return [SelectChoice(str(day), names[day]) for day in range(7)]
 
 
 def _small_number(value) -> int:
