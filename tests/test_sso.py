@@ -247,6 +247,7 @@ def test_single_sign_on_only_removes_password_pages(app_config, make_user):
     assert page.status_code == 200
     assert "Aanmelden met je Vlaamse overheid-account" in page.text
     assert 'name="password"' not in page.text
+    assert 'href="/register"' not in page.text
     for path in (
         "/register",
         "/password/forgot",

@@ -192,8 +192,12 @@ def password_pages_off():
 
 @bp.app_context_processor
 def sso_button():
-    """The sign-in button's label for templates, or None without single sign-on."""
-    return {"sso_button": button_label() if sso_enabled() else None}
+    """The sign-in button's label (None without single sign-on), and whether passwords work."""
+    return {
+        "sso_button": button_label() if sso_enabled() else None,
+        # False with single sign-on only: no registration link in the menu.
+        "password_sign_in": passwords_enabled(),
+    }
 
 
 @bp.after_app_request
