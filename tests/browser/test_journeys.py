@@ -33,6 +33,7 @@ from wol.circles.schedule import meeting_starts
 from wol.extensions import db
 from wol.mail.models import OutboxMail
 from wol.mail.service import deliver_outbox
+from wol.personal.models import PrivateNote
 from wol.tick import run_tick
 from wol.timestamps import utcnow
 from wol.tokens import new_token
@@ -503,6 +504,7 @@ def test_4_life_happens(journey, make_user, tmp_path):
 
 # 5. Els looks after 40 circles --------------------------------------------------------------
 
+NOTE = "Ik wil eigenlijk van team wisselen; dat weet nog niemand."
 # How many of Els's circles are in each state, and how many past meetings each has held.
 HEALTHY, STALLED, FINISHED = 26, 8, 6
 
@@ -587,6 +589,13 @@ def seed_circles(els_id: int, member_ids: list[int], bram_id: int) -> dict[str, 
             }
         ],
     )
+    # What a person wrote: Bram's private note on a stalled circle's week 4.
+    week4 = db.session.scalar(
+        select(Meeting.id).where(Meeting.circle_id == by_state["stalled"][0], Meeting.week == 4)
+    )
+    db.session.execute(
+        insert(PrivateNote), [{"user_id": bram_id, "meeting_id": week4, "body": NOTE}]
+    )
     db.session.commit()
     return by_state
 
@@ -668,10 +677,14 @@ def test_5_els_looks_after_forty_circles(journey, make_user):
     if w.lang == "nl":
         assert_dutch(els, user_data=user_data)
 
-    # Never what a person wrote or did: no names, no one's check-in, not in the CSV either.
+    # Never what a person wrote or did: no names, no one's check-in, not in the CSV either,
+    # and not Bram's private note, even on the meeting page of a circle she organises.
     els.get_by_role("link", name=w("Clear the filters")).click()
+    dashboard = els.locator("main").inner_text()
     csv = els.request.get(f"{w.url}/organise/circles.csv").text()
-    for page_text in (els.locator("main").inner_text(), csv):
+    els.goto(f"{w.url}/circles/{circles['stalled'][0]}/week/4")
+    assert NOTE not in els.content()
+    for page_text in (dashboard, csv):
         for member in members:
             assert member.display_name.split()[0] not in page_text
             assert member.email not in page_text
