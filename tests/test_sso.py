@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests import sso_helpers
 from tests.conftest import PASSWORD
-from tests.sso_helpers import callback_for, sign_in
+from tests.sso_helpers import callback_for, sign_in, through_provider
 from wol import create_app
 from wol.auth.models import User, UserSession
 from wol.errors import ConfigError
@@ -336,3 +336,43 @@ def test_the_data_export_lists_the_provider_account_and_deletion_unlinks_it(app,
     assert sign_in(client, "bram").headers["Location"] == "/home"
     assert _count(app, User) == 2
     assert _user(app, "bram@agency.example").display_name == "Bram de Vries"
+
+
+def _confirm_as(client, login: str):
+    start = client.get("/sso/confirm", query_string={"next": "/settings/delete"})
+    assert start.status_code == 302
+    query = parse_qs(urlsplit(start.headers["Location"]).query)
+    # The provider is asked to sign the person in afresh.
+    assert query["prompt"] == ["login"] and query["max_age"] == ["0"]
+    parts = urlsplit(through_provider(start.headers["Location"], login))
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def test_an_account_without_password_confirms_who_it_is_with_the_provider(app, client):
+    from wol.sso.service import CONFIRMED_KEY, confirmed_recently
+
+    sign_in(client, "ann")
+    answer = _confirm_as(client, "ann")
+    assert answer.headers["Location"] == "/settings/delete"
+    with client.session_transaction() as session:
+        mark = session[CONFIRMED_KEY]
+    with app.test_request_context():
+        ann = db.session.scalar(select(User))
+        assert confirmed_recently({CONFIRMED_KEY: mark}, ann)
+        assert not confirmed_recently({CONFIRMED_KEY: mark}, ann, now=mark["at"] + 301)
+    assert _count(app, UserSession) == 1
+
+
+def test_confirming_as_someone_else_is_refused(app, client):
+    sign_in(client, "bram")
+    client.post("/logout")
+    sign_in(client, "ann")
+    answer = _confirm_as(client, "bram")
+    assert answer.status_code == 403
+    assert "someone else" in answer.text
+    with client.session_transaction() as session:
+        assert "sso_confirmed" not in session
+
+
+def test_confirming_needs_signing_in(client):
+    assert client.get("/sso/confirm").headers["Location"].startswith("/login")

@@ -15,9 +15,9 @@ branch_labels = None
 depends_on = None
 
 
-def _fk_user(table):
+def _fk_user(table, column="user_id"):
     return sa.ForeignKeyConstraint(
-        ["user_id"], ["users.id"], name=op.f(f"fk_{table}_user_id_users"), ondelete="CASCADE"
+        [column], ["users.id"], name=op.f(f"fk_{table}_{column}_users"), ondelete="CASCADE"
     )
 
 
@@ -48,8 +48,10 @@ def upgrade():
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),
         sa.Column("next_path", sa.String(length=500), nullable=True),
+        sa.Column("confirm_user_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
+        _fk_user("sso_attempts", "confirm_user_id"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sso_attempts")),
         sa.UniqueConstraint("state_hash", name=op.f("uq_sso_attempts_state_hash")),
     )

@@ -51,6 +51,9 @@ class SsoAttempt(db.Model):
     nonce: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_path: Mapped[str | None] = mapped_column(String(500))
+    # Set when a signed-in person confirms who they are again (before deleting their account):
+    # the provider's answer must then be this account's identity, and signs nobody in.
+    confirm_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 

@@ -1,9 +1,11 @@
 """Single sign-on pages: start, come back, link an existing account, break-glass links."""
 
+import time
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from wol.auth.routes import _start_session
 from wol.auth.service import authenticate, reserve_login_attempt
@@ -13,6 +15,7 @@ from wol.i18n import select_locale
 from wol.sso import bp
 from wol.sso.forms import ConfirmForm, LinkByMailForm, LinkWithPasswordForm
 from wol.sso.service import (
+    CONFIRMED_KEY,
     SignInOutcome,
     SignInRefused,
     begin_sign_in,
@@ -89,6 +92,25 @@ def start():
     return redirect(url)
 
 
+@bp.get("/sso/confirm")
+@login_required
+def confirm():
+    """Confirm who you are with the provider again, before a sensitive action (``next``)."""
+    if not sso_enabled():
+        abort(404)
+    try:
+        url = begin_sign_in(
+            _browser_key(),
+            safe_next(request.args.get("next")),
+            select_locale(),
+            confirm_user=current_user._get_current_object(),
+        )
+    except SignInRefused as exc:
+        return _refused(exc)
+    db.session.commit()
+    return redirect(url)
+
+
 @bp.get("/sso/callback")
 def callback():
     """Where the provider sends the person back: check everything, then sign in."""
@@ -98,6 +120,12 @@ def callback():
         outcome = finish_sign_in(request.args, session.get(BROWSER_KEY))
     except SignInRefused as exc:
         return _refused(exc)
+    if outcome.confirmed_user_id is not None:
+        db.session.commit()
+        if not current_user.is_authenticated or current_user.id != outcome.confirmed_user_id:
+            abort(403)
+        session[CONFIRMED_KEY] = {"user": outcome.confirmed_user_id, "at": time.time()}
+        return redirect(safe_next(outcome.next_path) or url_for("settings.edit"))
     if outcome.pending_token:
         db.session.commit()
         return redirect(url_for("sso.link_account", token=outcome.pending_token))

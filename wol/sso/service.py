@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 # A sign-in must come back from the provider within this time.
 ATTEMPT_LIFETIME = timedelta(minutes=15)
 PENDING_LINK_LIFETIME = timedelta(hours=1)
+# A confirmation with the provider counts this long for a sensitive action.
+CONFIRM_SECONDS = 300
+CONFIRMED_KEY = "sso_confirmed"
 # Clocks of wol and the provider may differ this much when expiry and issue times are checked.
 CLOCK_LEEWAY_SECONDS = 60
 
@@ -74,6 +77,8 @@ class SignInOutcome:
     pending_token: str | None = None
     created: bool = False
     id_token: str | None = None
+    # A signed-in person confirmed who they are (nobody is signed in by it).
+    confirmed_user_id: int | None = None
 
 
 def mode() -> str:
@@ -176,9 +181,18 @@ def callback_url() -> str:
 
 
 def begin_sign_in(
-    browser_key: str, next_path: str | None, language: str, now: datetime | None = None
+    browser_key: str,
+    next_path: str | None,
+    language: str,
+    now: datetime | None = None,
+    *,
+    confirm_user: User | None = None,
 ) -> str:
-    """Record a sign-in for this browser and return the provider's address to send it to."""
+    """Record a sign-in for this browser and return the provider's address to send it to.
+
+    With ``confirm_user``, the signed-in person confirms who they are: the provider is asked
+    to sign them in afresh (prompt=login, max_age=0), and the answer signs nobody in.
+    """
     now = now or utcnow()
     db.session.execute(delete(SsoAttempt).where(SsoAttempt.expires_at <= now))
     metadata = provider_metadata()
@@ -192,15 +206,18 @@ def begin_sign_in(
             next_path=next_path[:500] if next_path else None,
             created_at=now,
             expires_at=now + ATTEMPT_LIFETIME,
+            confirm_user_id=confirm_user.id if confirm_user else None,
         )
     )
     db.session.flush()
+    fresh = {"prompt": "login", "max_age": "0"} if confirm_user else {}
     url, _state = _client(callback_url()).create_authorization_url(
         metadata["authorization_endpoint"],
         state=state,
         nonce=nonce,
         code_verifier=verifier,
         ui_locales=language,
+        **fresh,
     )
     return url
 
@@ -324,9 +341,47 @@ def finish_sign_in(params, browser_key: str | None, now: datetime | None = None)
     if not token.get("id_token"):
         raise _refused_token("no_id_token")
     claims = verify_id_token(token["id_token"], attempt.nonce, token.get("access_token"))
+    if attempt.confirm_user_id is not None:
+        return _confirmed(claims, attempt, now)
     outcome = _account_for(claims, attempt.next_path, browser_key, now)
     outcome.id_token = token["id_token"]
     return outcome
+
+
+def _confirmed(claims: dict, attempt: SsoAttempt, now: datetime) -> SignInOutcome:
+    """The provider signed the person in afresh as the account that asked: say so."""
+    identity = db.session.scalar(
+        select(SsoIdentity).where(
+            SsoIdentity.issuer == current_app.config["SSO_ISSUER"],
+            SsoIdentity.subject == claims["sub"],
+        )
+    )
+    wrong = SignInRefused(
+        "confirm_other_person",
+        _("You signed in as someone else at your organisation. Nothing was confirmed."),
+        status=403,
+    )
+    if identity is None or identity.user_id != attempt.confirm_user_id:
+        raise wrong
+    # Where the provider says when the person signed in, it must be now, not earlier.
+    auth_time = claims.get("auth_time")
+    started = attempt.created_at.timestamp() - CLOCK_LEEWAY_SECONDS
+    if isinstance(auth_time, int | float) and auth_time < started:
+        raise _refused_token("confirm_not_fresh")
+    return SignInOutcome(attempt.next_path, confirmed_user_id=identity.user_id)
+
+
+def confirmed_recently(
+    session, user: User, now: float | None = None, max_age: int = CONFIRM_SECONDS
+) -> bool:
+    """True when ``user`` confirmed who they are with the provider in this browser just now.
+
+    For actions that ask a password again (deleting an account): an account without a
+    password confirms through /sso/confirm instead, and the action then calls this.
+    """
+    mark = session.get(CONFIRMED_KEY) or {}
+    now = time.time() if now is None else now
+    return mark.get("user") == user.id and 0 <= now - float(mark.get("at", 0)) <= max_age
 
 
 def _text_claim(claims: dict, name: str, limit: int) -> str | None:
