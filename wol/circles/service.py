@@ -227,10 +227,13 @@ def _lock_account(user: User) -> None:
     An erasure of the same person at the same moment (wol/personal/erase.py) then waits for
     the join and ends the new membership, or the join waits and finds the account erased.
     """
-    alive = db.session.scalar(
-        select(User.id).where(User.id == user.id, User.erased_at.is_(None)).with_for_update()
+    # An UPDATE that changes nothing: it holds the row on PostgreSQL and takes SQLite's write
+    # lock, so the two requests take turns on either database.
+    alive = db.session.execute(
+        update(User).where(User.id == user.id, User.erased_at.is_(None))
+        .values(erased_at=User.erased_at).execution_options(synchronize_session=False)
     )
-    if alive is None:
+    if alive.rowcount != 1:
         raise Conflict(_("This account has been deleted."))
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from wol.auth.models import User
 from wol.circles import service as circles
-from wol.circles.models import Circle, Membership
+from wol.circles.models import Circle
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.personal.registry import erasers
@@ -51,12 +51,16 @@ def _check_not_last_admin(user: User) -> None:
     """Refuse to erase the only admin: nobody could give the role to anyone again."""
     if not user.is_admin:
         return
-    # Locking every admin row makes two admins who erase each other at once take turns.
-    admins = db.session.scalars(
-        select(User.id)
+    # An UPDATE that changes nothing holds every admin row (PostgreSQL) or the write lock
+    # (SQLite): two admins who erase each other at once take turns, and the second is refused.
+    db.session.execute(
+        update(User)
         .where(User.is_admin, User.erased_at.is_(None))
-        .order_by(User.id)
-        .with_for_update()
+        .values(is_admin=User.is_admin)
+        .execution_options(synchronize_session=False)
+    )
+    admins = db.session.scalars(
+        select(User.id).where(User.is_admin, User.erased_at.is_(None))
     ).all()
     if not [admin_id for admin_id in admins if admin_id != user.id]:
         raise DomainError(
@@ -130,15 +134,3 @@ def erase_account(user: User, *, handovers: dict[int, int | None], now: datetime
     user.digest_sent_at = None
     db.session.flush()
     return report
-
-
-def memberships_left(user: User) -> int:
-    """How many circles ``user`` is still a member of (for the delete page)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.user_id == user.id, Membership.left_at.is_(None))
-        )
-        or 0
-    )
