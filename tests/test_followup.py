@@ -231,3 +231,18 @@ def test_confirming_keeps_the_seat_rules(app, people, make_user):
     assert response.status_code == 409
     assert "This circle is full" in response.get_data(as_text=True)
     assert len(active_member_ids(app, new_id)) == 5
+
+
+def test_an_invitation_to_a_circle_that_ended_leaves_the_home_page(app, people):
+    ann, bram, cleo, dirk = people
+    old = finished_circle(app, ann, [bram, cleo, dirk])
+    start = (date.today() + timedelta(days=10)).isoformat()
+    starter = signed_in(app, ann)
+    starter.post(f"/circles/{old.id}/go-on", data={"name": "Ronde twee", "start_on": start})
+    [(new_id, _)] = circles_started_from(app, old.id)
+    client = signed_in(app, cleo)
+    assert "Ronde twee" in client.get("/home").get_data(as_text=True)
+    ended = starter.post(f"/circles/{new_id}/end", data={"reason": "Toch niet"})
+    assert ended.status_code == 302
+    assert "Ronde twee" not in client.get("/home").get_data(as_text=True)
+    assert client.post(f"/circles/{new_id}/invitation/confirm").status_code == 409

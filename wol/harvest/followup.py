@@ -165,7 +165,10 @@ def invitations_of(user: User) -> list[FollowUpInvitation]:
             .options(
                 joinedload(FollowUpInvitation.circle), joinedload(FollowUpInvitation.invited_by)
             )
-            .where(FollowUpInvitation.user_id == user.id)
+            .where(
+                FollowUpInvitation.user_id == user.id,
+                FollowUpInvitation.circle.has(Circle.ended_at.is_(None)),
+            )
             .order_by(FollowUpInvitation.created_at, FollowUpInvitation.id)
         )
     )

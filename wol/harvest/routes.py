@@ -46,7 +46,13 @@ def edit(circle_id: int):
             anonymous=form.anonymous.data,
         )
         try:
-            harvest = service.save_harvest(circle, current_user, text, now)
+            try:
+                harvest = service.save_harvest(circle, current_user, text, now)
+            except IntegrityError:
+                # The same form sent twice at once: the other request wrote the harvest and
+                # has committed; saved again, this one updates it.
+                db.session.rollback()
+                harvest = service.save_harvest(circle, current_user, text, now)
         except DomainError as exc:
             show_domain_error(form, exc)
         else:

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from wol.auth.models import User
@@ -112,17 +111,11 @@ def save_harvest(circle: Circle, user: User, text: HarvestText, now: datetime) -
         )
     harvest = harvest_of(circle, user)
     if harvest is None:
+        # Sent twice at the same moment, the second insert fails on the unique constraint
+        # (on PostgreSQL once the first has committed); the route rolls back and saves again,
+        # which then updates the harvest the first request wrote.
         harvest = Harvest(circle_id=circle.id, user_id=user.id, created_at=now)
-        _apply(harvest, text, now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(harvest)
-                db.session.flush()
-        except IntegrityError:
-            # The same form sent twice at once: the other request wrote it, this one updates.
-            harvest = harvest_of(circle, user)
-            if harvest is None:
-                raise
+        db.session.add(harvest)
     _apply(harvest, text, now)
     db.session.flush()
     return harvest
