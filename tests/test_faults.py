@@ -82,7 +82,7 @@ def test_the_database_going_away_in_the_middle_of_a_request_gives_the_503_page(
         raise OperationalError("SELECT ...", {}, Exception("server closed the connection"),
                                connection_invalidated=True)
 
-    monkeypatch.setattr(routes, "circles_of", database_gone)
+    monkeypatch.setattr(routes, "home_cards", database_gone)
     response = client.get("/home")  # the person was loaded, then the database went away
     assert response.status_code == 503
     assert "wol is even niet beschikbaar" in response.get_data(as_text=True)

@@ -131,8 +131,9 @@ def test_the_cheap_answers_stay_cheap(app, organisation):
     found = measure(app, organisation)
     statements, objects, status = found["unchanged feed (304)"]
     assert (status, statements, sum(objects.values())) == (304, 1, 0)
+    # An anonymous guide page is a kept copy; at most the published-texts token is read.
     statements, objects, status = found["guide week (anonymous)"]
-    assert (status, statements, sum(objects.values())) == (200, 0, 0)
+    assert (status, sum(objects.values())) == (200, 0) and statements <= 1
     # A person's own pages load what they show: a handful of objects per circle.
     statements, objects, _ = found["home of an organiser"]
     assert statements <= 12 and sum(objects.values()) <= 3 * 25, dict(objects)

@@ -4,7 +4,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from wol.circles.service import circles_of, current_week, next_meeting
+from wol.circles.views import home_cards
 from wol.extensions import db
 from wol.i18n import LANGUAGES
 from wol.main import bp
@@ -25,18 +25,7 @@ def index():
 def home():
     """The signed-in person's own page: their circles and this week's guide."""
     now = utcnow()
-    circles = circles_of(current_user)
-    upcoming = {c.id: next_meeting(c, now) for c in circles}
-    # Running circles first, the one meeting soonest on top; ended and finished ones last.
-    circles.sort(key=lambda c: (c.is_ended, upcoming[c.id] is None,
-                                upcoming[c.id].starts_at if upcoming[c.id] else now))
-    return render_template(
-        "main/home.html",
-        circles=circles,
-        now=now,
-        next_meetings=upcoming,
-        weeks={c.id: current_week(c, now) for c in circles},
-    )
+    return render_template("main/home.html", circles=home_cards(current_user, now), now=now)
 
 
 @bp.post("/language")

@@ -1,0 +1,121 @@
+"""The home page's circle cards are kept between visits, and never show anything old: a change
+to the circle, a meeting, a membership, a member's name or a check-in shows on the very next
+visit, whoever made it and however (here straight in the database, as another process would),
+and a card is never shown to another person."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.circles_helpers import make_circle
+from tests.conftest import PASSWORD
+from wol.auth.models import User
+from wol.circles.models import Circle, Meeting
+from wol.circles.service import join_circle, leave_circle
+from wol.extensions import db
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def circle(app, make_user):
+    """Ann organises a circle (without being in it) that met for the first time eight days
+    ago; Bob is in it."""
+    ann = make_user(email="ann@example.org", language="en")
+    bob = make_user(email="bob@example.org", display_name="Bob Peeters", language="en")
+    today = datetime.now(UTC).date()
+    made = make_circle(
+        app,
+        ann,
+        members=[bob],
+        join=False,
+        name="Cirkel Open Data",
+        language="en",
+        first_day=today - timedelta(days=8),
+        today=today - timedelta(days=10),
+    )
+    return made.id
+
+
+def change(app, apply) -> None:
+    """Apply a change in a session of its own and commit it, as another process would."""
+    with app.test_request_context():
+        apply()
+        db.session.commit()
+
+
+def meeting(circle_id: int, week: int) -> Meeting:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.circle_id == circle_id, Meeting.week == week)
+    )
+
+
+def test_changes_to_the_circle_and_its_people_show_at_once(app, make_user, circle):
+    bob = signed_in(app, "bob@example.org")
+    page = bob.get("/home").get_data(as_text=True)
+    assert "Cirkel Open Data" in page and "Bob Peeters" in page
+    assert "Cirkel Open Data" in bob.get("/home").get_data(as_text=True)  # kept
+
+    change(app, lambda: setattr(db.session.get(Circle, circle), "name", "Cirkel Linked Data"))
+    assert "Cirkel Linked Data" in bob.get("/home").get_data(as_text=True)
+
+    change(app, lambda: setattr(db.session.get(Circle, circle), "place", "Zaal 7.01"))
+    assert "Zaal 7.01" in bob.get("/home").get_data(as_text=True)
+
+    cas = make_user(display_name="Cas Janssens")
+    change(app, lambda: join_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    assert "Cas Janssens" in bob.get("/home").get_data(as_text=True)
+
+    change(app, lambda: setattr(db.session.get(User, cas.id), "display_name", "Cas J."))
+    assert "Cas J." in bob.get("/home").get_data(as_text=True)
+
+    change(app, lambda: leave_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    assert "Cas J." not in bob.get("/home").get_data(as_text=True)
+
+
+def test_a_moved_meeting_and_a_check_in_show_at_once(app, circle):
+    bob = signed_in(app, "bob@example.org")
+    page = bob.get("/home").get_data(as_text=True)
+    assert "Did week 2 take place?" in page  # week 2 started yesterday
+
+    def move_week_3():
+        week3 = meeting(circle, 3)
+        week3.starts_at = week3.starts_at + timedelta(hours=2)
+
+    assert "14:00" not in page
+    change(app, move_week_3)  # from 12:00 to 14:00, the next meeting on the card
+    assert "14:00" in bob.get("/home").get_data(as_text=True)
+
+    def held():
+        week2 = meeting(circle, 2)
+        week2.held_at = datetime.now(UTC)
+        week2.attended = 2
+
+    change(app, held)
+    page = bob.get("/home").get_data(as_text=True)
+    assert "Did week 2 take place?" not in page and "Week 2 was held." in page
+
+
+def test_a_card_is_never_shown_to_someone_else(app, circle):
+    bob_page = signed_in(app, "bob@example.org").get("/home").get_data(as_text=True)
+    ann_page = signed_in(app, "ann@example.org").get("/home").get_data(as_text=True)
+    # Bob is a member and may record the week; Ann organises without being a member.
+    assert "Did week 2 take place?" in bob_page
+    assert "Did week 2 take place?" not in ann_page
+
+
+def test_the_readers_language_is_part_of_the_card(app, circle):
+    bob = signed_in(app, "bob@example.org")
+    assert "Members" in bob.get("/home").get_data(as_text=True)
+    change(
+        app,
+        lambda: setattr(
+            db.session.scalar(select(User).where(User.email == "bob@example.org")), "language", "nl"
+        ),
+    )
+    assert "Leden" in bob.get("/home").get_data(as_text=True)

@@ -1,0 +1,176 @@
+"""Circle cards of the home page, drawn once and kept while nothing they show changes.
+
+A person who looks after forty circles opened a home page of forty cards: some nine hundred ORM
+objects loaded and forty cards drawn, on every visit. Now three column-only queries read the
+rows the cards are made of (the circles, their meetings, their memberships with the members'
+accounts) as plain tuples; each card's rows give it a fingerprint, and a card is drawn again
+only when its fingerprint, the reader or the minute changed. Only the circles whose cards are
+missing are loaded as objects.
+
+What a card may show: anything read from those four tables (every column of them is in the
+fingerprint, so new columns are covered too), the guide title of its week, and the reader's
+language, time zone and form token (all in the key). A card that should show something from
+another table must add those rows to ``_fingerprints`` or be drawn outside the cache. Cards are
+kept per reader (the key holds the person and their session's form token), never shared, and
+per process: every process reads the fingerprints from the database, so none shows a card
+older than the last change, whoever made it. Moments that arrive by themselves (a meeting
+starts, a check-in window opens) show within the minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template, session
+from flask_babel import get_locale, get_timezone
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from wol.auth.models import User
+from wol.circles.models import Circle, Meeting, Membership
+from wol.extensions import db
+from wol.guides.service import guide_view
+
+CARD_TEMPLATE = "main/_circle_card.html"
+CACHE_LIMIT = 20_000
+
+_cards: dict[tuple, Markup] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the home page needs to order a circle's card, read from plain rows."""
+
+    id: int
+    language: str
+    ended: bool
+    next_week: int | None
+    next_starts_at: datetime | None
+    fingerprint: str
+
+
+def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
+    """The circles ``user_id`` is in or organises, each with its card's fingerprint."""
+    circles, meetings = Circle.__table__, Meeting.__table__
+    memberships, users = Membership.__table__, User.__table__
+    member_of = select(memberships.c.circle_id).where(
+        memberships.c.user_id == user_id, memberships.c.left_at.is_(None)
+    )
+    circle_rows = db.session.execute(
+        select(circles)
+        .where(or_(circles.c.id.in_(member_of), circles.c.organiser_id == user_id))
+        .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id)
+    ).all()
+    ids = [row.id for row in circle_rows]
+    if not ids:
+        return []
+    by_circle: dict[int, list] = {circle_id: [] for circle_id in ids}
+    meeting_rows = db.session.execute(
+        select(meetings)
+        .where(meetings.c.circle_id.in_(ids))
+        .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id)
+    ).all()
+    for row in meeting_rows:
+        by_circle[row.circle_id].append(row)
+    member_rows = db.session.execute(
+        select(memberships, users)
+        .join(users, users.c.id == memberships.c.user_id)
+        .where(memberships.c.circle_id.in_(ids))
+        .order_by(memberships.c.circle_id, memberships.c.id)
+    ).all()
+    members: dict[int, list] = {circle_id: [] for circle_id in ids}
+    for row in member_rows:
+        members[row._mapping[memberships.c.circle_id]].append(row)
+    facts = []
+    for row in circle_rows:
+        upcoming = _next_meeting(by_circle[row.id], row.duration_minutes, now)
+        digest = hashlib.sha256(
+            repr(
+                (
+                    tuple(row),
+                    [tuple(m) for m in by_circle[row.id]],
+                    [tuple(m) for m in members[row.id]],
+                )
+            ).encode()
+        ).hexdigest()
+        facts.append(
+            CardFacts(
+                id=row.id,
+                language=row.language,
+                ended=row.ended_at is not None,
+                next_week=upcoming.week if upcoming is not None else None,
+                next_starts_at=upcoming.starts_at if upcoming is not None else None,
+                fingerprint=digest,
+            )
+        )
+    return facts
+
+
+def _next_meeting(rows, duration_minutes: int, now: datetime):
+    """The first meeting row not held, not skipped and not yet over (as next_meeting)."""
+    for row in rows:
+        if row.held_at is None and row.skipped_at is None:
+            if row.starts_at + timedelta(minutes=duration_minutes) > now:
+                return row
+    return None
+
+
+def home_cards(user, now: datetime) -> list[Markup]:
+    """The cards of ``user``'s circles, running ones first and the soonest on top."""
+    facts = _fingerprints(user.id, now)
+    facts.sort(key=lambda f: (f.ended, f.next_starts_at is None, f.next_starts_at or now))
+    generate_csrf()  # the session's form token exists before it is part of the key
+    reader = (
+        user.id,
+        str(get_locale()),
+        str(get_timezone()),
+        session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""),
+        now.replace(second=0, microsecond=0),
+    )
+    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    cards: dict[int, Markup] = {}
+    keys = {}
+    for fact in facts:
+        # The guide's week title is on the card: a retitled week is another card.
+        view = guide_view(fact.language, fact.next_week) if fact.next_week else None
+        keys[fact.id] = (fact.fingerprint, *reader, view and (view.title, view.shown_lang))
+        found = _cards.get(keys[fact.id]) if keep else None
+        if found is not None:
+            cards[fact.id] = found
+    missing = {fact.id: fact for fact in facts if fact.id not in cards}
+    if missing:
+        for circle in _load(list(missing)):
+            fact = missing[circle.id]
+            upcoming = next((m for m in circle.meetings if m.week == fact.next_week), None)
+            card = Markup(  # noqa: S704 - a template render, escaped by Jinja
+                render_template(
+                    CARD_TEMPLATE, circle=circle, now=now, upcoming=upcoming, week=fact.next_week
+                )
+            )
+            cards[circle.id] = card
+            if keep:
+                with _lock:
+                    if len(_cards) >= CACHE_LIMIT:
+                        _cards.clear()
+                    _cards[keys[circle.id]] = card
+    return [cards[fact.id] for fact in facts]
+
+
+def _load(ids: list[int]) -> list[Circle]:
+    """The circles with these ids, members and meetings loaded, for drawing their cards."""
+    return list(
+        db.session.scalars(
+            select(Circle)
+            .where(Circle.id.in_(ids))
+            .options(
+                selectinload(Circle.memberships).selectinload(Membership.user),
+                selectinload(Circle.meetings),
+            )
+        )
+    )
