@@ -3,10 +3,10 @@
 It reads what a person sees or hears on the page as the browser has it now (so also text that
 JavaScript wrote): the visible text, the hidden text that a screen reader or a later click
 shows, and the accessible names (``aria-label``, ``title``, ``placeholder``, ``alt``, the values
-of buttons, the texts of ``<option>``), each with the language the page declares for it
-(the nearest ``lang`` attribute). Text in a block marked ``lang="en"`` on purpose (a guide part
-that falls back to English, the English column of the translators' pages) is left out, and so
-is user data the test names (people's names, circle names).
+of buttons, the texts and labels of ``<option>`` and ``<optgroup>``), each with the language the
+page declares for it (the nearest ``lang`` attribute). Text in a block marked ``lang="en"`` on
+purpose (a guide part that falls back to English, the English column of the translators' pages)
+is left out, and so is user data the test names (people's names, circle names).
 
 Two signs of English are failures, each named with the text it was found in:
 
@@ -55,6 +55,9 @@ COLLECT = r"""
   for (const el of document.querySelectorAll("*")) {
     if (el.closest("script, style, template")) continue;
     for (const name of SPOKEN) if (el.hasAttribute(name)) add(el, name, el.getAttribute(name));
+    if (["OPTGROUP", "OPTION"].includes(el.tagName) && el.hasAttribute("label")) {
+      add(el, "label", el.getAttribute("label"));
+    }
     if (el.tagName === "INPUT" && ["submit", "button", "reset"].includes(el.type)) {
       add(el, "value", el.value);
     }
@@ -83,10 +86,12 @@ def _catalog() -> dict[str, list[str]]:
     dutch: set[str] = set()
     english: set[str] = set()
     for message in catalog:
-        if not message.id or message.fuzzy:
+        if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
         strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.fuzzy:
+            strings = ()  # gettext leaves a fuzzy Dutch unused: the reader gets the English
         dutch.update(s for s in strings if s)
         for msgid in ids:
             if msgid not in strings:

@@ -27,6 +27,10 @@ def page(browser):
         ("<input type='submit' value='Opslaan en sluiten, please'>", "please"),  # a button's value
         ("<label>Taal <select><option>Dutch</option></select></label>", "Dutch"),  # an option
         ("<input placeholder='Type your name'>", "your"),  # a placeholder, a function word
+        (
+            "<select><optgroup label='Time zone'><option>Brussel</option></optgroup></select>",
+            "Time zone",
+        ),  # the heading of a group of options
         ("<p hidden>Copied to the clipboard</p>", "the"),  # hidden now, shown by a click later
     ],
 )
