@@ -376,3 +376,15 @@ def test_confirming_as_someone_else_is_refused(app, client):
 
 def test_confirming_needs_signing_in(client):
     assert client.get("/sso/confirm").headers["Location"].startswith("/login")
+
+
+def test_a_big_id_token_is_not_kept_and_signing_out_still_reaches_the_provider(
+    app, client, provider
+):
+    provider.account("ann", groups=[f"group-{n:04d}" for n in range(200)])
+    sign_in(client, "ann")
+    with client.session_transaction() as session:
+        assert session["sso_id_token"] == "-"
+    query = parse_qs(urlsplit(client.post("/logout").headers["Location"]).query)
+    assert query["client_id"] == ["wol-test"]
+    assert "id_token_hint" not in query

@@ -16,6 +16,7 @@ from wol.sso import bp
 from wol.sso.forms import ConfirmForm, LinkByMailForm, LinkWithPasswordForm
 from wol.sso.service import (
     CONFIRMED_KEY,
+    NO_HINT,
     SignInOutcome,
     SignInRefused,
     begin_sign_in,
@@ -36,6 +37,8 @@ from wol.urls import safe_next
 
 BROWSER_KEY = "sso_browser"
 ID_TOKEN_KEY = "sso_id_token"  # noqa: S105 - a session key, not a secret
+# Browsers drop cookies over 4 kB: a larger ID token is not kept (see _signed_in).
+MAX_ID_TOKEN_IN_SESSION = 2000
 # Pages that use or hand out passwords: gone (404) when only single sign-on is on.
 PASSWORD_ENDPOINTS = frozenset(
     {
@@ -67,8 +70,10 @@ def _signed_in(outcome: SignInOutcome):
     db.session.commit()
     _start_session(user)
     if outcome.id_token:
-        # For signing out at the provider too (id_token_hint); cleared with the session.
-        session[ID_TOKEN_KEY] = outcome.id_token
+        # For signing out at the provider too. The ID token is the hint that provider wants;
+        # one too big for the session cookie (many groups) is left out: client_id then.
+        fits = len(outcome.id_token) <= MAX_ID_TOKEN_IN_SESSION
+        session[ID_TOKEN_KEY] = outcome.id_token if fits else NO_HINT
     if outcome.created:
         # In the new account's language (from the provider), which the next page speaks.
         with force_locale(user.language):

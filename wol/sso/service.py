@@ -47,6 +47,8 @@ PENDING_LINK_LIFETIME = timedelta(hours=1)
 # A confirmation with the provider counts this long for a sensitive action.
 CONFIRM_SECONDS = 300
 CONFIRMED_KEY = "sso_confirmed"
+# Kept in the session instead of an ID token too big for its cookie.
+NO_HINT = "-"
 # Clocks of wol and the provider may differ this much when expiry and issue times are checked.
 CLOCK_LEEWAY_SECONDS = 60
 
@@ -627,10 +629,15 @@ def provider_logout_url(id_token: str | None, return_to: str) -> str | None:
 
 
 def sso_logout_url(id_token: str | None) -> str | None:
-    """Where to send a person who signed in with single sign-on when they sign out."""
+    """Where to send a person who signed in with single sign-on when they sign out.
+
+    ``id_token`` is what the session kept: the ID token, NO_HINT when it was too big to keep,
+    or None for a person who signed in otherwise (they stay in wol).
+    """
     if not id_token or not sso_enabled():
         return None
-    return provider_logout_url(id_token, external_url("main.index"))
+    hint = None if id_token == NO_HINT else id_token
+    return provider_logout_url(hint, external_url("main.index"))
 
 
 def provider_origin() -> str | None:
