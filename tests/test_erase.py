@@ -229,3 +229,21 @@ def test_admin_erases_on_request_from_the_command_line(app, make_user, runner):
             == 1
         )
         assert db.session.scalar(select(func.count()).select_from(Meeting)) == 12
+
+
+def test_single_sign_on_account_confirms_with_its_address(app, client, make_user, auth):
+    """An account without a password (single sign-on only) confirms by typing its address."""
+    noor = make_user(email="noor@example.org")
+    auth.login("noor@example.org")
+    with app.app_context():
+        account = db.session.get(User, noor.id)
+        account.password_hash = None  # as if the account came through single sign-on
+        db.session.commit()
+    page = client.get("/settings/delete").get_data(as_text=True)
+    assert "Type your email address to confirm" in page
+    refused = client.post("/settings/delete", data={"password": "someone@example.org"})
+    assert refused.status_code == 400
+    assert "That is not your email address." in refused.get_data(as_text=True)
+    assert client.post("/settings/delete", data={"password": "Noor@Example.org"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.erased_at).where(User.id == noor.id)) is not None

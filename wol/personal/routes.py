@@ -151,6 +151,14 @@ def _read_handovers(choices: list[dict]) -> dict[int, int | None]:
     return chosen
 
 
+def _confirmed(user, answer: str) -> bool:
+    """The password again; an account that signs in only through single sign-on has none, so
+    its owner types their address instead."""
+    if user.password_hash:
+        return check_password_hash(user.password_hash, answer)
+    return answer.strip().casefold() == user.email_key
+
+
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
@@ -163,9 +171,13 @@ def delete_account():
         if not ratelimits.take(key, 10, timedelta(hours=1), utcnow()):
             db.session.commit()
             form.password.errors.append(_("Too many tries. Wait an hour and try again."))
-        elif not check_password_hash(current_user.password_hash or "!", form.password.data):
+        elif not _confirmed(current_user, form.password.data):
             db.session.commit()
-            form.password.errors.append(_("That is not your password."))
+            form.password.errors.append(
+                _("That is not your password.")
+                if current_user.password_hash
+                else _("That is not your email address.")
+            )
         else:
             user = current_user._get_current_object()
             lang = user.language
