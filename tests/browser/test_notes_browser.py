@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import axe_script, serious_violations  # noqa: F401
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
 from wol.personal.models import MAX_NOTE_CHARS
@@ -36,7 +37,7 @@ def _circle(app, make_user):
     return make_circle(app, ann, members=[bram], language="en")
 
 
-def test_notes_save_without_a_reload(live_server, new_page, make_user, app):
+def test_notes_save_without_a_reload(live_server, new_page, make_user, app, axe_script):  # noqa: F811
     circle = _circle(app, make_user)
     page = new_page()
     sign_in(page, live_server, "bram@example.org")
@@ -70,11 +71,12 @@ def test_notes_save_without_a_reload(live_server, new_page, make_user, app):
     expect(notes.get_by_label("Live with your goal.", exact=False)).to_be_checked()
 
     # Ann, in the same circle, sees her own empty box, not Bram's notes.
-    ann = new_page()
+    ann = new_page(bypass_csp=True)  # only to add axe to the page
     sign_in(ann, live_server, "ann@example.org")
     ann.goto(f"{live_server}/circles/{circle.id}/week/1")
     expect(ann.locator("#my-notes").get_by_label("My notes")).to_have_value("")
     expect(ann.get_by_text("And Noor.")).to_have_count(0)
+    assert serious_violations(ann, axe_script) == []
 
 
 def test_notes_save_with_javascript_off(live_server, new_page, make_user, app):
