@@ -19,6 +19,7 @@ starts, a check-in window opens) show within the minute.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from flask import current_app, render_template, session
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
+from sqlalchemy.types import NullType
 
 from wol.auth.models import User
 from wol.circles.models import Circle, Meeting, Membership
@@ -55,49 +57,71 @@ class CardFacts:
     fingerprint: str
 
 
-def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
-    """The circles ``user_id`` is in or organises, each with its card's fingerprint."""
+def _raw(*tables) -> list:
+    """Every column of ``tables`` as the database gives it (no type conversion: these values
+    are only compared, so reading them costs little)."""
+    return [
+        type_coerce(column, NullType()).label(f"{table.name}__{column.name}")
+        for table in tables
+        for column in table.c
+    ]
+
+
+@functools.cache
+def _queries():
+    """The three statements of the fingerprints (built once; the same for every reader)."""
     circles, meetings = Circle.__table__, Meeting.__table__
     memberships, users = Membership.__table__, User.__table__
+    user_id, ids = bindparam("user_id"), bindparam("ids", expanding=True)
     member_of = select(memberships.c.circle_id).where(
         memberships.c.user_id == user_id, memberships.c.left_at.is_(None)
     )
-    circle_rows = db.session.execute(
-        select(circles)
+    return (
+        select(
+            circles.c.id,
+            circles.c.language,
+            circles.c.duration_minutes,
+            circles.c.ended_at,
+            *_raw(circles),
+        )
         .where(or_(circles.c.id.in_(member_of), circles.c.organiser_id == user_id))
-        .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id)
-    ).all()
+        .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
+        select(
+            meetings.c.circle_id,
+            meetings.c.week,
+            meetings.c.starts_at,
+            meetings.c.held_at,
+            meetings.c.skipped_at,
+            *_raw(meetings),
+        )
+        .where(meetings.c.circle_id.in_(ids))
+        .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id),
+        select(memberships.c.circle_id, *_raw(memberships, users))
+        .join(users, users.c.id == memberships.c.user_id)
+        .where(memberships.c.circle_id.in_(ids))
+        .order_by(memberships.c.circle_id, memberships.c.id),
+    )
+
+
+def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
+    """The circles ``user_id`` is in or organises, each with its card's fingerprint."""
+    circles_query, meetings_query, members_query = _queries()
+    circle_rows = db.session.execute(circles_query, {"user_id": user_id}).all()
     ids = [row.id for row in circle_rows]
     if not ids:
         return []
     by_circle: dict[int, list] = {circle_id: [] for circle_id in ids}
-    meeting_rows = db.session.execute(
-        select(meetings)
-        .where(meetings.c.circle_id.in_(ids))
-        .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id)
-    ).all()
-    for row in meeting_rows:
+    for row in db.session.execute(meetings_query, {"ids": ids}):
         by_circle[row.circle_id].append(row)
-    member_rows = db.session.execute(
-        select(memberships, users)
-        .join(users, users.c.id == memberships.c.user_id)
-        .where(memberships.c.circle_id.in_(ids))
-        .order_by(memberships.c.circle_id, memberships.c.id)
-    ).all()
     members: dict[int, list] = {circle_id: [] for circle_id in ids}
-    for row in member_rows:
-        members[row._mapping[memberships.c.circle_id]].append(row)
+    for row in db.session.execute(members_query, {"ids": ids}):
+        members[row.circle_id].append(tuple(row))
     facts = []
     for row in circle_rows:
-        upcoming = _next_meeting(by_circle[row.id], row.duration_minutes, now)
+        meeting_rows = by_circle[row.id]
+        upcoming = _next_meeting(meeting_rows, row.duration_minutes, now)
         digest = hashlib.sha256(
-            repr(
-                (
-                    tuple(row),
-                    [tuple(m) for m in by_circle[row.id]],
-                    [tuple(m) for m in members[row.id]],
-                )
-            ).encode()
+            repr((tuple(row), [tuple(m) for m in meeting_rows], members[row.id])).encode()
         ).hexdigest()
         facts.append(
             CardFacts(
