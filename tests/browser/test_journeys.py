@@ -289,7 +289,7 @@ def test_2_bram_joins_on_his_phone(journey, make_user, smtp_server):
     )
     expect(bram.locator("dd").filter(has_text="/ 5")).to_have_text("4 / 5")
     w.check(bram)
-    bram.get_by_role("link", name=w("Create an account")).first.click()
+    bram.get_by_role("link", name=w("Create an account")).first.tap()  # a finger, not a mouse
     w.check(bram)
     w.register(bram, "bram@example.org", "Bram de Vries")
     expect(bram).to_have_url(link)
@@ -303,7 +303,7 @@ def test_2_bram_joins_on_his_phone(journey, make_user, smtp_server):
         )
     ).to_be_visible()
     w.check(bram)
-    bram.get_by_role("button", name=w("Join this circle")).click()
+    bram.get_by_role("button", name=w("Join this circle")).tap()
     expect(bram.get_by_role("heading", level=1)).to_have_text(CIRCLE)
     expect(bram.locator(".members")).to_contain_text("Bram de Vries")
     assert bram.evaluate("document.documentElement.scrollWidth") <= 390  # fits the phone
