@@ -180,6 +180,9 @@ def _health_demo(today: date, els: User, *people: User) -> None:
         away = {3: (bram,), 7: (noor,), 8: (pieter, marc)}.get(week, ())
         _record(done, week, ann, present=tuple(p for p in (ann, bram, marc, noor, pieter)
                                                if p not in away))
+    from wol.harvest.demo import load_harvest_demo
+
+    load_harvest_demo(done, ann, bram, noor)
     # Stalled: a good start, then the spring holidays and two meetings in a row not held.
     quiet = circle("Cirkel Mobiliteit", "nl", 6, 3, (bram, noor, pieter, joris))
     for week in range(1, 5):
