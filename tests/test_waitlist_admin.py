@@ -199,3 +199,22 @@ def test_offers_by_hand_to_two_people_for_one_seat_hold_one(app, make_user):
         }
         with app.app_context():
             assert db.session.get(Circle, circle.id).seats_taken == 5
+
+
+def test_the_waiting_list_page_does_not_issue_more_queries_with_more_people(app, make_user):
+    from tests.test_query_counts import queries_for
+
+    circle, organiser, _members, _waiters = _free_seat_with_people_waiting(
+        app, make_user, waiting=1
+    )
+    client = signed_in(app, organiser)
+    small = queries_for(app, client, f"/circles/{circle.id}/waiting-list")
+    with app.app_context():
+        for _ in range(20):
+            db.session.add(
+                WaitlistEntry(circle_id=circle.id, user_id=make_user().id, created_at=utcnow())
+            )
+        db.session.commit()
+    large = queries_for(app, client, f"/circles/{circle.id}/waiting-list")
+    assert large == small, f"{small} queries with one person waiting, {large} with 21"
+    assert large <= 8
