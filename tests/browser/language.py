@@ -169,3 +169,15 @@ def assert_dutch(page, *, user_data=()) -> None:
     assert seen["lang"] == "nl", f"{page.url} is not a Dutch page (lang={seen['lang']!r})"
     problems = english_in(seen["texts"], user_data)
     assert not problems, f"English on the Dutch page {page.url}:\n" + "\n".join(problems)
+
+
+def assert_dutch_text(text: str, *, what: str, user_data=()) -> None:
+    """Fail, naming the line, when the Dutch ``text`` (a mail's subject or body) has English in
+    it; links are set aside."""
+    lines = [
+        {"lang": "nl", "kind": what, "tag": "line", "text": re.sub(r"https?://\S+", " ", line)}
+        for line in text.splitlines()
+        if line.strip()
+    ]
+    problems = english_in(lines, user_data)
+    assert not problems, f"English in {what}:\n" + "\n".join(problems)

@@ -20,7 +20,7 @@ from flask_babel import force_locale, gettext, ngettext
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
 
-from tests.browser.language import assert_dutch
+from tests.browser.language import assert_dutch, assert_dutch_text
 from tests.browser.mailbox import mailed_link
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
@@ -111,6 +111,18 @@ class Journey:
         expect(page.locator("html")).to_have_attribute("lang", self.lang)
         if self.lang == "nl":
             assert_dutch(page, user_data=(*USER_DATA, *content))
+
+    def check_mails(self, content=()) -> None:
+        """On a Dutch journey, fail on any English word in the mails wol queued (everyone in
+        the journey reads Dutch)."""
+        if self.lang != "nl":
+            return
+        for mail in mails_since(self.app, 0):
+            assert_dutch_text(
+                f"{mail.subject}\n{mail.body_text}",
+                what=f"the mail {mail.kind!r} to {mail.to_addr}",
+                user_data=(*USER_DATA, *content),
+            )
 
     def sign_in(self, page, address: str) -> None:
         """Sign in through the form."""
@@ -247,6 +259,7 @@ def test_1_ann_starts_a_circle(journey, tmp_path):
     icalcheck(
         tmp_path, "download", ics, zulu(meeting_starts(first, time(12, 0), "Europe/Brussels"))
     )
+    w.check_mails()
 
 
 # 2. Bram joins ------------------------------------------------------------------------------
@@ -328,6 +341,7 @@ def test_2_bram_joins_on_his_phone(journey, make_user, smtp_server):
     attendees = event.get("ATTENDEE")
     attendees = attendees if isinstance(attendees, list) else [attendees]
     assert "mailto:bram@example.org" in [str(a).lower() for a in attendees]
+    w.check_mails()
 
 
 # 3. The circle meets ------------------------------------------------------------------------
@@ -404,6 +418,7 @@ def test_3_the_circle_meets(journey, make_user):
             select(Meeting).where(Meeting.circle_id == circle.id, Meeting.week == 1)
         )
         assert week1.held_at is not None and week1.attended == 3
+    w.check_mails()
 
 
 # 4. Life happens ----------------------------------------------------------------------------
@@ -493,6 +508,7 @@ def test_4_life_happens(journey, make_user, tmp_path):
         format_date(thursday, "EEE d MMM y", locale=w.lang) + ", 11:00"
     )
     w.check(phone)
+    w.check_mails()
 
 
 # 5. Els looks after 40 circles --------------------------------------------------------------
@@ -677,6 +693,7 @@ def test_5_els_looks_after_forty_circles(journey, make_user):
         for member in members:
             assert member.display_name.split()[0] not in page_text
             assert member.email not in page_text
+    w.check_mails(content=circle_names)
 
 
 # 6. Marc keeps the Dutch guide current ------------------------------------------------------
