@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.language import assert_dutch
+from tests.browser.language import assert_dutch, assert_dutch_text
 
 pytestmark = pytest.mark.browser
 
@@ -56,3 +56,15 @@ def test_an_english_page_is_not_a_dutch_page(page):
 
     with pytest.raises(AssertionError, match="not a Dutch page"):
         assert_dutch(page)
+
+
+def test_english_in_a_dutch_mail_fails_and_links_do_not():
+    with pytest.raises(AssertionError, match="Accept the invitation in your calendar"):
+        assert_dutch_text(
+            "Welkom in de cirkel.\nAccept the invitation in your calendar.",
+            what="the mail 'circle_welcome'",
+        )
+
+    assert_dutch_text(
+        "Welkom in de cirkel.\nOpen http://wol.test/the/join/your-link", what="a Dutch mail"
+    )
