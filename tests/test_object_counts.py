@@ -154,3 +154,24 @@ def test_an_anonymous_guide_page_answers_304_until_it_changes(app):
         "/guides/nl/week/4", headers={"If-None-Match": first.headers["ETag"]}
     )
     assert stranger.status_code == 200
+
+
+def test_the_front_page_is_kept_but_each_visitor_gets_their_own_form_token(app):
+    import re
+
+    def visit(language):
+        client = app.test_client()
+        page = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        return client, page, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    first, dutch, first_token = visit("nl")
+    _, _, second_token = visit("nl")
+    assert first_token != second_token
+    assert 'lang="nl"' in dutch and 'lang="en"' in visit("en")[1].split(">", 2)[1]
+    with counted(app) as (statements, objects):
+        again = first.get("/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert statements == [] and not objects
+    # The token in the kept page is the visitor's own: their language switch goes through.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)
+    switched = first.post("/language", data={"lang": "en", "csrf_token": token, "next": "/"})
+    assert switched.status_code == 302

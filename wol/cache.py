@@ -1,5 +1,8 @@
 """Work a request would otherwise repeat, done once.
 
+Anonymous pages that show nothing but the words of their language (the front page) are drawn
+once per language and path and kept with a placeholder for the visitor's form token.
+
 Every page translates hundreds of strings. Flask-Babel looks up the request's locale and its
 catalog again for each one (``gettext`` → ``get_translations`` → ``get_locale`` → a dictionary
 keyed by the locale's name); the dashboard spent a third of its time there. The domain below
@@ -8,8 +11,12 @@ while that locale is the request's: ``force_locale`` (mail in the reader's langu
 ``refresh`` put another locale object in place, so the catalog is looked up again for it.
 """
 
-from flask import Flask, g
+import secrets
+
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import Domain, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from wol.extensions import babel
 
@@ -37,3 +44,38 @@ def install(app: Flask) -> None:
     """Use the request-cached domain for translations (after Babel's init_app)."""
     if not isinstance(babel.__dict__.get("domain_instance"), RequestCachedDomain):
         babel.domain_instance = RequestCachedDomain(domain=app.extensions["babel"].default_domain)
+
+
+_TOKEN_PLACEHOLDER = f"wol-form-token-{secrets.token_hex(16)}"
+
+
+def anonymous_page(template: str) -> str:
+    """``template`` for an anonymous visitor, drawn once per language and path.
+
+    Only for templates whose output depends on nothing but the language, the path and the
+    configuration: what differs between such visitors is the form token in the header, put in
+    afresh each time. Signed-in people, pending messages and query strings are drawn as usual.
+    """
+    if (
+        current_user.is_authenticated
+        or session.get("_flashes")
+        or request.query_string
+        or current_app.debug
+        or current_app.config.get("TEMPLATES_AUTO_RELOAD")
+    ):
+        return render_template(template)
+    key = (template, str(get_locale()), request.path, request.script_root)
+    pages = kept(current_app, "anonymous-pages")
+    page = pages.get(key)
+    if page is None:
+        page = pages[key] = render_template(template, csrf_token=lambda: _TOKEN_PLACEHOLDER)
+    return page.replace(_TOKEN_PLACEHOLDER, generate_csrf())
+
+
+def kept(app: Flask, name: str, limit: int = 20_000) -> dict:
+    """The dictionary ``name`` of things kept by ``app`` in this process (emptied when it holds
+    ``limit`` entries, so it never grows without end)."""
+    store = app.extensions.setdefault("wol-kept", {}).setdefault(name, {})
+    if len(store) >= limit:
+        store.clear()
+    return store

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,15 +33,12 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
 
 from wol.auth.models import User
+from wol.cache import kept
 from wol.circles.models import Circle, Meeting, Membership
 from wol.extensions import db
 from wol.guides.service import guide_view
 
 CARD_TEMPLATE = "main/_circle_card.html"
-CACHE_LIMIT = 20_000
-
-_cards: dict[tuple, Markup] = {}
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -158,13 +154,14 @@ def home_cards(user, now: datetime) -> list[Markup]:
         now.replace(second=0, microsecond=0),
     )
     keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    cards_kept = kept(current_app, "home-cards")
     cards: dict[int, Markup] = {}
     keys = {}
     for fact in facts:
         # The guide's week title is on the card: a retitled week is another card.
         view = guide_view(fact.language, fact.next_week) if fact.next_week else None
         keys[fact.id] = (fact.fingerprint, *reader, view and (view.title, view.shown_lang))
-        found = _cards.get(keys[fact.id]) if keep else None
+        found = cards_kept.get(keys[fact.id]) if keep else None
         if found is not None:
             cards[fact.id] = found
     missing = {fact.id: fact for fact in facts if fact.id not in cards}
@@ -179,10 +176,7 @@ def home_cards(user, now: datetime) -> list[Markup]:
             )
             cards[circle.id] = card
             if keep:
-                with _lock:
-                    if len(_cards) >= CACHE_LIMIT:
-                        _cards.clear()
-                    _cards[keys[circle.id]] = card
+                cards_kept[keys[circle.id]] = card
     return [cards[fact.id] for fact in facts]
 
 

@@ -4,6 +4,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from wol.cache import anonymous_page
 from wol.circles.views import home_cards
 from wol.extensions import db
 from wol.i18n import LANGUAGES
@@ -17,7 +18,7 @@ def index():
     """What wol and a circle are, for a first-time visitor; signed-in people go home."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return render_template("main/index.html")
+    return anonymous_page("main/index.html")
 
 
 @bp.get("/home")
