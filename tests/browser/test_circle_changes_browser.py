@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import axe_script, serious_violations  # noqa: F401
 from tests.circles_helpers import make_circle, meetings_of
 from tests.conftest import PASSWORD
 
@@ -64,3 +65,40 @@ def test_the_organiser_changes_the_circle_and_its_weekly_time_and_a_member_sees_
     expect(phone.locator("tr#week-6")).to_contain_text(f"Thu {week6.day} ")
     expect(phone.locator("tr#week-6")).to_contain_text("14:00")
     expect(phone.locator("tr#week-5")).to_contain_text("12:00")
+
+
+def test_the_change_pages_have_no_serious_accessibility_problems(
+    live_server,
+    new_page,
+    make_user,
+    app,
+    axe_script,  # noqa: F811 - the fixture imported above
+):
+    ann = make_user(email="ann@example.org", language="nl")
+    today = datetime.now(UTC).date()
+    circle = make_circle(
+        app, ann, members=[make_user()], first_day=today + timedelta(days=3), today=today
+    )
+    problems = {}
+    for width in (1100, 390):
+        page = new_page(locale="nl-BE", bypass_csp=True, viewport={"width": width, "height": 900})
+        _sign_in(page, live_server, "ann@example.org", dutch=True)
+        base = f"{live_server}/circles/{circle.id}"
+        for path in ("/edit", "/schedule", "/waiting-list"):
+            page.goto(base + path)
+            problems[f"{path} @{width}"] = serious_violations(page, axe_script)
+        # The forms with errors beside the fields, as people meet them.
+        page.goto(base + "/edit")
+        page.get_by_label("Naam van de cirkel").fill("")
+        page.get_by_role("button", name="Wijzigingen bewaren").click()
+        expect(page.locator("#name-error")).to_be_visible()
+        problems[f"/edit with errors @{width}"] = serious_violations(page, axe_script)
+        page.goto(base + "/schedule")
+        page.get_by_label("Nieuw tijdstip").fill("")
+        page.get_by_role("button", name="Het wekelijkse moment wijzigen").click()
+        expect(page.locator("#at-error")).to_be_visible()
+        problems[f"/schedule with errors @{width}"] = serious_violations(page, axe_script)
+    found = {path: issues for path, issues in problems.items() if issues}
+    assert not found, "\n".join(
+        f"{path}: {issue}" for path, issues in found.items() for issue in issues
+    )
