@@ -1,5 +1,6 @@
 """Harvests and the stories page: who writes, who reads, sharing and withdrawing, bad input."""
 
+import re
 import threading
 from datetime import time
 
@@ -252,3 +253,13 @@ def test_the_export_holds_ones_own_harvests_only_and_erasing_deletes_them(app, m
         db.session.commit()
     assert "Ann shares this" not in signed_in(app, bram).get("/stories").get_data(as_text=True)
     assert [row[1] for row in harvests(app)] == [bram.id]
+
+
+def test_the_browser_is_not_told_to_cut_a_long_harvest(app, make_user):
+    """A maxlength attribute makes a browser drop what is pasted beyond it, without a word."""
+    ann, bram = make_user(), make_user()
+    circle = finished_circle(app, ann, [bram])
+    page = signed_in(app, bram).get(f"/circles/{circle.id}/harvest").get_data(as_text=True)
+    textareas = re.findall(r"<textarea[^>]*>", page)
+    assert len(textareas) == 3
+    assert not [tag for tag in textareas if "maxlength" in tag]

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import axe_script, serious_violations  # noqa: F401
 from tests.conftest import PASSWORD
 from tests.harvest_helpers import finished_circle
 
@@ -24,7 +25,11 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 def test_a_harvest_is_shared_on_the_stories_page_and_the_circle_goes_on(
-    live_server, new_page, make_user, app
+    live_server,
+    new_page,
+    make_user,
+    app,
+    axe_script,  # noqa: F811 - the fixture
 ):
     ann = make_user(email="ann@example.org", display_name="Ann Peeters")
     bram = make_user(email="bram@example.org", display_name="Bram Claes")
@@ -33,7 +38,7 @@ def test_a_harvest_is_shared_on_the_stories_page_and_the_circle_goes_on(
     circle = finished_circle(app, ann, [bram, fatima, joris], name="Cirkel Open Overheid")
 
     # Bram writes his harvest from the finished circle's page and shares it.
-    page = new_page(locale="en-GB", timezone_id="Europe/Brussels")
+    page = new_page(locale="en-GB", timezone_id="Europe/Brussels", bypass_csp=True)
     sign_in(page, live_server, "bram@example.org")
     page.goto(f"{live_server}/circles/{circle.id}")
     expect(page.get_by_role("heading", name="Well done: the circle is finished")).to_be_visible()
@@ -41,11 +46,23 @@ def test_a_harvest_is_shared_on_the_stories_page_and_the_circle_goes_on(
     page.get_by_label("What did you set out to do?").fill("Meet the people behind open data")
     page.get_by_label("What did you learn?").fill("A small question\nopens a big door")
     page.get_by_label("Share it on the stories page").check()
+    # Too long: the reason is beside the box and nothing typed is lost.
+    too_long = "Veel gebeurd. " * 150
+    page.get_by_label("What happened?").fill(too_long)
+    page.get_by_role("button", name="Save my harvest").click()
+    expect(page.locator("#happened-error")).to_contain_text("at most 2000 characters")
+    expect(page.get_by_label("What happened?")).to_have_value(too_long)
+    expect(page.get_by_label("What did you learn?")).to_have_value(
+        "A small question\nopens a big door"
+    )
+    problems = {"harvest with errors": serious_violations(page, axe_script)}
+    page.get_by_label("What happened?").fill("I met the archive team")
     page.get_by_role("button", name="Save my harvest").click()
     expect(page.get_by_text("Your harvest is on the stories page.").first).to_be_visible()
+    problems["harvest"] = serious_violations(page, axe_script)
 
     # Fatima reads it on the stories page, in Dutch, with Bram's first name only.
-    other = new_page(locale="nl-BE", timezone_id="Europe/Brussels")
+    other = new_page(locale="nl-BE", timezone_id="Europe/Brussels", bypass_csp=True)
     sign_in(other, live_server, "fatima@example.org")
     other.get_by_role("link", name="Verhalen").click()
     story = other.locator("article.story").first
@@ -53,10 +70,12 @@ def test_a_harvest_is_shared_on_the_stories_page_and_the_circle_goes_on(
     expect(story).to_contain_text("Bram")
     expect(story).not_to_contain_text("Claes")
     expect(story).to_contain_text("opens a big door")
+    problems["stories"] = serious_violations(other, axe_script)
 
     # She starts the next round for everyone: same weekday and time, from a day she picks.
     other.goto(f"{live_server}/circles/{circle.id}")
     other.get_by_role("link", name="Samen verder").click()
+    problems["go on together"] = serious_violations(other, axe_script)
     start = date.today() + timedelta(days=14)
     other.get_by_label("Starten vanaf").fill(start.isoformat())
     other.get_by_role("button", name="Start de nieuwe cirkel").click()
@@ -66,8 +85,11 @@ def test_a_harvest_is_shared_on_the_stories_page_and_the_circle_goes_on(
     # Bram sees the invitation on his home page and confirms: now he is a member.
     page.goto(f"{live_server}/home")
     page.get_by_role("link", name="Confirm or say no").click()
+    problems["invitation"] = serious_violations(page, axe_script)
     page.get_by_role("button", name="Yes, I go on").click()
     expect(page).to_have_url(new_url)
     expect(page.locator("ul.members")).to_contain_text("Bram Claes")
     expect(page.locator("ul.members")).to_contain_text("Fatima El Amrani")
     expect(page.locator("ul.members")).not_to_contain_text("Joris Maes")
+    found = {name: issues for name, issues in problems.items() if issues}
+    assert not found, found

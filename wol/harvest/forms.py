@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from wol.circles.forms import DateRequired
@@ -20,15 +20,28 @@ from wol.forms import PlainText, normalise_newlines, strip_text
 from wol.harvest.models import CIRCLE, MAX_TEXT, PRIVATE, STORIES
 
 
+class AtMost:
+    """Like WTForms' Length(max=...), without its ``maxlength`` attribute: with it a browser
+    silently cuts a pasted text at the limit, and the person never learns what was lost."""
+
+    def __init__(self, limit: int, message) -> None:
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        """Refuse a text over the limit; the field keeps what was typed."""
+        if len(field.data or "") > self.limit:
+            raise ValidationError(self.message)
+
+
 def _harvest_text(label, description) -> TextAreaField:
     """One of the three optional harvest texts; too long keeps what was typed and says so."""
-    # No maxlength attribute: a browser would silently cut a pasted text instead of saying so.
     return TextAreaField(
         label,
         validators=[
-            Length(
-                max=MAX_TEXT,
-                message=_l(
+            AtMost(
+                MAX_TEXT,
+                _l(
                     "Use at most %(max)d characters. Shorten it "
                     "a little: what you wrote is still here.",
                     max=MAX_TEXT,
