@@ -246,3 +246,24 @@ def test_an_invitation_to_a_circle_that_ended_leaves_the_home_page(app, people):
     assert ended.status_code == 302
     assert "Ronde twee" not in client.get("/home").get_data(as_text=True)
     assert client.post(f"/circles/{new_id}/invitation/confirm").status_code == 409
+
+
+def test_erasing_the_starter_keeps_the_new_circle_and_drops_their_name(app, people):
+    from wol.auth.models import User
+    from wol.harvest.followup import erase_follow_ups
+
+    ann, bram, cleo, dirk = people
+    old = finished_circle(app, ann, [bram, cleo, dirk])
+    start = (date.today() + timedelta(days=10)).isoformat()
+    signed_in(app, cleo).post(
+        f"/circles/{old.id}/go-on", data={"name": "Verder", "start_on": start}
+    )
+    [(new_id, _)] = circles_started_from(app, old.id)
+    with app.test_request_context():
+        erase_follow_ups(db.session.get(User, cleo.id))
+        erase_follow_ups(db.session.get(User, dirk.id))
+        db.session.commit()
+    assert circles_started_from(app, old.id) == []
+    assert invited(app, new_id) == sorted([ann.id, bram.id])
+    home = signed_in(app, bram).get("/home").get_data(as_text=True)
+    assert "Je bent uitgenodigd voor Verder." in home and "nodigt je uit" not in home

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
@@ -236,10 +236,17 @@ def export_invitations(user: User) -> list[dict]:
 
 @erases
 def erase_follow_ups(user: User) -> None:
-    """Drop the person's open invitations; the circles they started stay, without a starter."""
+    """Drop the person's open invitations and their name on those they sent; the circles they
+    started stay, without a starter."""
     db.session.execute(
         delete(FollowUpInvitation)
         .where(FollowUpInvitation.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(FollowUpInvitation)
+        .where(FollowUpInvitation.invited_by_id == user.id)
+        .values(invited_by_id=None)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
