@@ -80,3 +80,30 @@ def test_the_stories_page_does_not_issue_more_queries_with_more_stories(app, mak
     large = queries_for(app, reader, "/stories")
     assert large == small, f"/stories: {small} queries with one story, {large} with 21"
     assert large <= 6
+
+
+def test_a_finished_circle_page_does_not_issue_more_queries_with_more_harvests(app, make_user):
+    from datetime import date, timedelta
+
+    from tests.harvest_helpers import finished_circle, signed_in
+
+    people = [make_user() for _ in range(5)]
+    circle = finished_circle(app, people[0], people[1:2])
+    reader = signed_in(app, people[1])
+    path = f"/circles/{circle.id}"
+    small = queries_for(app, reader, path)
+    with app.test_request_context():
+        live = db.session.get(Circle, circle.id)
+        for person in people[2:]:
+            join_circle(live, db.session.get(User, person.id))
+        db.session.commit()
+    for person in people:
+        signed_in(app, person).post(
+            f"/circles/{circle.id}/harvest", data={"learned": "Veel", "audience": "circle"}
+        )
+    start = (date.today() + timedelta(days=9)).isoformat()
+    signed_in(app, people[2]).post(
+        f"/circles/{circle.id}/go-on", data={"name": "Verder", "start_on": start}
+    )
+    large = queries_for(app, reader, path)
+    assert large == small, f"{path}: {small} queries before, {large} with harvests and a follow-up"
