@@ -369,7 +369,8 @@ def test_confirming_as_someone_else_is_refused(app, client):
     sign_in(client, "ann")
     answer = _confirm_as(client, "bram")
     assert answer.status_code == 403
-    assert "someone else" in answer.text
+    # In Ann's language (Dutch, from her provider).
+    assert "aangemeld als iemand anders" in answer.text
     with client.session_transaction() as session:
         assert "sso_confirmed" not in session
 
