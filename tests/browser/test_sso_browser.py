@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests import sso_helpers
+from tests.conftest import PASSWORD
 from wol.auth.models import User
 from wol.extensions import db
 from wol.sso.models import SsoIdentity
@@ -108,4 +109,23 @@ def test_a_replayed_sign_in_answer_is_refused(app, live_server, new_page):
     # Bram's account speaks English (his provider says en-GB), whatever the browser says.
     expect(page.get_by_role("heading", name="Signing in did not work")).to_be_visible()
     expect(page.get_by_text("This sign-in link has expired or was already used.")).to_be_visible()
+    assert _count(app, User) == 1
+
+
+def test_an_existing_password_account_is_linked_after_its_password(
+    app, live_server, new_page, make_user
+):
+    make_user(email="bram@agency.example", display_name="Bram")
+    page = new_page(locale="en-GB")
+    _sign_in(page, live_server, "bram")
+    expect(page.get_by_role("heading", name="You already have a wol account")).to_be_visible()
+    assert _count(app, SsoIdentity) == 0
+    page.get_by_label("Your wol password").fill("not my password")
+    page.get_by_role("button", name="Link with my password").click()
+    expect(page.get_by_text("This password is not right.").first).to_be_visible()
+    assert _count(app, SsoIdentity) == 0
+    page.get_by_label("Your wol password").fill(PASSWORD)
+    page.get_by_role("button", name="Link with my password").click()
+    page.wait_for_url(live_server + "/home")
+    assert _count(app, SsoIdentity) == 1
     assert _count(app, User) == 1
