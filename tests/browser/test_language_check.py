@@ -1,8 +1,10 @@
 """The no-English check of the Dutch journeys can fail, and says where."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.language import assert_dutch, assert_dutch_text
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +70,17 @@ def test_english_in_a_dutch_mail_fails_and_links_do_not():
     assert_dutch_text(
         "Welkom in de cirkel.\nOpen http://wol.test/the/join/your-link", what="a Dutch mail"
     )
+
+
+def test_a_language_named_in_its_own_language_says_so(app, live_server, new_page, make_user):
+    # Found by the check: "English" among the Dutch round form's languages read as English.
+    make_user(email="els@example.org", display_name="Els", roles={"organiser"}, language="nl")
+    els = new_page(locale="nl-BE")
+    els.goto(live_server + "/login")
+    els.get_by_label("E-mailadres").fill("els@example.org")
+    els.get_by_label("Wachtwoord").fill(PASSWORD)
+    els.locator("#submit").click()
+    els.goto(live_server + "/rounds/new")
+
+    expect(els.locator("label", has_text="English")).to_have_attribute("lang", "en")
+    assert_dutch(els, user_data=["Els"])

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from wtforms import (
     DateField,
     SelectField,
@@ -12,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from wol.circles.forms import kind_choices, validate_web_link
 from wol.forms import (
@@ -25,10 +26,26 @@ from wol.forms import (
 from wol.rounds.slots import slot_code
 
 
+class _CheckboxList(ListWidget):
+    """Checkboxes in a list; a label says its language when its choice has one (a language
+    named in its own language: "English" on a Dutch page is English on purpose)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        items = []
+        for option in field:
+            lang = option.choice.render_kw.get("lang")
+            label = option.label(lang=lang) if lang else option.label()
+            items.append(f"<li>{option()} {label}</li>")
+        tag = self.html_tag
+        # Every part is HTML that WTForms escaped, as in its own ListWidget.
+        return Markup(f"<{tag} {html_params(**kwargs)}>{''.join(items)}</{tag}>")  # noqa: S704
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as a list of checkboxes."""
 
-    widget = ListWidget(prefix_label=False)
+    widget = _CheckboxList(prefix_label=False)
     option_widget = CheckboxInput()
 
 

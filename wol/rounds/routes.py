@@ -7,6 +7,7 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
 from wol.access import role_required
 from wol.circles.forms import ConfirmForm
@@ -331,7 +332,10 @@ def signup(token: str):
     mine = service.signup_of(round_, current_user)
     form = SignupForm()
     languages = {c.value: c.label for c in language_choices()}
-    form.languages.choices = [(code, languages.get(code, code)) for code in round_.language_list]
+    form.languages.choices = [
+        SelectChoice(code, languages.get(code, code), render_kw={"lang": code})
+        for code in round_.language_list
+    ]
     form.slots.choices = [(code, slot_label(code)) for code in round_.slot_list]
     if request.method == "GET" and mine is not None:
         form.languages.data = mine.languages.split()
