@@ -149,7 +149,10 @@ def english_in(texts: list[dict], user_data=()) -> list[str]:
             )
             continue
         words = [
-            w for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text) if w.lower() in FUNCTION_WORDS
+            # A hyphenated name ("be-with", a CSV column) is one word, not a function word.
+            w
+            for w in re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", text)
+            if w.lower() in FUNCTION_WORDS
         ]
         if words:
             found.append(
