@@ -337,3 +337,47 @@ def test_detail_page_lead_is_the_weekly_slot(app, make_user, client, auth):
     auth.login("bram@example.org")
     text = client.get(f"/circles/{circle.id}").get_data(as_text=True)
     assert re.search(r"Every Tuesday at 12:00", text)
+
+
+@pytest.mark.slow
+def test_two_changes_at_once_happen_one_after_the_other(app, make_user):
+    """Two members change the weekly time at the same instant: each calendar update that
+    leaves is newer than the one before (clients ignore an equal SEQUENCE), and the meetings
+    are those of whichever change came last, never a mix."""
+    from tests.test_seat_races import at_once, signed_in
+
+    for trial in range(4):
+        today = datetime.now(UTC).date()
+        first = today + timedelta(days=7 + (1 - today.weekday()) % 7)
+        ann, bram, eva = (
+            make_user(email=f"{name}{trial}@example.org") for name in ("ann", "bram", "eva")
+        )
+        circle = make_circle(app, ann, members=[bram, eva], first_day=first, today=today)
+        with app.app_context():
+            sequence = db.session.get(Circle, circle.id).calendar_sequence
+        since = _last_mail_id(app)
+        path = f"/circles/{circle.id}/schedule"
+        statuses = at_once(
+            [
+                (signed_in(app, bram), path, {"from_week": "3", "weekday": "3", "at": "14:00"}),
+                (signed_in(app, eva), path, {"from_week": "6", "weekday": "4", "at": "09:00"}),
+            ]
+        )
+        assert statuses == [302, 302], statuses
+        with app.app_context():
+            assert db.session.get(Circle, circle.id).calendar_sequence == sequence + 2
+        sequences = [
+            int(re.search(r"SEQUENCE:(\d+)", m.calendar).group(1))
+            for m in _mails(app, ann.email, since)
+            if m.calendar
+        ]
+        assert sorted(sequences) == [sequence + 1, sequence + 2], sequences
+        slots = [
+            m.starts_at.astimezone(BRUSSELS).strftime("%a %H:%M")
+            for m in meetings_of(app, circle.id)
+        ]
+        # Weeks 1-2 stay; weeks 6-12 are on Friday 09:00 whichever came first; weeks 3-5 are on
+        # Thursday 14:00 if Bram's came last or after Eva's, else on the Tuesday of the start.
+        assert slots[:2] == ["Tue 12:00"] * 2
+        assert slots[5:] == ["Fri 09:00"] * 7 or slots[2:] == ["Thu 14:00"] * 10, slots
+        assert slots[2:5] in (["Thu 14:00"] * 3, ["Tue 12:00"] * 3), slots

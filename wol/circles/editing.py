@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from wol.auth.models import User
 from wol.calendar import service as calendar
@@ -54,6 +55,33 @@ class CircleChanges:
     place: str | None = None
     video_url: str | None = None
     chat_url: str | None = None
+
+
+def _hold(circle: Circle) -> None:
+    """Lock the circle's row for this request and read it and its meetings again.
+
+    Two changes at the same instant then happen one after the other: the second sees the
+    first's meetings and SEQUENCE, so its calendar update is newer, never an equal number that
+    clients would ignore. The circle row is locked first, as every flush that changes a circle
+    and its meetings does.
+    """
+    db.session.refresh(circle, with_for_update=True)
+    db.session.scalars(
+        select(Meeting)
+        .where(Meeting.circle_id == circle.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def _changed(circle: Circle, now: datetime, *, calendar: bool) -> None:
+    """Record the change; calendars get a higher SEQUENCE when they show it.
+
+    The SEQUENCE is raised in the database (not read, added to and written back), so that two
+    changes at the same instant raise it twice, also where rows cannot be locked (SQLite).
+    """
+    circle.updated_at = now
+    if calendar:
+        circle.calendar_sequence = Circle.calendar_sequence + 1
 
 
 def editable_fields(circle: Circle, user: User) -> frozenset[str]:
@@ -124,6 +152,7 @@ def update_circle(
     carrying the calendar update when calendars show it.
     """
     now = now or utcnow()
+    _hold(circle)
     allowed = editable_fields(circle, by)
     if not allowed:
         if circle.is_ended:
@@ -157,7 +186,7 @@ def update_circle(
     for name in changed:
         setattr(circle, name, wanted[name])
     shows_in_calendar = bool(changed & CALENDAR_FIELDS)
-    circles._touch(circle, now, schedule_changed=shows_in_calendar)
+    _changed(circle, now, calendar=shows_in_calendar)
     db.session.flush()
     notice = calendar.Notice(
         "mail/circle_changed.txt",
@@ -248,6 +277,7 @@ def change_weekly_time(
 ) -> SchedulePlan:
     """Move the circle's weekly day and time from ``from_week`` on; one mail per member."""
     now = now or utcnow()
+    _hold(circle)
     if not may_change_schedule(circle, by):
         if circle.is_ended:
             raise Conflict(_("This circle has ended; its schedule can no longer change."))
@@ -271,7 +301,7 @@ def change_weekly_time(
             meeting.starts_at = new_start
             meeting.rescheduled()  # a new reminder and check-in mail for the new time
         meeting.moved = False  # it is on the circle's slot again
-    circles._touch(circle, now, schedule_changed=True)
+    _changed(circle, now, calendar=True)
     db.session.flush()
     notice = calendar.Notice(
         "mail/weekly_time_changed.txt",
