@@ -389,3 +389,13 @@ def test_a_big_id_token_is_not_kept_and_signing_out_still_reaches_the_provider(
     query = parse_qs(urlsplit(client.post("/logout").headers["Location"]).query)
     assert query["client_id"] == ["wol-test"]
     assert "id_token_hint" not in query
+
+
+def test_a_discovery_document_for_another_issuer_is_not_used(app_config, provider):
+    # The same provider reached under another name: its document names 127.0.0.1, not this.
+    app_config["SSO_ISSUER"] = provider.issuer.replace("127.0.0.1", "localhost")
+    client = create_app(app_config).test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    answer = client.get("/sso/start")
+    assert answer.status_code == 503
+    assert "We cannot reach your organisation" in answer.text
