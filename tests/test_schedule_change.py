@@ -381,3 +381,21 @@ def test_two_changes_at_once_happen_one_after_the_other(app, make_user):
         assert slots[:2] == ["Tue 12:00"] * 2
         assert slots[5:] == ["Fri 09:00"] * 7 or slots[2:] == ["Thu 14:00"] * 10, slots
         assert slots[2:5] in (["Thu 14:00"] * 3, ["Tue 12:00"] * 3), slots
+
+
+def test_a_newcomer_after_the_change_is_shown_and_mailed_the_new_weekly_time(
+    app, make_user, client, auth
+):
+    circle, _ann, _bram = _future_circle(app, make_user)
+    auth.login("bram@example.org")
+    client.post(
+        f"/circles/{circle.id}/schedule", data={"from_week": "1", "weekday": "3", "at": "14:00"}
+    )
+    auth.logout()
+    make_user(email="eva@example.org")
+    auth.login("eva@example.org")
+    page = client.get(f"/join/{circle.invite_token}").get_data(as_text=True)
+    assert "Every Thursday at 14:00, twelve weeks" in page
+    assert client.post(f"/join/{circle.invite_token}").status_code == 302
+    [welcome] = [m for m in _mails(app, "eva@example.org", 0) if m.kind == "circle_welcome"]
+    assert "every Thursday at 14:00" in welcome.body_text

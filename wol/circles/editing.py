@@ -327,4 +327,4 @@ def change_weekly_time(
 def weekly_slot(circle: Circle) -> datetime:
     """The circle's weekly slot as an instant (its grid's first date), for showing the weekday
     and time in a reader's zone."""
-    return local_to_utc(circle.first_day, circle.local_time, circle.timezone)
+    return circle.weekly_slot

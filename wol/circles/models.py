@@ -16,6 +16,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wol.auth.models import User
+from wol.circles.schedule import local_to_utc
 from wol.extensions import db
 from wol.timestamps import UTCDateTime, utcnow
 
@@ -91,6 +92,12 @@ class Circle(db.Model):
     def is_ended(self) -> bool:
         """True when the circle was ended early."""
         return self.ended_at is not None
+
+    @property
+    def weekly_slot(self) -> datetime:
+        """The circle's weekly day and time as an instant (the first date of its weekly grid),
+        to show in a reader's zone; it follows a change of the weekly time (wol/circles/editing)."""
+        return local_to_utc(self.first_day, self.local_time, self.timezone)
 
     @property
     def seats_left(self) -> int:
