@@ -399,3 +399,29 @@ def test_a_discovery_document_for_another_issuer_is_not_used(app_config, provide
     answer = client.get("/sso/start")
     assert answer.status_code == 503
     assert "We cannot reach your organisation" in answer.text
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_two_answers_with_the_same_state_at_once_sign_in_once(app, client, trial):
+    """The same answer sent twice at the same instant (a double click, a replay): one wins."""
+    import threading
+
+    callback = callback_for(client, "ann")
+    cookie = client.get_cookie("session")
+    twin = app.test_client()
+    twin.set_cookie("session", cookie.value, domain=cookie.domain)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def answer(browser):
+        barrier.wait()
+        statuses.append(browser.get(callback).status_code)
+
+    threads = [threading.Thread(target=answer, args=(b,)) for b in (client, twin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 400]
+    assert _count(app, User) == 1
+    assert _count(app, UserSession) == 1
