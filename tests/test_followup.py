@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.circles_helpers import active_member_ids
 from tests.harvest_helpers import finished_circle, last_week_started, signed_in
-from tests.test_seat_races import at_once
+from tests.test_seat_races import TRIALS, at_once
 from wol.circles.models import Circle
 from wol.extensions import db
 from wol.harvest.models import FollowUp, FollowUpInvitation
@@ -267,3 +267,19 @@ def test_erasing_the_starter_keeps_the_new_circle_and_drops_their_name(app, peop
     assert invited(app, new_id) == sorted([ann.id, bram.id])
     home = signed_in(app, bram).get("/home").get_data(as_text=True)
     assert "Je bent uitgenodigd voor Verder." in home and "nodigt je uit" not in home
+
+
+def test_a_double_clicked_confirmation_takes_one_seat(app, people):
+    ann, bram, cleo, dirk = people
+    for trial in range(TRIALS):
+        old = finished_circle(app, ann, [bram, cleo, dirk], name=f"Trial {trial}")
+        start = (date.today() + timedelta(days=10)).isoformat()
+        signed_in(app, ann).post(f"/circles/{old.id}/go-on", data={"name": "V", "start_on": start})
+        [(new_id, _)] = circles_started_from(app, old.id)
+        clients = [signed_in(app, cleo) for _ in range(3)]
+        path = f"/circles/{new_id}/invitation/confirm"
+        assert at_once([(c, path, {}) for c in clients]) == [302, 302, 302]
+        assert active_member_ids(app, new_id) == sorted([ann.id, cleo.id])
+        with app.app_context():
+            assert db.session.get(Circle, new_id).seats_taken == 2
+        assert invited(app, new_id) == sorted([bram.id, dirk.id])

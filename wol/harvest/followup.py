@@ -192,6 +192,20 @@ def confirm(circle: Circle, user: User, now: datetime) -> Membership:
     return membership
 
 
+def is_member(circle_id: int, user: User) -> bool:
+    """Whether ``user`` is a current member of the circle, read from the database now."""
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.circle_id == circle_id,
+                Membership.user_id == user.id,
+                Membership.left_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
 def decline(circle: Circle, user: User) -> None:
     """Say no to the invitation; it is gone, nothing else changes."""
     invitation = invitation_for(circle, user)

@@ -231,8 +231,15 @@ def confirm(circle_id: int):
     circle = _invited_circle(circle_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    followup.confirm(circle, current_user, utcnow())
-    db.session.commit()
+    try:
+        followup.confirm(circle, current_user, utcnow())
+    except Conflict:
+        db.session.rollback()
+        if not followup.is_member(circle.id, current_user):
+            raise
+        # Confirmed twice at once (a double click): the other request made them a member.
+    else:
+        db.session.commit()
     flash(_("Welcome to %(circle)s! The meetings are on this page.", circle=circle.name), "success")
     return redirect(url_for("circles.detail", circle_id=circle.id))
 
