@@ -199,7 +199,9 @@ def test_bad_input_gets_a_message_beside_the_field_and_nothing_is_written(
     circle = _circle(app, make_user, ann_language="nl")
     auth.login("ann@example.org")
     since = _last_mail_id(app)
-    response = client.post(f"/circles/{circle.id}/edit", data=_form(**{"place": "Zaal 5", **changes}))
+    response = client.post(
+        f"/circles/{circle.id}/edit", data=_form(**{"place": "Zaal 5", **changes})
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert f'id="{field}-error"' in page
