@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import free_port
-from wol.sso.service import forget_provider_cache
+from wol.sso.provider import forget_provider_cache
 
 OIDC_DIR = Path(__file__).parent / "oidc"
 CLIENT_ID = "wol-test"

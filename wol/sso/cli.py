@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from wol.auth.service import find_user_by_email
 from wol.extensions import db
-from wol.sso.service import create_login_link
+from wol.sso.login_links import create_login_link
 
 
 @click.command("login-link")

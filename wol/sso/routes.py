@@ -14,23 +14,21 @@ from wol.extensions import db
 from wol.i18n import select_locale
 from wol.sso import bp
 from wol.sso.forms import ConfirmForm, LinkByMailForm, LinkWithPasswordForm
+from wol.sso.login_links import find_login_link, use_login_link
+from wol.sso.provider import SignInRefused, provider_origin
 from wol.sso.service import (
     CONFIRMED_KEY,
     NO_HINT,
     SignInOutcome,
-    SignInRefused,
     begin_sign_in,
     button_label,
     complete_link,
-    find_login_link,
     find_pending_link,
     finish_sign_in,
     mail_pending_link,
     mode,
     passwords_enabled,
-    provider_origin,
     sso_enabled,
-    use_login_link,
 )
 from wol.tokens import new_token
 from wol.urls import safe_next

@@ -1,9 +1,5 @@
-"""Single sign-on rules: send a person to their provider, check what comes back, find or make
-their account, link an existing one only after proof, and break-glass login links.
-
-What is checked, and why, is written for security officers in README.md ("Single sign-on").
-The checks themselves are Authlib's and joserfc's; this module feeds them what they need.
-"""
+"""Single sign-on rules: send a person to their provider, check what comes back (with
+wol/sso/provider.py), find or make their account, and link an existing one only after proof."""
 
 import hashlib
 import hmac
@@ -12,20 +8,13 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
-from authlib.common.urls import add_params_to_uri
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oidc.core import CodeIDToken
 from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from wol.auth.models import User
@@ -34,7 +23,17 @@ from wol.errors import DomainError
 from wol.extensions import db
 from wol.i18n import LANGUAGES
 from wol.mail.service import queue_mail
-from wol.sso.models import LoginLink, SsoAttempt, SsoIdentity, SsoPendingLink
+from wol.sso.models import SsoAttempt, SsoIdentity, SsoPendingLink
+from wol.sso.provider import (
+    CLOCK_LEEWAY_SECONDS,
+    SignInRefused,
+    oauth_client,
+    provider_logout_url,
+    provider_metadata,
+    unreachable,
+    untrusted_answer,
+    verify_id_token,
+)
 from wol.timestamps import utcnow
 from wol.tokens import find_by_token, looks_like_token, new_token
 from wol.urls import external_url
@@ -49,25 +48,6 @@ CONFIRM_SECONDS = 300
 CONFIRMED_KEY = "sso_confirmed"
 # Kept in the session instead of an ID token too big for its cookie.
 NO_HINT = "-"
-# Clocks of wol and the provider may differ this much when expiry and issue times are checked.
-CLOCK_LEEWAY_SECONDS = 60
-
-# Per process, and only a cache: every worker fetches the same public documents itself, and
-# fetches the keys again as soon as a token names a key id it does not know.
-_metadata_cache: dict[str, tuple[float, dict]] = {}
-_keys_cache: dict[str, KeySet] = {}
-
-
-class SignInRefused(DomainError):
-    """What came back from the provider does not pass a check; nothing was created.
-
-    ``reason`` names the check for the log and the tests; ``message`` is for the person.
-    """
-
-    def __init__(self, reason: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.reason = reason
-        self.status = status
 
 
 @dataclass
@@ -101,80 +81,6 @@ def passwords_enabled() -> bool:
 def digest(secret: str) -> str:
     """Only hashes of secrets are stored: a database leak gives no usable state or link."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _http_get_json(url: str) -> dict:
-    """GET a JSON document from the provider; SignInRefused when it cannot be had."""
-    try:
-        response = requests.get(url, timeout=current_app.config["SSO_HTTP_TIMEOUT"])
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as exc:
-        log.warning("single sign-on: cannot read %s: %s", url, exc)
-        raise _unreachable() from exc
-
-
-def _unreachable() -> SignInRefused:
-    return SignInRefused(
-        "unreachable",
-        _(
-            "We cannot reach your organisation's sign-in service right now. Please try again in a "
-            "few minutes."
-        ),
-        status=503,
-    )
-
-
-def provider_metadata(now: float | None = None) -> dict:
-    """The provider's discovery document, fetched at most once an hour per process.
-
-    Its ``issuer`` must be exactly the configured one (OpenID Connect Discovery, section 4.3).
-    """
-    issuer = current_app.config["SSO_ISSUER"]
-    now = time.monotonic() if now is None else now
-    cached = _metadata_cache.get(issuer)
-    if cached and now - cached[0] < current_app.config["SSO_METADATA_SECONDS"]:
-        return cached[1]
-    document = _http_get_json(issuer + "/.well-known/openid-configuration")
-    if document.get("issuer", "").rstrip("/") != issuer or not all(
-        document.get(key) for key in ("authorization_endpoint", "token_endpoint", "jwks_uri")
-    ):
-        log.warning("single sign-on: discovery document of %s does not match it", issuer)
-        raise _unreachable()
-    _metadata_cache[issuer] = (now, document)
-    return document
-
-
-def _key_set(force: bool = False) -> KeySet:
-    """The provider's public signing keys, fetched again when ``force`` is set."""
-    issuer = current_app.config["SSO_ISSUER"]
-    if force or issuer not in _keys_cache:
-        document = _http_get_json(provider_metadata()["jwks_uri"])
-        try:
-            _keys_cache[issuer] = KeySet.import_key_set(document)
-        except (JoseError, ValueError, TypeError, KeyError) as exc:
-            log.warning("single sign-on: unreadable key set: %s", exc)
-            raise _unreachable() from exc
-    return _keys_cache[issuer]
-
-
-def forget_provider_cache() -> None:
-    """Drop the cached discovery documents and keys (tests; a changed configuration)."""
-    _metadata_cache.clear()
-    _keys_cache.clear()
-
-
-def _client(redirect_uri: str | None = None) -> OAuth2Session:
-    """An OAuth 2.0 client for the configured provider, with PKCE (S256)."""
-    config = current_app.config
-    return OAuth2Session(
-        config["SSO_CLIENT_ID"],
-        config["SSO_CLIENT_SECRET"],
-        scope=config["SSO_SCOPES"],
-        redirect_uri=redirect_uri,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
-    )
 
 
 def callback_url() -> str:
@@ -213,7 +119,7 @@ def begin_sign_in(
     )
     db.session.flush()
     fresh = {"prompt": "login", "max_age": "0"} if confirm_user else {}
-    url, _state = _client(callback_url()).create_authorization_url(
+    url, _state = oauth_client(callback_url()).create_authorization_url(
         metadata["authorization_endpoint"],
         state=state,
         nonce=nonce,
@@ -251,63 +157,6 @@ def _claim_attempt(state: str | None, browser_key: str | None, now: datetime) ->
     return attempt
 
 
-def _refused_token(reason: str) -> SignInRefused:
-    return SignInRefused(
-        reason,
-        _(
-            "Your organisation's sign-in service sent an answer that we cannot trust, so you are "
-            "not signed in. Please try again; if it keeps happening, tell your wol administrator."
-        ),
-    )
-
-
-def verify_id_token(
-    id_token: str, nonce: str, access_token: str | None, now: int | None = None
-) -> dict:
-    """Check an ID token's signature, issuer, audience, times and nonce; return its claims.
-
-    The key must be one the provider publishes (fetched again once when the token names an
-    unknown key id), the algorithm one the provider announces (never "none").
-    """
-    metadata = provider_metadata()
-    config = current_app.config
-    algorithms = [
-        alg
-        for alg in metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-        if alg != "none"
-    ]
-    try:
-        try:
-            token = jwt.decode(id_token, _key_set(), algorithms=algorithms)
-        except InvalidKeyIdError:
-            token = jwt.decode(id_token, _key_set(force=True), algorithms=algorithms)
-    except InvalidKeyIdError as exc:
-        log.warning("single sign-on refused: ID token signed with an unknown key: %s", exc)
-        raise _refused_token("unknown_key") from exc
-    except (JoseError, ValueError) as exc:
-        log.warning("single sign-on refused: bad ID token signature: %s", exc)
-        raise _refused_token("signature") from exc
-    options = {
-        "iss": {"essential": True, "value": config["SSO_ISSUER"]},
-        "aud": {"essential": True, "value": config["SSO_CLIENT_ID"]},
-        "sub": {"essential": True},
-        "exp": {"essential": True},
-        "iat": {"essential": True},
-    }
-    params = {"nonce": nonce, "client_id": config["SSO_CLIENT_ID"]}
-    if access_token:
-        params["access_token"] = access_token
-    claims = CodeIDToken(token.claims, token.header, options, params)
-    try:
-        claims.validate(now=now, leeway=CLOCK_LEEWAY_SECONDS)
-    except (JoseError, ValueError) as exc:
-        log.warning("single sign-on refused: ID token claims: %s", exc)
-        raise _refused_token(f"claims:{getattr(exc, 'claim', '') or exc}") from exc
-    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise _refused_token("claims:sub")
-    return dict(claims)
-
-
 def finish_sign_in(params, browser_key: str | None, now: datetime | None = None) -> SignInOutcome:
     """Check the provider's answer (query ``params``) and sign in, create or propose a link."""
     now = now or utcnow()
@@ -321,13 +170,13 @@ def finish_sign_in(params, browser_key: str | None, now: datetime | None = None)
         )
     # RFC 9207: where the provider names itself in the answer, it must be our provider.
     if params.get("iss") and params["iss"].rstrip("/") != config["SSO_ISSUER"]:
-        raise _refused_token("iss_parameter")
+        raise untrusted_answer("iss_parameter")
     code = params.get("code")
     if not code or len(code) > 2000:
-        raise _refused_token("code")
+        raise untrusted_answer("code")
     metadata = provider_metadata()
     try:
-        token = _client(callback_url()).fetch_token(
+        token = oauth_client(callback_url()).fetch_token(
             metadata["token_endpoint"],
             grant_type="authorization_code",
             code=code,
@@ -336,12 +185,12 @@ def finish_sign_in(params, browser_key: str | None, now: datetime | None = None)
         )
     except requests.RequestException as exc:
         log.warning("single sign-on: token endpoint unreachable: %s", exc)
-        raise _unreachable() from exc
+        raise unreachable() from exc
     except Exception as exc:  # noqa: BLE001 - any refusal by the token endpoint
         log.warning("single sign-on refused: token endpoint: %s", exc)
-        raise _refused_token("token_endpoint") from exc
+        raise untrusted_answer("token_endpoint") from exc
     if not token.get("id_token"):
-        raise _refused_token("no_id_token")
+        raise untrusted_answer("no_id_token")
     claims = verify_id_token(token["id_token"], attempt.nonce, token.get("access_token"))
     if attempt.confirm_user_id is not None:
         return _confirmed(claims, attempt, now)
@@ -369,7 +218,7 @@ def _confirmed(claims: dict, attempt: SsoAttempt, now: datetime) -> SignInOutcom
     auth_time = claims.get("auth_time")
     started = attempt.created_at.timestamp() - CLOCK_LEEWAY_SECONDS
     if isinstance(auth_time, int | float) and auth_time < started:
-        raise _refused_token("confirm_not_fresh")
+        raise untrusted_answer("confirm_not_fresh")
     return SignInOutcome(attempt.next_path, confirmed_user_id=identity.user_id)
 
 
@@ -608,26 +457,6 @@ def button_label() -> str:
     )
 
 
-# -- Signing out at the provider ----------------------------------------------------------
-
-
-def provider_logout_url(id_token: str | None, return_to: str) -> str | None:
-    """The provider's sign-out address (RP-initiated logout), if it offers one."""
-    try:
-        endpoint = provider_metadata().get("end_session_endpoint")
-    except SignInRefused:
-        return None
-    if not endpoint:
-        return None
-    params = {
-        "client_id": current_app.config["SSO_CLIENT_ID"],
-        "post_logout_redirect_uri": return_to,
-    }
-    if id_token:
-        params["id_token_hint"] = id_token
-    return add_params_to_uri(endpoint, params)
-
-
 def sso_logout_url(id_token: str | None) -> str | None:
     """Where to send a person who signed in with single sign-on when they sign out.
 
@@ -638,60 +467,3 @@ def sso_logout_url(id_token: str | None) -> str | None:
         return None
     hint = None if id_token == NO_HINT else id_token
     return provider_logout_url(hint, external_url("main.index"))
-
-
-def provider_origin() -> str | None:
-    """scheme://host[:port] of the provider, for the pages' form-action rule."""
-    issuer = current_app.config.get("SSO_ISSUER")
-    if not issuer:
-        return None
-    parts = urlsplit(issuer)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-# -- Break-glass: one-time login links printed on the command line -------------------------
-
-
-def create_login_link(user: User, now: datetime | None = None) -> str:
-    """A single-use sign-in link for ``user``, valid for SSO_LOGIN_LINK_MINUTES."""
-    now = now or utcnow()
-    token = new_token()
-    minutes = current_app.config["SSO_LOGIN_LINK_MINUTES"]
-    db.session.execute(delete(LoginLink).where(LoginLink.expires_at <= now))
-    db.session.add(
-        LoginLink(
-            user_id=user.id,
-            token_hash=digest(token),
-            created_at=now,
-            expires_at=now + timedelta(minutes=minutes),
-        )
-    )
-    db.session.flush()
-    return token
-
-
-def find_login_link(token: str, now: datetime | None = None) -> LoginLink | None:
-    """The unused, unexpired login link behind ``token``."""
-    now = now or utcnow()
-    link = find_by_token(LoginLink.token_hash, token, stored=digest(token))
-    if link is None or link.used_at is not None or link.expires_at <= now:
-        return None
-    return link
-
-
-def use_login_link(token: str, now: datetime | None = None) -> User:
-    """Spend a login link (once, even when two requests race) and return its account."""
-    now = now or utcnow()
-    link = find_login_link(token, now)
-    if link is None:
-        raise DomainError(_("This link has expired or was already used."), field=None)
-    spent = db.session.execute(
-        update(LoginLink)
-        .where(LoginLink.id == link.id, LoginLink.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if spent.rowcount != 1:
-        raise DomainError(_("This link has expired or was already used."))
-    db.session.flush()
-    return db.session.get(User, link.user_id)
