@@ -259,13 +259,23 @@ def plan_schedule_change(
         )
     planned = {m.week: m.starts_at for m in circle.meetings}
     planned.update({m.week: new for m, new in moves})
-    order = [planned[week] for week in sorted(planned)]
-    if not starts_in_order(order, circle.timezone):
+    weeks = sorted(planned)
+    clash = next(
+        (
+            (a, b)
+            for a, b in zip(weeks, weeks[1:], strict=False)
+            if not starts_in_order([planned[a], planned[b]], circle.timezone)
+        ),
+        None,
+    )
+    if clash is not None:
         raise DomainError(
             _(
-                "Then two meetings would fall on the same day, or a week would come "
-                "before the one ahead of it. Choose another day, or start the change "
-                "from a later week."
+                "Then week %(before)d and week %(after)d would fall on the same day, or week "
+                "%(after)d would come first. Choose another day, or start the change from a "
+                "later week.",
+                before=clash[0],
+                after=clash[1],
             ),
             field="weekday",
         )
