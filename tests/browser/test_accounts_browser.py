@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.language import assert_dutch
 from tests.browser.mailbox import finish_registration
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_register_login_and_switch_to_dutch(app, live_server, new_page):
     page.get_by_role("link", name="Instellingen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Instellingen")
     expect(page.get_by_label("Taal", exact=True)).to_have_value("nl")
+    assert_dutch(page, user_data=["Ann Peeters", "ann@example.org"])
 
 
 def test_skip_link_and_keyboard_focus(live_server, new_page):
