@@ -425,3 +425,21 @@ def test_two_answers_with_the_same_state_at_once_sign_in_once(app, client, trial
     assert sorted(statuses) == [302, 400]
     assert _count(app, User) == 1
     assert _count(app, UserSession) == 1
+
+
+def test_an_account_without_password_is_deleted_only_after_confirming_with_the_provider(
+    app, client
+):
+    sign_in(client, "bram")
+    page = client.get("/settings/delete").text
+    assert "/sso/confirm" in page and 'name="password"' not in page
+    # Typing the address, or anything else, is not enough.
+    refused = client.post("/settings/delete", data={"password": "bram@agency.example"})
+    assert refused.status_code == 400
+    assert _user(app, "bram@agency.example").erased_at is None
+    answer = _confirm_as(client, "bram")
+    assert answer.headers["Location"] == "/settings/delete"
+    assert "You confirmed who you are" in client.get("/settings/delete").text
+    assert client.post("/settings/delete").status_code == 302
+    assert _user(app, "bram@agency.example") is None
+    assert _count(app, SsoIdentity) == 0

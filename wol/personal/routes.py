@@ -27,6 +27,7 @@ from wol.personal import bp, erase, notes
 from wol.personal.export import export_json, file_name
 from wol.personal.forms import DeleteAccountForm, NotesForm
 from wol.ratelimits import counter_key
+from wol.sso.service import button_label, confirmed_recently, sso_enabled
 from wol.timestamps import utcnow
 
 
@@ -151,12 +152,13 @@ def _read_handovers(choices: list[dict]) -> dict[int, int | None]:
     return chosen
 
 
-def _confirmed(user, answer: str) -> bool:
-    """The password again; an account that signs in only through single sign-on has none, so
-    its owner types their address instead."""
+def _confirmed(user, answer: str | None) -> bool:
+    """The password again. An account that signs in only through single sign-on has none: its
+    owner confirms who they are with the provider instead (/sso/confirm, minutes ago, in this
+    browser), since an address is something anyone at an unlocked screen can type."""
     if user.password_hash:
-        return check_password_hash(user.password_hash, answer)
-    return answer.strip().casefold() == user.email_key
+        return check_password_hash(user.password_hash, answer or "")
+    return sso_enabled() and confirmed_recently(session, user)
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
@@ -164,20 +166,25 @@ def _confirmed(user, answer: str) -> bool:
 def delete_account():
     """Delete my account, with the password asked again and running circles handed on."""
     form = DeleteAccountForm()
+    if not current_user.password_hash:
+        del form.password  # confirmed with the provider instead, see _confirmed
     choices = _handover_choices(current_user)
-    handover_error = None
+    handover_error = confirm_error = None
     if form.validate_on_submit():
         key = counter_key("erase-password", str(current_user.id))
         if not ratelimits.take(key, 10, timedelta(hours=1), utcnow()):
             db.session.commit()
-            form.password.errors.append(_("Too many tries. Wait an hour and try again."))
-        elif not _confirmed(current_user, form.password.data):
+            too_many = _("Too many tries. Wait an hour and try again.")
+            if "password" in form:
+                form.password.errors.append(too_many)
+            else:
+                confirm_error = too_many
+        elif not _confirmed(current_user, form.password.data if "password" in form else None):
             db.session.commit()
-            form.password.errors.append(
-                _("That is not your password.")
-                if current_user.password_hash
-                else _("That is not your email address.")
-            )
+            if current_user.password_hash:
+                form.password.errors.append(_("That is not your password."))
+            else:
+                confirm_error = _("Confirm who you are first, then delete your account.")
         else:
             user = current_user._get_current_object()
             lang = user.language
@@ -187,8 +194,10 @@ def delete_account():
                 db.session.rollback()
                 if exc.field == "handover":
                     handover_error = exc.message
-                else:
+                elif "password" in form:
                     form.password.errors.append(exc.message)
+                else:
+                    confirm_error = exc.message
             else:
                 db.session.commit()
                 session.clear()
@@ -203,7 +212,14 @@ def delete_account():
                         "success",
                     )
                 return redirect(url_for("main.index"))
-    status = 400 if (form.errors or handover_error) else 200
+    status = 400 if (form.errors or handover_error or confirm_error) else 200
     return render_template(
-        "personal/delete.html", form=form, choices=choices, handover_error=handover_error
+        "personal/delete.html",
+        form=form,
+        choices=choices,
+        handover_error=handover_error,
+        confirm_error=confirm_error,
+        sso_enabled=sso_enabled(),
+        sso_confirmed=sso_enabled() and confirmed_recently(session, current_user),
+        sso_label=button_label() if sso_enabled() else None,
     ), status
