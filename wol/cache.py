@@ -46,7 +46,7 @@ def install(app: Flask) -> None:
         babel.domain_instance = RequestCachedDomain(domain=app.extensions["babel"].default_domain)
 
 
-_TOKEN_PLACEHOLDER = f"wol-form-token-{secrets.token_hex(16)}"
+TOKEN_PLACEHOLDER = f"wol-form-token-{secrets.token_hex(16)}"
 
 
 def anonymous_page(template: str) -> str:
@@ -68,8 +68,8 @@ def anonymous_page(template: str) -> str:
     pages = kept(current_app, "anonymous-pages")
     page = pages.get(key)
     if page is None:
-        page = pages[key] = render_template(template, csrf_token=lambda: _TOKEN_PLACEHOLDER)
-    return page.replace(_TOKEN_PLACEHOLDER, generate_csrf())
+        page = pages[key] = render_template(template, csrf_token=lambda: TOKEN_PLACEHOLDER)
+    return page.replace(TOKEN_PLACEHOLDER, generate_csrf())
 
 
 def kept(app: Flask, name: str, limit: int = 20_000) -> dict:

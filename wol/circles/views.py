@@ -8,13 +8,13 @@ only when its fingerprint, the reader or the minute changed. Only the circles wh
 missing are loaded as objects.
 
 What a card may show: anything read from those four tables (every column of them is in the
-fingerprint, so new columns are covered too), the guide title of its week, and the reader's
-language, time zone and form token (all in the key). A card that should show something from
-another table must add those rows to ``_fingerprints`` or be drawn outside the cache. Cards are
-kept per reader (the key holds the person and their session's form token), never shared, and
-per process: every process reads the fingerprints from the database, so none shows a card
-older than the last change, whoever made it. Moments that arrive by themselves (a meeting
-starts, a check-in window opens) show within the minute.
+fingerprint, so new columns are covered too), the guide title of its week, the reader's
+language and time zone (in the key) and the session's form token (put in on the way out). A
+card that should show something from another table must add those rows to ``_fingerprints``
+or be drawn outside the cache. Cards are kept per reader (the key holds the person), never
+shared, and per process: every process reads the fingerprints from the database, so none shows
+a card older than the last change, whoever made it. Moments that arrive by themselves (a
+meeting starts, a check-in window opens) show within the minute.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, session
+from flask import current_app, render_template
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -33,7 +33,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
 
 from wol.auth.models import User
-from wol.cache import kept
+from wol.cache import TOKEN_PLACEHOLDER, kept
 from wol.circles.models import Circle, Meeting, Membership
 from wol.extensions import db
 from wol.guides.service import guide_view
@@ -145,14 +145,7 @@ def home_cards(user, now: datetime) -> list[Markup]:
     """The cards of ``user``'s circles, running ones first and the soonest on top."""
     facts = _fingerprints(user.id, now)
     facts.sort(key=lambda f: (f.ended, f.next_starts_at is None, f.next_starts_at or now))
-    generate_csrf()  # the session's form token exists before it is part of the key
-    reader = (
-        user.id,
-        str(get_locale()),
-        str(get_timezone()),
-        session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""),
-        now.replace(second=0, microsecond=0),
-    )
+    reader = (user.id, str(get_locale()), str(get_timezone()), now.replace(second=0, microsecond=0))
     keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
     cards_kept = kept(current_app, "home-cards")
     cards: dict[int, Markup] = {}
@@ -171,13 +164,20 @@ def home_cards(user, now: datetime) -> list[Markup]:
             upcoming = next((m for m in circle.meetings if m.week == fact.next_week), None)
             card = Markup(  # noqa: S704 - a template render, escaped by Jinja
                 render_template(
-                    CARD_TEMPLATE, circle=circle, now=now, upcoming=upcoming, week=fact.next_week
+                    CARD_TEMPLATE,
+                    circle=circle,
+                    now=now,
+                    upcoming=upcoming,
+                    week=fact.next_week,
+                    csrf_token=lambda: TOKEN_PLACEHOLDER,
                 )
             )
             cards[circle.id] = card
             if keep:
                 cards_kept[keys[circle.id]] = card
-    return [cards[fact.id] for fact in facts]
+    # The form token is the session's, not the card's: put in afresh for every page.
+    token = generate_csrf()
+    return [cards[fact.id].replace(TOKEN_PLACEHOLDER, token) for fact in facts]
 
 
 def _load(ids: list[int]) -> list[Circle]:
