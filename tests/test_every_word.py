@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OPEN, CLOSE = "\u27e6", "\u27e7"
 MARKED = re.compile(f"{OPEN}[^{CLOSE}]*{CLOSE}")
 # Elements whose text is content, not interface: guide texts and the translators' sources.
-CONTENT_CLASSES = {"guide-intro", "guide", "diff", "sbs-column", "sbs-diff", "mail-text"}
+CONTENT_CLASSES = {
+    "guide-intro", "guide", "exercise-text", "diff", "sbs-column", "sbs-diff", "mail-text",
+}
 # Names that stay as they are in every language.
 FIXED_WORDS = {"wol", "WOL", "Working Out Loud", "Nederlands", "English", "iCalendar", "ics",
                "CSV", "Outlook", "Google", "Apple", "Teams", "Zoom", "Slack", "Yammer",
