@@ -79,7 +79,7 @@ class RegisterForm(FlaskForm):
         filters=[strip_text],
         description=_l("Used to mix people from different teams when circles are formed. "
                        "You can also give it later in settings."),
-        render_kw={"list": "organisation-suggestions", "autocomplete": "organization"},
+        render_kw={"autocomplete": "organization"},
     )
     # Filled in by the browser (wol.js) with its own time zone; changeable later in settings.
     timezone = HiddenField(render_kw={"data-browser-timezone": ""})

@@ -12,7 +12,6 @@ from wol.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from wol.auth.models import organisation_suggestions
 from wol.auth.service import (
     authenticate,
     complete_registration,
@@ -79,9 +78,9 @@ def register():
 
 
 def _register_page(form: RegisterForm, status: int):
-    """The registration form, with the organisations already in use as suggestions."""
-    return render_template("auth/register.html", form=form,
-                           suggestions=organisation_suggestions()), status
+    """The registration form. It does not suggest the organisations in use, as settings do:
+    anyone may open this page, and the departments of an organisation are not theirs to list."""
+    return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
