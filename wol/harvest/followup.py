@@ -174,22 +174,18 @@ def invitations_of(user: User) -> list[FollowUpInvitation]:
     )
 
 
-def confirm(circle: Circle, user: User, now: datetime) -> Membership:
-    """Accept the invitation: join the circle under its seat rules."""
+def confirm(circle: Circle, user: User, now: datetime) -> bool:
+    """Accept the invitation: join the circle under its seat rules. False when a request a
+    moment earlier (a double click) already did; a full circle raises Conflict."""
     invitation = invitation_for(circle, user)
     if invitation is None:
-        membership = circles.membership_of(circle, user)
-        if membership is not None:
-            return membership  # confirmed a moment ago: a double click
+        # Read afresh: the request that used the invitation may have committed meanwhile.
+        if is_member(circle.id, user):
+            return False
         raise NotAllowed(_("This invitation is not open (any more)."))
-    try:
-        membership = circles.join_circle(circle, user, now)
-    except Conflict:
-        membership = circles.membership_of(circle, user)
-        if membership is None:
-            raise
+    circles.join_circle(circle, user, now)
     _drop(invitation)
-    return membership
+    return True
 
 
 def is_member(circle_id: int, user: User) -> bool:
