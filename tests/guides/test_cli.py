@@ -21,7 +21,7 @@ def week_lines(output: str) -> dict[str, str]:
     """The per-week lines of `status`, keyed by 'start', 'week 1' ..."""
     lines = {}
     for line in output.splitlines():
-        match = re.match(r"nl (start|week \d+)\s+(.*)", line)
+        match = re.match(r"nl (start|week \d+|follow-up-\d)\s+(.*)", line)
         if match:
             lines[match.group(1)] = match.group(2)
     return lines
@@ -32,9 +32,13 @@ def test_everything_up_to_date(guides_dir, runner):
 
     assert result.exit_code == 0, result.output
     lines = week_lines(result.output)
-    assert list(lines) == ["start", *(f"week {n}" for n in range(1, 13))]
+    assert list(lines) == [
+        "start",
+        *(f"week {n}" for n in range(1, 13)),
+        *(f"follow-up-{n}" for n in range(1, 7)),
+    ]
     assert set(lines.values()) == {"up to date"}
-    assert "nl: 13 up to date" in result.output
+    assert "nl: 19 up to date" in result.output
 
 
 def test_a_changed_english_section_through_status_diff_and_stamp(guides_dir, app, runner, client):
@@ -142,7 +146,7 @@ def test_status_without_language_covers_every_translation(guides_dir, runner):
     result = guides(runner, "status")
 
     assert result.exit_code == 0
-    assert "nl: 13 up to date" in result.output
+    assert "nl: 19 up to date" in result.output
     assert "fr start    draft" in result.output
     assert "fr week 1   missing" in result.output
     assert "en start" not in result.output  # the English is the source, not a translation

@@ -13,11 +13,15 @@ from flask.cli import AppGroup
 from wol.extensions import db
 from wol.guides import editing
 from wol.guides.document import (
+    FOLLOW_UP_BASE,
+    FOLLOW_UP_LAST,
     LAST_WEEK,
     GuideError,
     compose_guide,
     diff_as_text,
     file_name_of_week,
+    follow_up_key,
+    is_follow_up,
     parse_guide,
     parse_synced_copy,
     section_texts,
@@ -42,7 +46,7 @@ guides_group = AppGroup("guides", help="Guide translations: status, diff, stamp,
 
 
 class WeekParam(click.ParamType):
-    """A week number 0-12; 'start' means 0."""
+    """A week number 0-12 ('start' means 0), or follow-up-N for the follow-up guide."""
 
     name = "week"
 
@@ -55,14 +59,25 @@ class WeekParam(click.ParamType):
             return 0
         if text.isdigit() and 0 <= int(text) <= LAST_WEEK:
             return int(text)
-        self.fail(f"{value!r} is not a week: use 0-{LAST_WEEK} or 'start'", param, ctx)
+        # The follow-up guide: 'follow-up-2' (as its file name) or 'f2'.
+        number = text.removeprefix("follow-up-").removeprefix("f")
+        if number.isdigit() and is_follow_up(follow_up_key(int(number))):
+            return follow_up_key(int(number))
+        self.fail(
+            f"{value!r} is not a week: use 0-{LAST_WEEK}, 'start'"
+            f" or follow-up-1 ... follow-up-{FOLLOW_UP_LAST}",
+            param,
+            ctx,
+        )
 
 
 WEEK = WeekParam()
 
 
 def week_name(week: int) -> str:
-    """'start' for week 0, 'week N' otherwise."""
+    """'start' for week 0, 'follow-up-N' for the follow-up guide, 'week N' otherwise."""
+    if is_follow_up(week):
+        return f"follow-up-{week - FOLLOW_UP_BASE}"
     return "start" if week == 0 else f"week {week}"
 
 

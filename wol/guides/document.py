@@ -19,6 +19,21 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 FIRST_WEEK = 1
+# The follow-up guide (for a circle that goes on after its twelve weeks, 4 or 6 meetings) is
+# held as weeks 101-106: follow-up week n is 100 + n, in ``follow-up-NN.md``.
+FOLLOW_UP_BASE = 100
+FOLLOW_UP_LAST = 6
+FOLLOW_UP_WEEKS = tuple(range(FOLLOW_UP_BASE + 1, FOLLOW_UP_BASE + FOLLOW_UP_LAST + 1))
+
+
+def follow_up_key(week: int) -> int:
+    """The library's key of follow-up week ``week`` (1-6)."""
+    return FOLLOW_UP_BASE + week
+
+
+def is_follow_up(key: int) -> bool:
+    """True for a key of the follow-up guide."""
+    return key in FOLLOW_UP_WEEKS
 LAST_WEEK = 12
 MAX_AGENDA_MINUTES = 60
 # Pseudo-section ids under which the front matter, the introduction and the agenda (its ids and
@@ -45,7 +60,7 @@ _HASH_RE = re.compile(r"[0-9a-f]{16}\Z")
 _FENCE_RE = re.compile(r"(?:---|\.\.\.)[ \t]*\Z")
 _TOP_LEVEL_KEY_RE = re.compile(r"[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|\Z)")
 _TRANSLATION_KEY_RE = re.compile(r"translation[ \t]*:")
-_FILE_NAME_RE = re.compile(r"(?:start|week-(\d\d))\.md\Z")
+_FILE_NAME_RE = re.compile(r"(?:start|week-(\d\d)|follow-up-(\d\d))\.md\Z")
 # An exercise: a list item whose line ends in `{.exercise #id}` (see guides/README.md).
 _EXERCISE_MARK_RE = re.compile(r"[ \t]*\{\.exercise[ \t]+#([^{}\s]*)\}[ \t]*$", re.MULTILINE)
 _EXERCISE_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*?)[ \t]*\{\.exercise[ \t]+#")
@@ -351,15 +366,20 @@ def parse_synced_copy(text: str, *, lang: str, path: str = "") -> GuideDoc:
 
 
 def week_of_file_name(name: str) -> int | None:
-    """0 for `start.md`, n for `week-NN.md` (any two digits), None for other names."""
+    """0 for `start.md`, n for `week-NN.md` (any two digits), 100 + n for `follow-up-NN.md`,
+    None for other names."""
     match = _FILE_NAME_RE.match(name)
     if match is None:
         return None
+    if match.group(2):
+        return follow_up_key(int(match.group(2)))
     return int(match.group(1)) if match.group(1) else 0
 
 
 def file_name_of_week(week: int) -> str:
-    """`start.md` for week 0, `week-NN.md` otherwise."""
+    """`start.md` for week 0, `follow-up-NN.md` for the follow-up, `week-NN.md` otherwise."""
+    if week > FOLLOW_UP_BASE:
+        return f"follow-up-{week - FOLLOW_UP_BASE:02d}.md"
     return "start.md" if week == 0 else f"week-{week:02d}.md"
 
 
@@ -506,8 +526,12 @@ def _check_week(data: dict[str, Any], where: str) -> int:
     if "week" not in data:
         raise GuideError(f"{where}: the front matter has no 'week'")
     week = data["week"]
-    if not _is_int(week) or not 0 <= week <= LAST_WEEK:
-        raise GuideError(f"{where}: 'week' must be a whole number from 0 to {LAST_WEEK}")
+    if not _is_int(week) or not (0 <= week <= LAST_WEEK or is_follow_up(week)):
+        raise GuideError(
+            f"{where}: 'week' must be a whole number from 0 to {LAST_WEEK}"
+            f" (or {FOLLOW_UP_WEEKS[0]}-{FOLLOW_UP_WEEKS[-1]}"
+            f" for follow-up weeks 1-{FOLLOW_UP_LAST})"
+        )
     expected = week_of_file_name(PurePath(where).name)
     if expected is not None and expected != week:
         raise GuideError(
@@ -541,7 +565,10 @@ def _check_agenda(
 ) -> tuple[tuple[str, int], ...]:
     if agenda is None:
         if required and week >= FIRST_WEEK:
-            raise GuideError(f"{where}: weeks 1-12 need an 'agenda' (section id: minutes)")
+            raise GuideError(
+                f"{where}: weeks 1-12 and the follow-up weeks need an 'agenda'"
+                " (section id: minutes)"
+            )
         return ()
     if not isinstance(agenda, dict):
         raise GuideError(f"{where}: 'agenda' must be a mapping of section id to minutes")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from .document import (
+    FOLLOW_UP_WEEKS,
     LAST_WEEK,
     RESERVED_IDS,
     GuideDoc,
@@ -39,6 +40,8 @@ from .document import (
 )
 
 WEEKS = tuple(range(0, LAST_WEEK + 1))
+# The weeks and the follow-up guide's weeks (101-106, see document.FOLLOW_UP_BASE).
+ALL_WEEKS = WEEKS + FOLLOW_UP_WEEKS
 SYNCED_DIR = "_synced"
 _LANG_DIR_RE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?\Z")
 
@@ -103,7 +106,7 @@ class GuideLibrary:
         stray: list[Path] = []
         for lang, path, is_synced in _guide_files(root):
             week = week_of_file_name(path.name)
-            if week is None or week not in WEEKS:
+            if week is None or week not in ALL_WEEKS:
                 stray.append(path)
                 continue
             try:
@@ -181,11 +184,16 @@ class GuideLibrary:
     # --- status ---------------------------------------------------------------------------
 
     def status(self, lang: str) -> list[WeekStatus]:
-        """Status of weeks 0-12 in a language, plus orphans for week files beyond week 12."""
-        statuses = [self.week_status(lang, week) for week in WEEKS]
+        """Status of weeks 0-12 and the follow-up weeks in a language, plus orphans for week
+        files beyond them."""
+        # The follow-up weeks count where the guide set has them: an organisation's own guide
+        # folder without a follow-up is not "missing" six weeks.
+        present = {week for _lang, week in [*self.docs, *self.errors]}
+        weeks = [*WEEKS, *(week for week in FOLLOW_UP_WEEKS if week in present)]
+        statuses = [self.week_status(lang, week) for week in weeks]
         for path in self.stray:
             week = week_of_file_name(path.name)
-            if path.parent.name == lang and week is not None and week > LAST_WEEK:
+            if path.parent.name == lang and week is not None and week not in ALL_WEEKS:
                 statuses.append(
                     WeekStatus(lang, week, "orphan", message=f"{path}: there is no week {week}")
                 )
@@ -374,7 +382,7 @@ class GuideLibrary:
             raise GuideError("the English is the source; start a translation in another language")
         if not _LANG_DIR_RE.match(lang):
             raise GuideError(f"{lang!r} is not a language code such as 'nl' or 'fr'")
-        if week not in WEEKS:
+        if week not in ALL_WEEKS:
             raise GuideError(f"there is no week {week}; weeks run from 0 to {LAST_WEEK}")
         path = self.path(lang, week)
         if path.exists():

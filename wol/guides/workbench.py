@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from wol.access import role_required
 from wol.extensions import db
 from wol.guides import bp, editing
-from wol.guides.document import GuideDoc, render_markdown, section_hashes
+from wol.guides.document import GuideDoc, is_follow_up, render_markdown, section_hashes
 from wol.guides.forms import ACTIONS, ConfirmForm, PartForm
 from wol.guides.glossary import check_glossary, load_glossary
 from wol.guides.layer import part_text
@@ -146,7 +146,10 @@ def translate():
     statuses, counts = {}, {}
     for lang in service.translation_languages():
         statuses[lang] = [
-            (status, changed_sections(library, status)) for status in library.status(lang)
+            (status, changed_sections(library, status))
+            for status in library.status(lang)
+            # The follow-up guide is translated in its files (guides/README.md), not here.
+            if not is_follow_up(status.week)
         ]
         counts[lang] = editing.layer_counts(lang)
     return render_template(
