@@ -20,7 +20,7 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -39,9 +39,10 @@ from wol.calendar.ics import (
 )
 from wol.calendar.models import FeedState
 from wol.circles import service as circle_rules
-from wol.circles.models import Circle, Meeting, Membership
+from wol.circles.models import FULL_WEEKS, Circle, Meeting, Membership, guide_week_of
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.guides.document import FOLLOW_UP_WEEKS
 from wol.guides.service import guide_title
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
@@ -73,12 +74,19 @@ def _texts(circle) -> _Texts:
     """The patterns in the current language, the week titles and the deployment's address."""
     # Translated once per circle, not once per meeting: gettext without arguments returns the
     # pattern with its placeholders.
+    weeks = circle.weeks
+    if weeks == FULL_WEEKS:
+        description = _("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
+                        "week's guide and the circle page:")
+    else:  # a follow-up round of 4 or 6 weeks, with the follow-up guide's titles
+        description = _("Working Out Loud circle %(circle)s, follow-up week %(week)d of "
+                        "%(weeks)d. This week's guide and the circle page:")
     return _Texts(
         summary=_("%(circle)s · week %(week)d: %(title)s"),
-        description=_("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
-                      "week's guide and the circle page:"),
+        description=description,
         held=_("Held: the circle recorded this meeting."),
-        titles=tuple(guide_title(circle.language, week) for week in range(1, 13)),
+        titles=tuple(guide_title(circle.language, guide_week_of(weeks, week))
+                     for week in range(1, weeks + 1)),
         base_url=current_app.config["BASE_URL"],
         host=calendar_host(),
     )
@@ -98,7 +106,7 @@ def _series(circle: "FeedCircle", texts: _Texts, organizer, attendees) -> Series
     base = f"{texts.base_url}/circles/{circle.id}/week/"
     occurrences = []
     for meeting in circle.meetings:
-        values = {"circle": circle.name, "week": meeting.week,
+        values = {"circle": circle.name, "week": meeting.week, "weeks": circle.weeks,
                   "title": texts.titles[meeting.week - 1]}
         occurrences.append(Occurrence(
             week=meeting.week,
@@ -172,13 +180,14 @@ class FeedCircle:
     calendar_sequence: int
     updated_at: datetime
     ended_at: datetime | None
+    weeks: int  # 12, or 4 or 6 for a follow-up (whose titles come from the follow-up guide)
     meetings: tuple[FeedMeeting, ...]
 
 
 _FEED_CIRCLE_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone,
                         Circle.first_day, Circle.local_time, Circle.duration_minutes,
                         Circle.place, Circle.video_url, Circle.calendar_sequence,
-                        Circle.updated_at, Circle.ended_at)
+                        Circle.updated_at, Circle.ended_at, Circle.weeks)
 
 
 def _frozen(circle) -> FeedCircle:
@@ -259,7 +268,7 @@ def _feed_etag(user_id: int, language: str, rows) -> str:
     of the circles in it, ordered by id."""
     # The reader's language and the guides' week titles are part of the version: the feed's
     # texts are made of them, and translators can change a title at any time.
-    titles = {lang: [guide_title(lang, week) for week in range(1, 13)]
+    titles = {lang: [guide_title(lang, week) for week in (*range(1, 13), *FOLLOW_UP_WEEKS)]
               for lang in sorted({row[3] for row in rows})}
     basis = f"{FEED_FORMAT}:{user_id}:{language}:{titles}:" + ";".join(
         f"{row[0]}.{row[1]}.{row[2].timestamp()}" for row in rows)
@@ -403,7 +412,11 @@ def send_invitation(circle: Circle, users: Iterable[User], *, update: bool,
             else:
                 name = one_line(circle.name)
                 subject = (_("Updated: %(circle)s", circle=name) if update
-                           else _("Invitation: %(circle)s, 12 meetings", circle=name))
+                           else _("Invitation: %(circle)s, 12 meetings", circle=name)
+                           if circle.weeks == FULL_WEEKS
+                           else ngettext("Invitation: %(circle)s, %(num)d meeting",
+                                         "Invitation: %(circle)s, %(num)d meetings",
+                                         circle.weeks, circle=name))
                 body = render_template("mail/calendar_invitation.txt", circle=circle,
                                        user=user, update=update, tz=user.timezone)
         queue_mail(user.email, subject, body, to_name=user.display_name,

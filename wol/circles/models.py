@@ -18,11 +18,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wol.auth.models import User
 from wol.circles.schedule import local_to_utc
 from wol.extensions import db
+from wol.guides.document import FOLLOW_UP_LAST, follow_up_key
 from wol.timestamps import UTCDateTime, utcnow
 
 MAX_MEMBERS = 5
+FULL_WEEKS = 12
+# A follow-up round's choices of length, longest first (wol/harvest/followup.py).
+FOLLOW_UP_LENGTHS = (6, 4)
 KINDS = ("in_person", "online", "hybrid")
 LANGUAGES = ("nl", "en")
+
+
+def guide_week_of(weeks: int, week: int) -> int:
+    """The guide library's key for week ``week`` of a circle of ``weeks`` weeks (see
+    Circle.guide_week)."""
+    if weeks == FULL_WEEKS:
+        return week
+    return follow_up_key(FOLLOW_UP_LAST if week == weeks else week)
 
 
 class Circle(db.Model):
@@ -33,6 +45,7 @@ class Circle(db.Model):
         Index("ix_circles_listed_first_day", "listed", "first_day"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= 5", name="seats_in_range"),
         CheckConstraint("duration_minutes BETWEEN 15 AND 240", name="duration_in_range"),
+        CheckConstraint("weeks IN (4, 6, 12)", name="weeks_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +60,9 @@ class Circle(db.Model):
     place: Mapped[str | None] = mapped_column(String(200))
     video_url: Mapped[str | None] = mapped_column(String(500))
     chat_url: Mapped[str | None] = mapped_column(String(500))
+    # How many weekly meetings: 12 follow the guide from week 1; 4 or 6 follow the follow-up
+    # guide (a circle that goes on after its twelve weeks, wol/harvest/followup.py).
+    weeks: Mapped[int] = mapped_column(default=12, server_default="12")
     # In the directory (/circles) or reachable only by its invite link; listed_at is when it
     # last became listed, so that alerts tell people about circles that are new to them.
     listed: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
@@ -98,6 +114,18 @@ class Circle(db.Model):
         """The circle's weekly day and time as an instant (the first date of its weekly grid),
         to show in a reader's zone; it follows a change of the weekly time (wol/circles/editing)."""
         return local_to_utc(self.first_day, self.local_time, self.timezone)
+
+    @property
+    def is_follow_up(self) -> bool:
+        """True for a shorter follow-up schedule, which reads the follow-up guide."""
+        return self.weeks != FULL_WEEKS
+
+    def guide_week(self, week: int) -> int:
+        """The guide library's key for this circle's meeting week (wol/guides/library.py):
+        the week itself, or follow-up week ``week`` for a follow-up circle. The follow-up
+        guide's last week closes the round: a 4-week follow-up reads weeks 1-3 and then the
+        closing week (follow-up week 6); a 6-week one reads all six."""
+        return guide_week_of(self.weeks, week)
 
     @property
     def seats_left(self) -> int:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 from wtforms.fields.choices import SelectChoice
@@ -23,7 +24,7 @@ from wol.circles.forms import (
     WeeklyTimeForm,
     weekday_choices,
 )
-from wol.circles.models import Circle
+from wol.circles.models import FULL_WEEKS, Circle
 from wol.directory import service as directory
 from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
@@ -292,6 +293,14 @@ def skip(circle_id: int, week: int):
     circle = viewable_circle(circle_id)
     meeting = meeting_of(circle, week)
     form = SkipMeetingForm()
+    if circle.weeks != FULL_WEEKS:  # a follow-up: say its own number of meetings
+        form.shift.choices = [
+            SelectChoice("yes", ngettext(
+                "They all move one week later, so we still have %(num)d meeting",
+                "They all move one week later, so we still have %(num)d meetings",
+                circle.weeks)),
+            *form.shift.choices[1:],
+        ]
     if form.validate_on_submit():
         service.skip_meeting(circle, meeting, current_user, shift=form.shift.data == "yes")
         db.session.commit()

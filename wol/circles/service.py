@@ -20,6 +20,8 @@ from wol import ratelimits
 from wol.auth.models import User
 from wol.calendar import service as calendar
 from wol.circles.models import (
+    FOLLOW_UP_LENGTHS,
+    FULL_WEEKS,
     KINDS,
     LANGUAGES,
     MAX_MEMBERS,
@@ -68,6 +70,7 @@ class CircleDetails:
     description: str | None = None
     listed: bool = True
     members_may_invite: bool = True
+    weeks: int = FULL_WEEKS
 
 
 def new_invite_token() -> str:
@@ -88,6 +91,8 @@ def _check_details(details: CircleDetails, today: date) -> None:
                           field="duration_minutes")
     if details.kind not in KINDS:
         raise DomainError(_("Choose in person, online or both."), field="kind")
+    if details.weeks not in (FULL_WEEKS, *FOLLOW_UP_LENGTHS):
+        raise DomainError(_("Choose one of the guides offered."), field="weeks")
     try:
         check_first_day(details.first_day, today)
     except ScheduleError as exc:
@@ -106,7 +111,8 @@ def _check_details(details: CircleDetails, today: date) -> None:
 
 
 def create_circle(creator: User, details: CircleDetails, *, join: bool, today: date) -> Circle:
-    """Start a circle with its twelve meetings; the creator organises it and may join it."""
+    """Start a circle with its meetings (twelve, or 4 or 6 for a follow-up); the creator
+    organises it and may join it."""
     _check_details(details, today)
     circle = Circle(
         name=details.name.strip(),
@@ -126,8 +132,9 @@ def create_circle(creator: User, details: CircleDetails, *, join: bool, today: d
         listed=details.listed,
         listed_at=utcnow() if details.listed else None,
         members_may_invite=details.members_may_invite,
+        weeks=details.weeks,
     )
-    starts = meeting_starts(circle.first_day, circle.local_time, circle.timezone)
+    starts = meeting_starts(circle.first_day, circle.local_time, circle.timezone, details.weeks)
     circle.meetings = [
         Meeting(week=n, slot=n - 1, starts_at=start) for n, start in enumerate(starts, 1)
     ]

@@ -276,7 +276,9 @@ def meeting(circle_id: int, week: int):
     languages = guide_service().languages()
     asked = request.args.get("guide")
     lang = asked if asked in languages else circle.language
-    view = guide_view(lang, week)
+    # A follow-up circle's week n reads follow-up week n (wol/guides/document.py).
+    key = circle.guide_week(week)
+    view = guide_view(lang, key)
     weeks = [m.week for m in circle.meetings]
     return render_template(
         "guides/meeting.html",
@@ -286,11 +288,11 @@ def meeting(circle_id: int, week: int):
         state=circles.meeting_state(meeting, circle, utcnow(), current_user.timezone),
         view=view,
         meeting_mode_html=_cached_html(
-            "guides/_meeting_mode.html", (lang, week), lambda: {"view": view}
+            "guides/_meeting_mode.html", (lang, key), lambda: {"view": view}
         ),
         guide_html=_cached_html(
             "guides/_meeting_guide.html",
-            (lang, week),
+            (lang, key),
             lambda: {"view": view, "note": reader_note(view)},
         ),
         previous_week=week - 1 if week - 1 in weeks else None,

@@ -1,11 +1,12 @@
 """Another round: a finished circle goes on together, or a member starts a circle of their own.
 
 The new circle keeps the old one's slot (weekday and local time in its zone), place and guide
-language, and starts on the first such weekday from the date the starter picks. The starter is
-its first member; the others chosen are invited and become members only when they confirm,
-through the usual seat rules. One follow-up per finished circle and starter, and one "go on
-together" per finished circle: a second click (or a second member clicking at the same moment)
-lands on the circle the first one made.
+language, and starts on the first such weekday from the date the starter picks. It follows the
+guide from week 1 again (12 weeks) or the shorter follow-up guide (6 or 4 weeks), as chosen.
+The starter is its first member; the others chosen are invited and become members only when
+they confirm, through the usual seat rules. One follow-up per finished circle and starter, and
+one "go on together" per finished circle: a second click (or a second member clicking at the
+same moment) lands on the circle the first one made.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
 from wol.circles import service as circles
-from wol.circles.models import Circle, Membership
+from wol.circles.models import FULL_WEEKS, Circle, Membership
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
 from wol.harvest import notifications
@@ -34,6 +35,8 @@ class FollowUpPlan:
     name: str
     together: bool = True
     invite_ids: list[int] = field(default_factory=list)
+    # 12: the guide from week 1 again; 6 or 4: the follow-up guide (Circle.weeks).
+    weeks: int = FULL_WEEKS
 
 
 def first_on_weekday(start_on: date, weekday: int) -> date:
@@ -132,6 +135,7 @@ def start_follow_up(
         # Kept to the people who are asked; the organiser can list it on its page.
         listed=False,
         members_may_invite=circle.members_may_invite,
+        weeks=plan.weeks,
     )
     new = circles.create_circle(starter, details, join=True, today=today)
     claim.circle_id = new.id

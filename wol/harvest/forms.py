@@ -111,6 +111,23 @@ class FollowUpForm(FlaskForm):
         _l("Start from"),
         validators=[DateRequired()],
     )
+    # The guide of the new round; a form posted without it (an older page) gets the twelve
+    # weeks, as before.
+    weeks = RadioField(
+        _l("Which guide?"),
+        coerce=int,
+        choices=[
+            SelectChoice(12, _l("The guide from week 1 again (12 weeks)")),
+            SelectChoice(6, _l("A follow-up of 6 weeks")),
+            SelectChoice(4, _l("A follow-up of 4 weeks")),
+        ],
+        default=12,
+        description=_l(
+            "The follow-up is a shorter guide for circles that know the method: a goal for "
+            "the new round, deeper relationships, contributing as a habit. Its last week "
+            "closes the round."
+        ),
+    )
     invite = CheckboxesField(
         _l("Whom do you invite?"),
         coerce=int,

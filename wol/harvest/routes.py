@@ -142,7 +142,7 @@ def _follow_up(circle_id: int, *, together: bool):
         form.invite.data = []
     form.start_on.description = _(
         "The first meeting is on the first %(weekday)s from this day, at the circle's usual "
-        "time; the other eleven follow weekly.",
+        "time; the others follow weekly.",
         weekday=format_date(circle.first_day, "EEEE"),
     )
     if form.validate_on_submit():
@@ -151,6 +151,7 @@ def _follow_up(circle_id: int, *, together: bool):
             name=form.name.data,
             together=together,
             invite_ids=form.invite.data or [],
+            weeks=form.weeks.data,
         )
         try:
             try:

@@ -58,6 +58,7 @@ def health_of(circle: Circle, now: datetime) -> Health:
         now,
         ended_at=circle.ended_at,
         thresholds=thresholds(),
+        last_week=circle.weeks,
     )
 
 
@@ -75,6 +76,7 @@ class CircleSummary:
     ended_at: datetime | None
     stored_status: str | None
     organiser_nudged_at: datetime | None
+    weeks: int = 12  # the circle's length: 12, or 4 or 6 for a follow-up
     members: int = 0
     meetings: list[MeetingFacts] = field(default_factory=list)
     health: Health | None = None
@@ -125,7 +127,7 @@ def scope_of(user: User) -> list:
 
 _SUMMARY_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone, Circle.first_day,
                     Circle.organiser_id, User.organisation, Circle.ended_at,
-                    Circle.health_status, Circle.organiser_nudged_at)
+                    Circle.health_status, Circle.organiser_nudged_at, Circle.weeks)
 
 
 def summaries(scope: list, now: datetime) -> list[CircleSummary]:
@@ -168,7 +170,8 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     limits = thresholds()
     for summary in circles.values():
         summary.health = circle_health(summary.meetings, summary.members, now,
-                                       ended_at=summary.ended_at, thresholds=limits)
+                                       ended_at=summary.ended_at, thresholds=limits,
+                                       last_week=summary.weeks)
         summary.week = None if summary.ended_at else current_week(summary.meetings, now)
     return list(circles.values())
 

@@ -5,7 +5,8 @@ members it has, when it was ended, "now" and the thresholds from configuration);
 a status with a machine-readable reason that wol/health/words.py puts into words.
 
 The rules, in the order they are applied:
-- finished: the week-12 meeting is held;
+- finished: the last week's meeting is held (week 12, or the last of a 4- or 6-week follow-up,
+  ``last_week``);
 - ended early: a member ended the circle, or after its first meeting fewer than
   ``min_members`` (3) are left;
 - forming: before the first meeting with fewer than ``min_members_to_start`` (4) members;
@@ -121,12 +122,14 @@ def circle_health(
     *,
     ended_at: datetime | None = None,
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing it is safe
+    last_week: int = LAST_WEEK,
 ) -> Health:
-    """The health of a circle with ``meetings`` and ``members`` current members at ``now``."""
+    """The health of a circle with ``meetings`` and ``members`` current members at ``now``;
+    ``last_week`` is the circle's length (12, or 4 or 6 for a follow-up)."""
     planned = sorted((m for m in meetings if not m.skipped), key=lambda m: m.week)
-    last_week = next((m for m in planned if m.week == LAST_WEEK and m.held is True), None)
-    if last_week is not None:
-        return Health(FINISHED, Reason("finished", date=last_week.starts_at))
+    last = next((m for m in planned if m.week == last_week and m.held is True), None)
+    if last is not None:
+        return Health(FINISHED, Reason("finished", date=last.starts_at, week=last_week))
     if ended_at is not None:
         return Health(ENDED_EARLY, Reason("ended", date=ended_at))
     start = planned[0].starts_at if planned else None

@@ -78,7 +78,10 @@ def describe(health: Health, tz: str, now: datetime | None = None,
     if code == "silent_since_start":
         return _("Nothing held since the first meeting on %(date)s.", date=date)
     if code == "finished":
-        return _("Week 12 held on %(date)s.", date=date)
+        if reason.week in (None, 12):
+            return _("Week 12 held on %(date)s.", date=date)
+        return _("Week %(week)d, the last of the follow-up, held on %(date)s.",
+                 week=reason.week, date=date)
     if code == "ended":
         return _("Ended by a member on %(date)s.", date=date)
     if code == "too_few":

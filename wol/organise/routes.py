@@ -63,7 +63,9 @@ def dashboard():
         cohorts,
         title=_("How far circles got, by start month"),
         description=_("For each month in which circles started: how many of them held week 1, "
-                      "2 and so on up to 12. The table below the chart has the same numbers."),
+                      "2 and so on up to 12. The table below the chart has the same numbers.")
+        + " " + _("Follow-up rounds of 4 or 6 weeks are not in the chart: it follows the "
+                  "twelve weeks. The completion rate counts them."),
         week_label=_("week"),
         axis_label=_("circles"),
     ) if cohorts else None

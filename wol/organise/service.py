@@ -137,12 +137,14 @@ class Cohort:
 def survival(circles: list[CircleSummary], now: datetime, months: int = 12) -> list[Cohort]:
     """Per start month (the latest ``months``): circles started, how many reached week n.
 
-    A circle reached week n when week n or a later week was held.
+    A circle reached week n when week n or a later week was held. The chart follows the
+    twelve weeks: follow-up rounds of 4 or 6 weeks are left out (their weeks are other weeks,
+    and would read as circles that stopped early); completion() counts them.
     """
     groups: dict[str, list[int]] = {}
     for circle in circles:
         start = circle.started_at
-        if start is None or start > now:
+        if start is None or start > now or circle.weeks != WEEKS:
             continue
         groups.setdefault(circle.first_day.strftime("%Y-%m"), []).append(circle.reached)
     cohorts = [
@@ -155,7 +157,7 @@ def survival(circles: list[CircleSummary], now: datetime, months: int = 12) -> l
 
 @dataclass(frozen=True)
 class Completion:
-    """The outcome of the circles that started at least twelve weeks ago."""
+    """The outcome of the circles whose planned weeks are over (twelve, or a follow-up's)."""
 
     total: int
     finished: int
@@ -170,9 +172,10 @@ class Completion:
 
 
 def completion(circles: list[CircleSummary], now: datetime) -> Completion:
-    """Finished / ended early / stalled / still running among circles started 12+ weeks ago."""
+    """Finished / ended early / stalled / still running among circles whose planned weeks
+    are over: started 12+ weeks ago, or 4+ or 6+ weeks ago for a follow-up of that length."""
     old = [c for c in circles if c.started_at is not None
-           and c.started_at <= now - timedelta(weeks=WEEKS)]
+           and c.started_at <= now - timedelta(weeks=c.weeks)]
     counts = Counter(c.status for c in old)
     return Completion(
         total=len(old),

@@ -76,7 +76,7 @@ def checklist(
     done = ticks_of(user, meeting) if ticked is None else ticked
     return [
         ChecklistItem(ex, ex_lang, ex.id in done)
-        for ex, ex_lang in week_exercises(lang, meeting.week)
+        for ex, ex_lang in week_exercises(lang, meeting.circle.guide_week(meeting.week))
     ]
 
 
@@ -97,7 +97,7 @@ def save_notes(circle: Circle, meeting: Meeting, user: User, *, body: str, done:
         )
     if text_problem(body, multiline=True):
         raise DomainError(_("Remove the control characters (tabs and the like)."), field="body")
-    known = {ex.id for ex, _lang in week_exercises(SOURCE_LANG, meeting.week)}
+    known = {ex.id for ex, _lang in week_exercises(SOURCE_LANG, circle.guide_week(meeting.week))}
     wanted = {exercise_id for exercise_id in done if exercise_id in known}
     now = utcnow()
     insert = _insert()

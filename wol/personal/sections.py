@@ -170,8 +170,8 @@ def _erase_circles(user: User) -> None:
 
 
 def is_finished(circle: Circle) -> bool:
-    """Finished: its week-12 meeting is held."""
-    return any(m.week == 12 and m.held_at is not None for m in circle.meetings)
+    """Finished: its last week's meeting is held (week 12, or the follow-up's last)."""
+    return any(m.week == circle.weeks and m.held_at is not None for m in circle.meetings)
 
 
 # --- check-ins -------------------------------------------------------------------------------
