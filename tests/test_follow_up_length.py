@@ -239,6 +239,8 @@ def test_the_home_page_says_which_week_of_the_follow_up(app, people):
     assert circle.weeks == 4
     home = signed_in(app, ann).get("/home").get_data(as_text=True)
     assert "You are in week 2 of 4 of the follow-up." in home
+    # This week's guide on the card is follow-up week 2, not week 2 of the twelve.
+    assert title("nl", 102) in home and title("nl", 2) not in home
     dutch = signed_in(app, bram, "nl").get("/home").get_data(as_text=True)
     assert "Je zit in week 2 van 4 van het vervolg." in dutch
 

@@ -34,7 +34,7 @@ from sqlalchemy.types import NullType
 
 from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, kept
-from wol.circles.models import Circle, Meeting, Membership
+from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
 
@@ -47,6 +47,7 @@ class CardFacts:
 
     id: int
     language: str
+    weeks: int  # 12, or 4 or 6 for a follow-up (which reads the follow-up guide)
     ended: bool
     next_week: int | None
     next_starts_at: datetime | None
@@ -81,6 +82,7 @@ def _queries():
         select(
             circles.c.id,
             circles.c.language,
+            circles.c.weeks,
             circles.c.duration_minutes,
             circles.c.ended_at,
             *_raw(circles),
@@ -128,6 +130,7 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
             CardFacts(
                 id=row.id,
                 language=row.language,
+                weeks=row.weeks,
                 ended=row.ended_at is not None,
                 next_week=upcoming.week if upcoming is not None else None,
                 next_starts_at=upcoming.starts_at if upcoming is not None else None,
@@ -157,7 +160,11 @@ def home_cards(user, now: datetime) -> list[Markup]:
     keys = {}
     for fact in facts:
         # The guide's week title is on the card: a retitled week is another card.
-        view = guide_view(fact.language, fact.next_week) if fact.next_week else None
+        view = (
+            guide_view(fact.language, guide_week_of(fact.weeks, fact.next_week))
+            if fact.next_week
+            else None
+        )
         keys[fact.id] = (fact.fingerprint, *reader, view and (view.title, view.shown_lang))
         found = cards_kept.get(keys[fact.id]) if keep else None
         if found is not None:
