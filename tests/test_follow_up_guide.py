@@ -13,6 +13,7 @@ from wol.guides.document import (
     file_name_of_week,
     week_of_file_name,
 )
+from wol.guides.glossary import check_glossary, load_glossary
 from wol.guides.library import GuideLibrary
 
 GUIDES = Path(__file__).parent.parent / "guides"
@@ -76,6 +77,17 @@ def test_timekeeper_and_cast_as_in_the_twelve_weeks(library, lang, starts, hands
         text = library.path(lang, week).read_text(encoding="utf-8")
         named = set(re.findall(rf"\*\*{word}\.\*\* ([A-Z][a-z]+)\b", text))
         assert named and named <= CAST, (lang, week, named)
+
+
+def test_the_dutch_follow_up_keeps_to_the_glossary(library):
+    terms = load_glossary(GUIDES, "nl")
+    problems = [
+        (week, finding.part, finding.term.english, finding.problem)
+        for week in FOLLOW_UP_WEEKS
+        for finding in check_glossary(terms, library.get("en", week), library.get("nl", week))
+        if finding.problem
+    ]
+    assert problems == []
 
 
 def test_the_closing_week_ends_the_round(library):

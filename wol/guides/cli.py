@@ -15,6 +15,7 @@ from wol.guides import editing
 from wol.guides.document import (
     FOLLOW_UP_BASE,
     FOLLOW_UP_LAST,
+    FOLLOW_UP_WEEKS,
     LAST_WEEK,
     GuideError,
     compose_guide,
@@ -198,7 +199,7 @@ def glossary_lines(library: GuideLibrary, lang: str) -> list[str]:
     """One line per glossary warning in ``lang``'s guides."""
     terms = load_glossary(Path(library.root), lang)
     lines = []
-    for week in library.weeks():
+    for week in (*library.weeks(), *FOLLOW_UP_WEEKS):
         english, own = library.get(library.source_lang, week), library.get(lang, week)
         if not terms or english is None:
             continue
