@@ -125,9 +125,13 @@ def test_a_follow_up_has_its_meetings_calendar_and_guide(app, people, weeks, tmp
             )
         )
     assert f"follow-up guide: {weeks} meetings" in invite
+    page = signed_in(app, ann).get(f"/circles/{new_id}/invitation").get_data(as_text=True)
+    assert f"follow-up guide: {weeks} meetings" in page
 
     # Bram confirms; his feed has the follow-up's meetings.
     bram_client = signed_in(app, bram, "nl")
+    page = bram_client.get(f"/circles/{new_id}/invitation").get_data(as_text=True)
+    assert f"kortere vervolggids: {weeks} bijeenkomsten" in page
     assert bram_client.post(f"/circles/{new_id}/invitation/confirm").status_code == 302
     with app.app_context():
         token = db.session.get(User, bram.id).feed_token
@@ -194,7 +198,7 @@ def test_an_unknown_length_is_refused_beside_the_field_and_nothing_is_made(app, 
 
 
 @pytest.mark.parametrize("weeks", [4, 6])
-def test_a_follow_up_is_finished_when_its_last_week_is_held(app, people, weeks):
+def test_a_follow_up_is_finished_when_its_last_week_is_held(app, people, weeks, make_user):
     ann, bram, cleo, dirk = people
     today = date.today()
     # Its last week began three days ago; the week before was held.
@@ -224,6 +228,12 @@ def test_a_follow_up_is_finished_when_its_last_week_is_held(app, people, weeks):
         done = completion(rows, now + timedelta(weeks=1))
         assert done.total == 1 and done.finished == 1
         assert survival(rows, now) == []
+    # The dashboard says why, in words, and how the follow-up is counted.
+    admin = make_user(email="admin@example.org", roles={"admin"})
+    dashboard = signed_in(app, admin).get("/organise").get_data(as_text=True)
+    assert f"Week {weeks}, the last of the follow-up, held on" in dashboard
+    assert "Follow-up rounds of 4 or 6 weeks are not in the chart" not in dashboard  # no chart
+    assert "A follow-up of 4 or 6 weeks counts once that many weeks have passed" in dashboard
     # Finished, it offers the next round, and its card says all its meetings are behind.
     assert client.get(f"/circles/{circle.id}/go-on").status_code == 200
     home = client.get("/home").get_data(as_text=True)
