@@ -741,20 +741,6 @@ def member_circle_ids(user: User):
     )
 
 
-def circles_of(user: User) -> list[Circle]:
-    """The circles ``user`` is a member or organiser of, with members and meetings loaded."""
-    member_of = member_circle_ids(user)
-    return list(db.session.scalars(
-        select(Circle)
-        .where((Circle.id.in_(member_of)) | (Circle.organiser_id == user.id))
-        .options(
-            selectinload(Circle.memberships).selectinload(Membership.user),
-            selectinload(Circle.meetings),
-        )
-        .order_by(Circle.ended_at.is_not(None), Circle.first_day.desc(), Circle.id)
-    ))
-
-
 def meeting_state(meeting: Meeting, circle: Circle, now: datetime, tz: str) -> str:
     """How a meeting looks: held, not held, skipped, moved, today, upcoming or not recorded."""
     if meeting.held_at is not None:
