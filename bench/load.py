@@ -83,8 +83,7 @@ class Result:
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def seed(url: str, users: int, circles: int, rng: random.Random,
-         signups_wanted: int = 500) -> dict:
+def seed(url: str, users: int, circles: int, rng: random.Random, signups_wanted: int = 500) -> dict:
     """Fill the schema at ``url`` with an organisation; return what the pages need."""
     started = time.perf_counter()
     app = create_app({"WOL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
@@ -96,13 +95,21 @@ def seed(url: str, users: int, circles: int, rng: random.Random,
         people = []
         for n in range(users):
             email = {0: ORGANISER, 1: PARTICIPANT}.get(n, f"person{n}@bench.example")
-            people.append({
-                "id": n + 1, "email": email, "email_key": email, "password_hash": password_hash,
-                "display_name": f"Person {n}", "language": rng.choice(["nl", "nl", "en"]),
-                "timezone": "Europe/Brussels", "organisation": rng.choice(DEPARTMENTS),
-                "is_organiser": n == 0, "feed_token": f"bench-feed-token-{n:06d}-" + "f" * 30,
-                "created_at": now,
-            })
+            people.append(
+                {
+                    "id": n + 1,
+                    "email": email,
+                    "email_key": email,
+                    "password_hash": password_hash,
+                    "display_name": f"Person {n}",
+                    "language": rng.choice(["nl", "nl", "en"]),
+                    "timezone": "Europe/Brussels",
+                    "organisation": rng.choice(DEPARTMENTS),
+                    "is_organiser": n == 0,
+                    "feed_token": f"bench-feed-token-{n:06d}-" + "f" * 30,
+                    "created_at": now,
+                }
+            )
         db.session.execute(insert(tables["users"]), people)
 
         circle_rows, member_rows, meeting_rows = [], [], []
@@ -116,46 +123,84 @@ def seed(url: str, users: int, circles: int, rng: random.Random,
             members = set(rng.sample(range(3, users + 1), rng.choice([4, 4, 5])))
             if c < 5:
                 members = set(list(members)[:3]) | {1, 2}
-            circle_rows.append({
-                "id": circle_id, "name": f"Circle {c}", "description": "A bench circle.",
-                "language": rng.choice(["nl", "en"]), "timezone": "Europe/Brussels",
-                "first_day": first_day, "local_time": local_time, "duration_minutes": 60,
-                "kind": "in_person", "place": "Room 4.12", "organiser_id": organiser_id,
-                "invite_token": f"bench-invite-{c:06d}-" + "i" * 30, "seats_taken": len(members),
-                "calendar_sequence": 0, "created_at": now, "updated_at": now,
-            })
+            circle_rows.append(
+                {
+                    "id": circle_id,
+                    "name": f"Circle {c}",
+                    "description": "A bench circle.",
+                    "language": rng.choice(["nl", "en"]),
+                    "timezone": "Europe/Brussels",
+                    "first_day": first_day,
+                    "local_time": local_time,
+                    "duration_minutes": 60,
+                    "kind": "in_person",
+                    "place": "Room 4.12",
+                    "organiser_id": organiser_id,
+                    "invite_token": f"bench-invite-{c:06d}-" + "i" * 30,
+                    "seats_taken": len(members),
+                    "calendar_sequence": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             for user_id in sorted(members):
                 member_rows.append({"circle_id": circle_id, "user_id": user_id, "joined_at": now})
             for week in range(1, 13):
-                local = datetime.combine(first_day + timedelta(weeks=week - 1), local_time,
-                                         brussels)
+                local = datetime.combine(
+                    first_day + timedelta(weeks=week - 1), local_time, brussels
+                )
                 starts_at = local.astimezone(UTC)
                 held = starts_at < now and rng.random() < 0.8
-                meeting_rows.append({
-                    "circle_id": circle_id, "week": week, "slot": week - 1,
-                    "starts_at": starts_at, "moved": False,
-                    "held_at": starts_at + timedelta(hours=1) if held else None,
-                    "held_recorded_by_id": min(members) if held else None,
-                })
+                meeting_rows.append(
+                    {
+                        "circle_id": circle_id,
+                        "week": week,
+                        "slot": week - 1,
+                        "starts_at": starts_at,
+                        "moved": False,
+                        "held_at": starts_at + timedelta(hours=1) if held else None,
+                        "held_recorded_by_id": min(members) if held else None,
+                    }
+                )
         # The forming page: an open sign-up round of the organiser with 500 sign-ups.
         monday = date.today() - timedelta(days=date.today().weekday())
-        db.session.execute(insert(tables["rounds"]), [{
-            "id": 1, "title": "Bench round", "organiser_id": 1, "languages": "nl en",
-            "slots": " ".join(ROUND_SLOTS), "timezone": "Europe/Brussels",
-            "first_week": monday + timedelta(weeks=4), "deadline_at": now + timedelta(days=14),
-            "kind": "online", "signup_token": "bench-round-" + "r" * 30, "state": "open",
-            "version": 0, "created_at": now,
-        }])
+        db.session.execute(
+            insert(tables["rounds"]),
+            [
+                {
+                    "id": 1,
+                    "title": "Bench round",
+                    "organiser_id": 1,
+                    "languages": "nl en",
+                    "slots": " ".join(ROUND_SLOTS),
+                    "timezone": "Europe/Brussels",
+                    "first_week": monday + timedelta(weeks=4),
+                    "deadline_at": now + timedelta(days=14),
+                    "kind": "online",
+                    "signup_token": "bench-round-" + "r" * 30,
+                    "state": "open",
+                    "version": 0,
+                    "created_at": now,
+                }
+            ],
+        )
         signups = []
         for n in range(min(signups_wanted, users - 2)):
             person = people[n + 2]
-            signups.append({
-                "round_id": 1, "user_id": person["id"], "email": person["email"],
-                "email_key": person["email_key"], "name": person["display_name"],
-                "department": person["organisation"], "languages": person["language"],
-                "slots": " ".join(sorted(rng.sample(ROUND_SLOTS, rng.randint(1, 3)))),
-                "created_at": now, "updated_at": now,
-            })
+            signups.append(
+                {
+                    "round_id": 1,
+                    "user_id": person["id"],
+                    "email": person["email"],
+                    "email_key": person["email_key"],
+                    "name": person["display_name"],
+                    "department": person["organisation"],
+                    "languages": person["language"],
+                    "slots": " ".join(sorted(rng.sample(ROUND_SLOTS, rng.randint(1, 3)))),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         db.session.execute(insert(tables["round_signups"]), signups)
         db.session.execute(insert(tables["circles"]), circle_rows)
         db.session.execute(insert(tables["memberships"]), member_rows)
@@ -167,11 +212,14 @@ def seed(url: str, users: int, circles: int, rng: random.Random,
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         participant_feed = db.session.scalar(
-            select(tables["users"].c.feed_token).where(tables["users"].c.id == 2))
+            select(tables["users"].c.feed_token).where(tables["users"].c.id == 2)
+        )
         db.engine.dispose()
-    print(f"Seeded {users:,} people, {circles:,} circles, {len(member_rows):,} memberships, "
-          f"{len(meeting_rows):,} meetings and a round of {len(signups)} sign-ups in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"Seeded {users:,} people, {circles:,} circles, {len(member_rows):,} memberships, "
+        f"{len(meeting_rows):,} meetings and a round of {len(signups)} sign-ups in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return {"circle_id": 1, "feed_token": participant_feed, "round_id": 1}
 
 
@@ -189,13 +237,31 @@ def serve(url: str, workers: int, workdir: Path) -> tuple[subprocess.Popen, str]
     """Start gunicorn with wol plus a bare endpoint; return the process and its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "WOL_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-           "BASE_URL": base, "MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(workdir / "mail"),
-           "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}"}
+    env = {
+        **os.environ,
+        "WOL_ENV": "production",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": url,
+        "BASE_URL": base,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_DIR": str(workdir / "mail"),
+        "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}",
+    }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
-        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level",
-         "warning", "load_app:app"], env=env, cwd=workdir)
+        [
+            gunicorn,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "load_app:app",
+        ],
+        env=env,
+        cwd=workdir,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -216,8 +282,12 @@ def sign_in(base: str, email: str) -> str:
         cookies = _cookies(response.headers.get_all("Set-Cookie") or [])
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
-    request = urllib.request.Request(base + "/login", data=body.encode(), method="POST",
-                                     headers={"Cookie": _cookie_header(cookies)})
+    request = urllib.request.Request(
+        base + "/login",
+        data=body.encode(),
+        method="POST",
+        headers={"Cookie": _cookie_header(cookies)},
+    )
     try:
         opener.open(request)
     except urllib.error.HTTPError as redirect:
@@ -260,14 +330,16 @@ def etag_of(base: str, path: str) -> str:
         return response.headers["ETag"]
 
 
-def drive(base: str, path: str, headers: dict[str, str], seconds: float, connections: int,
-          script: Path) -> dict:
+def drive(
+    base: str, path: str, headers: dict[str, str], seconds: float, connections: int, script: Path
+) -> dict:
     """Run wrk against one path and return its summary."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [base + path], capture_output=True, text=True, check=True,
-                            timeout=seconds + 60).stdout
+    output = subprocess.run(
+        command + [base + path], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -279,22 +351,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--circles", type=int, default=2_000)
-    parser.add_argument("--scale", type=int, default=1,
-                        help="multiply people and circles (10: 100,000 people, 20,000 circles)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="multiply people and circles (10: 100,000 people, 20,000 circles)",
+    )
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     if not shutil.which("wrk"):
-        print("The load benchmark needs wrk: run 'make bench-load' (it installs it as root) "
-              "or 'sudo apt-get install wrk'.", file=sys.stderr)
+        print(
+            "The load benchmark needs wrk: run 'make bench-load' (it installs it as root) "
+            "or 'sudo apt-get install wrk'.",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory(prefix="wol-load-") as tmp:
         workdir = Path(tmp)
         url = _fresh_database(workdir)
-        ids = seed(url, args.users * args.scale, args.circles * args.scale,
-                   random.Random(20261130))
+        ids = seed(url, args.users * args.scale, args.circles * args.scale, random.Random(20261130))
         script = workdir / "report.lua"
         script.write_text(REPORT_LUA)
         server, base = serve(url, args.workers, workdir)
@@ -334,15 +412,23 @@ def run_pages(base: str, ids: dict, args, script: Path) -> list[Result]:
         ("bare endpoint, signed in", "/_bench/bare-signed-in", participant, None),
         ("front page (anonymous)", "/", {}, TARGET_PAGE),
         ("guide week 4 (anonymous)", guide, {}, TARGET_PAGE),
-        ("guide week 4, unchanged (304)", guide, {"If-None-Match": etag_of(base, guide) or "-"},
-         TARGET_304),
+        (
+            "guide week 4, unchanged (304)",
+            guide,
+            {"If-None-Match": etag_of(base, guide) or "-"},
+            TARGET_304,
+        ),
         ("home, participant in 5 circles", "/home", participant, TARGET_PAGE),
         ("home, organiser of 40 circles", "/home", organiser, TARGET_PAGE),
         ("circle page", f"/circles/{circle}", organiser, TARGET_PAGE),
         ("meeting page, week 4", f"/circles/{circle}/week/4", organiser, TARGET_PAGE),
         ("personal feed, 5 circles (200)", feed, {}, TARGET_PAGE),
-        ("personal feed, unchanged (304)", feed, {"If-None-Match": etag_of(base, feed)},
-         TARGET_304),
+        (
+            "personal feed, unchanged (304)",
+            feed,
+            {"If-None-Match": etag_of(base, feed)},
+            TARGET_304,
+        ),
         ("organisers' dashboard", "/organise", organiser, TARGET_PAGE),
         ("circle directory", "/circles", participant, TARGET_PAGE),
         ("forming page, 500 sign-ups", f"/rounds/{ids['round_id']}", organiser, TARGET_PAGE),
@@ -355,9 +441,17 @@ def run_pages(base: str, ids: dict, args, script: Path) -> list[Result]:
             continue
         drive(base, path, headers, 1, args.connections, script)  # warm up caches and workers
         summary = drive(base, path, headers, args.seconds, args.connections, script)
-        results.append(Result(name, summary["requests"] / (summary["duration_us"] / 1e6),
-                              summary["p50"] / 1000, summary["p95"] / 1000,
-                              summary["p99"] / 1000, summary["bad"], target))
+        results.append(
+            Result(
+                name,
+                summary["requests"] / (summary["duration_us"] / 1e6),
+                summary["p50"] / 1000,
+                summary["p95"] / 1000,
+                summary["p99"] / 1000,
+                summary["bad"],
+                target,
+            )
+        )
         print(f"  {name}: {results[-1].rps:,.0f} req/s", flush=True)
     return results
 
@@ -366,21 +460,26 @@ def print_table(results: list[Result], url: str, args) -> bool:
     """Print the results with ratios to the bare endpoint; return True when a target is missed."""
     bare = results[0].rps
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"\nLoad on {engine}, {args.users * args.scale:,} people and "
-          f"{args.circles * args.scale:,} circles, {args.workers} workers, "
-          f"{args.connections} connections (ratios to the bare endpoint of the same run; "
-          f"load average before: {os.getloadavg()[0]:.2f})")
-    print(f"{'page':34} {'req/s':>8} {'ratio':>6} {'target':>6} {'p50':>7} {'p95':>7} "
-          f"{'p99':>7}  ok")
+    print(
+        f"\nLoad on {engine}, {args.users * args.scale:,} people and "
+        f"{args.circles * args.scale:,} circles, {args.workers} workers, "
+        f"{args.connections} connections (ratios to the bare endpoint of the same run; "
+        f"load average before: {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"{'page':34} {'req/s':>8} {'ratio':>6} {'target':>6} {'p50':>7} {'p95':>7} {'p99':>7}  ok"
+    )
     missed = False
     for r in results:
         ratio = r.rps / bare
         ok = r.bad == 0 and (r.target is None or (ratio >= r.target and r.p99_ms < TARGET_P99_MS))
         missed |= not ok
         target = f"{r.target:.2f}" if r.target else ""
-        print(f"{r.name:34} {r.rps:8,.0f} {ratio:6.2f} {target:>6} {r.p50_ms:6.1f}ms "
-              f"{r.p95_ms:6.1f}ms {r.p99_ms:6.1f}ms  {'yes' if ok else 'NO'}"
-              + (f" ({r.bad} bad answers)" if r.bad else ""))
+        print(
+            f"{r.name:34} {r.rps:8,.0f} {ratio:6.2f} {target:>6} {r.p50_ms:6.1f}ms "
+            f"{r.p95_ms:6.1f}ms {r.p99_ms:6.1f}ms  {'yes' if ok else 'NO'}"
+            + (f" ({r.bad} bad answers)" if r.bad else "")
+        )
     return missed
 
 

@@ -191,17 +191,32 @@ def bench_calendar_feed(ctx: BenchContext) -> list[Row]:
     from wol.calendar.service import _feed_block, render_feed
     from wol.circles.service import CircleDetails, create_circle
 
-    zones = ["Europe/Brussels", "Europe/Amsterdam", "America/New_York", "Europe/London",
-             "Australia/Sydney"]
+    zones = [
+        "Europe/Brussels",
+        "Europe/Amsterdam",
+        "America/New_York",
+        "Europe/London",
+        "Australia/Sydney",
+    ]
     with ctx.app.test_request_context():
         user = db.session.get(User, ctx.app.config["BENCH_USER_ID"])
         today = date.today()
         for n, zone in enumerate(zones):
-            create_circle(user, CircleDetails(
-                name=f"Cirkel {n + 1}", language="nl" if n % 2 else "en",
-                first_day=today + timedelta(days=n), local_time=clock_time(12, 0),
-                timezone=zone, kind="hybrid", place="Zaal 4.12",
-                video_url="https://meet.example.org/cirkel"), join=True, today=today)
+            create_circle(
+                user,
+                CircleDetails(
+                    name=f"Cirkel {n + 1}",
+                    language="nl" if n % 2 else "en",
+                    first_day=today + timedelta(days=n),
+                    local_time=clock_time(12, 0),
+                    timezone=zone,
+                    kind="hybrid",
+                    place="Zaal 4.12",
+                    video_url="https://meet.example.org/cirkel",
+                ),
+                join=True,
+                today=today,
+            )
         db.session.commit()
         token = user.feed_token
         size = len(render_feed(user))
@@ -218,14 +233,21 @@ def bench_calendar_feed(ctx: BenchContext) -> list[Row]:
     assert ctx.client.get(url, headers={"If-None-Match": etag}).status_code == 304
     full_median, full_p90 = _timed(ctx, lambda: ctx.client.get(url))
     cached_median, cached_p90 = _timed(
-        ctx, lambda: ctx.client.get(url, headers={"If-None-Match": etag}))
+        ctx, lambda: ctx.client.get(url, headers={"If-None-Match": etag})
+    )
     return [
-        Row("feed of 5 circles: render only, warm (target < 5 ms)", render_median, render_p90,
-            size),
+        Row(
+            "feed of 5 circles: render only, warm (target < 5 ms)", render_median, render_p90, size
+        ),
         Row("same, every circle rendered by icalendar (cold cache)", cold_median, cold_p90, size),
         Row(f"GET {url[:22]}... 200", full_median, full_p90, size, 1.0),
-        Row("same feed, If-None-Match: 304 (no rendering)", cached_median, cached_p90, 0,
-            cached_median / full_median),
+        Row(
+            "same feed, If-None-Match: 304 (no rendering)",
+            cached_median,
+            cached_p90,
+            0,
+            cached_median / full_median,
+        ),
     ]
 
 
@@ -238,8 +260,9 @@ def bench_dashboard(ctx: BenchContext) -> list[Row]:
     with ctx.app.test_request_context():
         admin = db.session.get(User, ctx.app.config["BENCH_USER_ID"])
         admin.is_admin = True
-        members = [register_user(f"member{n}@example.org", f"Member {n}", PASSWORD)
-                   for n in range(4)]
+        members = [
+            register_user(f"member{n}@example.org", f"Member {n}", PASSWORD) for n in range(4)
+        ]
         add_many_circles(admin.id, [m.id for m in members], 2000, utcnow())
         db.session.commit()
     client = ctx.app.test_client()
@@ -248,11 +271,23 @@ def bench_dashboard(ctx: BenchContext) -> list[Row]:
     size = len(client.get(path).get_data())
     # The dashboard reads every circle: fewer rounds keep `make bench` quick.
     rounds = BenchContext(ctx.app, client, ctx.workdir, max(ctx.iterations // 40, 25))
-    rows = compare(rounds, f"GET {path} (admin, 2,000 circles, {size / 1024:.0f} kB)", path,
-                   "bare page of the same app (signed in)", BARE_ROUTE)
+    rows = compare(
+        rounds,
+        f"GET {path} (admin, 2,000 circles, {size / 1024:.0f} kB)",
+        path,
+        "bare page of the same app (signed in)",
+        BARE_ROUTE,
+    )
     csv_median, csv_p90 = _timed(rounds, lambda: client.get(path + "/circles.csv"))
-    rows.append(Row("GET /organise/circles.csv (2,000 rows)", csv_median, csv_p90, 0,
-                    csv_median / rows[0].median_s))
+    rows.append(
+        Row(
+            "GET /organise/circles.csv (2,000 rows)",
+            csv_median,
+            csv_p90,
+            0,
+            csv_median / rows[0].median_s,
+        )
+    )
     return rows
 
 
@@ -266,9 +301,11 @@ def bench_directory(ctx: BenchContext) -> list[Row]:
     client.post("/login", data={"email": "bench@example.org", "password": PASSWORD})
     rounds = BenchContext(ctx.app, client, ctx.workdir, max(ctx.iterations // 10, 50))
     rows = []
-    for label, path in (("all", "/circles"),
-                        ("Dutch, online, evening", "/circles?lang=nl&kind=online&time=evening"),
-                        ("page 3", "/circles?page=3")):
+    for label, path in (
+        ("all", "/circles"),
+        ("Dutch, online, evening", "/circles?lang=nl&kind=online&time=evening"),
+        ("page 3", "/circles?page=3"),
+    ):
         size = len(client.get(path).get_data())
         median, p90 = _timed(rounds, lambda path=path: client.get(path))
         rows.append(Row(f"GET {path[:40]} (5,000 listed circles, {label})", median, p90, size))

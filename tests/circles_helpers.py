@@ -39,19 +39,23 @@ def make_circle(app, organiser: User, *, members=(), join=True, **overrides) -> 
 def active_member_ids(app, circle_id: int) -> list[int]:
     """Ids of the current members of a circle."""
     with app.app_context():
-        return list(db.session.scalars(
-            select(Membership.user_id).where(Membership.circle_id == circle_id,
-                                             Membership.left_at.is_(None))
-            .order_by(Membership.user_id)
-        ))
+        return list(
+            db.session.scalars(
+                select(Membership.user_id)
+                .where(Membership.circle_id == circle_id, Membership.left_at.is_(None))
+                .order_by(Membership.user_id)
+            )
+        )
 
 
 def meetings_of(app, circle_id: int) -> list[Meeting]:
     """The meetings of a circle, detached, in week order."""
     with app.app_context():
-        rows = list(db.session.scalars(
-            select(Meeting).where(Meeting.circle_id == circle_id).order_by(Meeting.week)
-        ))
+        rows = list(
+            db.session.scalars(
+                select(Meeting).where(Meeting.circle_id == circle_id).order_by(Meeting.week)
+            )
+        )
         for row in rows:
             db.session.expunge(row)
         return rows

@@ -29,8 +29,9 @@ def test_unknown_role_is_400(client, make_user, auth):
     make_user(email="admin@example.org", roles={"admin"})
     other = make_user()
     auth.login("admin@example.org")
-    assert client.post(f"/admin/users/{other.id}/roles", data={"roles": ["king"]}
-                       ).status_code == 400
+    assert (
+        client.post(f"/admin/users/{other.id}/roles", data={"roles": ["king"]}).status_code == 400
+    )
     assert client.post("/admin/users/99999/roles", data={"roles": []}).status_code == 404
 
 
@@ -42,14 +43,32 @@ def test_non_admins_get_403(client, make_user, auth):
 
 
 def test_cli_creates_an_admin(runner, app):
-    result = runner.invoke(args=["wol", "user", "create", "--admin", "Root@Example.org",
-                                 "--password", "long enough secret"])
+    result = runner.invoke(
+        args=[
+            "wol",
+            "user",
+            "create",
+            "--admin",
+            "Root@Example.org",
+            "--password",
+            "long enough secret",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(db.select(User))
         assert user.email_key == "root@example.org" and user.is_admin
-    result = runner.invoke(args=["wol", "user", "create", "--translator", "root@example.org",
-                                 "--password", "whatever it is"])
+    result = runner.invoke(
+        args=[
+            "wol",
+            "user",
+            "create",
+            "--translator",
+            "root@example.org",
+            "--password",
+            "whatever it is",
+        ]
+    )
     assert "exists" in result.output
     with app.app_context():
         user = db.session.scalar(db.select(User))

@@ -39,8 +39,8 @@ def mailed_link(app, address: str, pattern: str) -> str:
     """The path matching ``pattern`` in the newest mail queued for ``address``."""
     with app.app_context():
         mail = db.session.scalars(
-            select(OutboxMail).where(OutboxMail.to_addr == address)
-            .order_by(OutboxMail.id.desc())).first()
+            select(OutboxMail).where(OutboxMail.to_addr == address).order_by(OutboxMail.id.desc())
+        ).first()
         assert mail is not None, f"no mail to {address}"
         return re.search(r"http://wol\.test(" + pattern + r"\S*)", mail.body_text).group(1)
 
@@ -92,8 +92,10 @@ def test_a_registration_link_expires(client, app):
     assert count(app, User) == 0
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil",
-                                    "javascript:alert(1)", "http:/evil"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil", "javascript:alert(1)", "http:/evil"],
+)
 def test_next_never_leaves_the_site(client, make_user, auth, target):
     user = make_user()
     response = client.post(
@@ -123,14 +125,14 @@ def test_register_bad_input_gets_a_form_error_and_no_row(client, app, overrides,
     assert count(app, User) == 0
 
 
-def test_registering_a_taken_address_answers_the_same_and_tells_the_owner(client, app,
-                                                                         make_user):
+def test_registering_a_taken_address_answers_the_same_and_tells_the_owner(client, app, make_user):
     make_user(email="Ann@Example.org", display_name="Ann", language="nl")
     taken = register(client, email="ann@EXAMPLE.org")
     fresh = app.test_client()
     fresh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     new = register(fresh, email="new@example.org")
     assert taken.status_code == new.status_code == 200
+
     def page(response, address):
         text = response.get_data(as_text=True).replace(address, "X")
         return re.sub(r'name="csrf_token"[^>]*', "", text)
@@ -138,8 +140,9 @@ def test_registering_a_taken_address_answers_the_same_and_tells_the_owner(client
     assert page(taken, "ann@EXAMPLE.org") == page(new, "new@example.org")
     assert count(app, User) == 1
     with app.app_context():
-        [mail] = db.session.scalars(select(OutboxMail).where(
-            OutboxMail.to_addr == "Ann@Example.org")).all()
+        [mail] = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.to_addr == "Ann@Example.org")
+        ).all()
         assert mail.kind == "account_exists"
         assert "/login" in mail.body_text and "/password/forgot" in mail.body_text
         assert mail.subject == "Je hebt al een wol-account"  # the owner's language
@@ -154,14 +157,17 @@ def test_registering_mails_an_address_at_most_three_times_an_hour(client, app):
     assert count(app, OutboxMail) == 3
 
 
-@pytest.mark.parametrize(("password", "message"), [
-    ("1234567890", "passwords people use most"),
-    ("password123", "passwords people use most"),
-    ("Password123", "passwords people use most"),
-    ("ann@example.org", "too close to your email address or name"),
-    ("annpeeters2026", "too close to your email address or name"),
-    ("aaaaaaaaaaaa", "repeats one or two characters"),
-])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("1234567890", "passwords people use most"),
+        ("password123", "passwords people use most"),
+        ("Password123", "passwords people use most"),
+        ("ann@example.org", "too close to your email address or name"),
+        ("annpeeters2026", "too close to your email address or name"),
+        ("aaaaaaaaaaaa", "repeats one or two characters"),
+    ],
+)
 def test_guessable_passwords_are_refused(client, app, password, message):
     response = register(client, password=password, confirm=password)
     assert response.status_code == 400
@@ -263,10 +269,16 @@ def test_password_reset_round_trip(client, app, make_user, runner, app_config):
     response = client.post(path, data={"password": new, "confirm": new})
     assert response.headers["Location"] == "/home"
     client.post("/logout")
-    assert client.post("/login", data={"email": "els@example.org", "password": PASSWORD}
-                       ).status_code == 400
-    assert client.post("/login", data={"email": "els@example.org", "password": new}
-                       ).headers["Location"] == "/home"
+    assert (
+        client.post("/login", data={"email": "els@example.org", "password": PASSWORD}).status_code
+        == 400
+    )
+    assert (
+        client.post("/login", data={"email": "els@example.org", "password": new}).headers[
+            "Location"
+        ]
+        == "/home"
+    )
     # Single use: the same link no longer works.
     client.post("/logout")
     assert client.get(path).status_code == 404
@@ -282,8 +294,9 @@ def test_password_reset_expires(client, app, make_user, runner, app_config):
         reset = db.session.scalar(select(PasswordReset))
         reset.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.post(path, data={"password": "another password", "confirm":
-                                       "another password"})
+    response = client.post(
+        path, data={"password": "another password", "confirm": "another password"}
+    )
     assert response.status_code == 404
 
 
@@ -296,20 +309,19 @@ def test_password_reset_signs_out_other_sessions(app, make_user, runner, app_con
     client.post("/password/forgot", data={"email": "els@example.org"})
     runner.invoke(args=["wol", "tick"])
     path = _reset_link(Path(app_config["MAIL_FILE_DIR"]))
-    client.post(path, data={"password": "a brand new password", "confirm":
-                            "a brand new password"})
+    client.post(path, data={"password": "a brand new password", "confirm": "a brand new password"})
     assert other_device.get("/home").status_code == 302
 
 
 def test_forgot_password_says_the_same_for_unknown_addresses(client, app):
-    response = client.post("/password/forgot", data={"email": "nobody@example.org"},
-                           follow_redirects=True)
+    response = client.post(
+        "/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     assert "If there is an account for nobody@example.org" in response.get_data(as_text=True)
     assert count(app, OutboxMail) == 0
 
 
-@pytest.mark.parametrize(("token", "status"), [("made-up", 404), ("x" * 300, 404),
-                                               ("%00", 400)])
+@pytest.mark.parametrize(("token", "status"), [("made-up", 404), ("x" * 300, 404), ("%00", 400)])
 def test_made_up_reset_tokens_are_refused(client, token, status):
     assert client.get(f"/password/reset/{token}").status_code == status
 
@@ -328,9 +340,14 @@ def test_reset_form_bad_input(client, app, make_user, runner, app_config):
         assert db.session.scalar(select(PasswordReset)).used_at is None
 
 
-@pytest.mark.parametrize(("sent", "stored"), [("America/New_York", "America/New_York"),
-                                              ("Mars/Olympus", "Europe/Brussels"),
-                                              ("", "Europe/Brussels")])
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("America/New_York", "America/New_York"),
+        ("Mars/Olympus", "Europe/Brussels"),
+        ("", "Europe/Brussels"),
+    ],
+)
 def test_register_takes_the_browsers_time_zone_when_it_is_known(client, app, sent, stored):
     assert register(client, timezone=sent).status_code == 200
     assert confirm_registration(client, app).status_code == 302
@@ -339,6 +356,7 @@ def test_register_takes_the_browsers_time_zone_when_it_is_known(client, app, sen
 
 
 # --- signing out means signed out ----------------------------------------------------------
+
 
 def _login(client, email="bram@example.org", password=PASSWORD, remember=False):
     data = {"email": email, "password": password}
@@ -352,14 +370,16 @@ def test_sign_out_forgets_keep_me_signed_in(client, make_user):
     _login(client, remember=True)
     assert client.get_cookie("remember_token") is not None
     response = client.post("/logout")
-    assert any(header.startswith("remember_token=;")
-               for header in response.headers.getlist("Set-Cookie"))
+    assert any(
+        header.startswith("remember_token=;") for header in response.headers.getlist("Set-Cookie")
+    )
     assert client.get_cookie("remember_token") is None
     assert client.get("/home").headers["Location"].startswith("/login")
 
 
-@pytest.mark.parametrize("copied", [("session",), ("remember_token",),
-                                    ("session", "remember_token")])
+@pytest.mark.parametrize(
+    "copied", [("session",), ("remember_token",), ("session", "remember_token")]
+)
 def test_cookies_copied_before_sign_out_stop_working(app, make_user, copied):
     make_user(email="bram@example.org")
     client = app.test_client()
@@ -387,6 +407,7 @@ def test_signing_out_on_one_device_keeps_the_others(app, make_user):
 
 
 # --- limits that cost the guesser, not the owner -------------------------------------------
+
 
 def from_address(app, address: str):
     """A client whose requests come from ``address``."""
@@ -426,10 +447,16 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app_config, app, m
     proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
     client = proxied.test_client()
     for n in range(25):
-        client.post("/login", data={"email": f"nobody{n}@example.org", "password": "wrong!!"},
-                    headers={"X-Forwarded-For": f"203.0.113.{n}"})
-    response = client.post("/login", data={"email": "bram@example.org", "password": PASSWORD},
-                           headers={"X-Forwarded-For": "198.51.100.7"})
+        client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.org", "password": "wrong!!"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+    response = client.post(
+        "/login",
+        data={"email": "bram@example.org", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
     assert response.headers["Location"] == "/home"
 
 
@@ -438,10 +465,16 @@ def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app, mak
     make_user(email="bram@example.org")
     client = app.test_client()
     for n in range(3):
-        client.post("/login", data={"email": f"nobody{n}@example.org", "password": "wrong!!"},
-                    headers={"X-Forwarded-For": f"203.0.113.{n}"})
-    response = client.post("/login", data={"email": "bram@example.org", "password": PASSWORD},
-                           headers={"X-Forwarded-For": "198.51.100.7"})
+        client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.org", "password": "wrong!!"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+    response = client.post(
+        "/login",
+        data={"email": "bram@example.org", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
     assert response.status_code == 429
 
 

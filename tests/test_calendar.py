@@ -35,17 +35,33 @@ from wol.mail.models import OutboxMail
 # Brussels, Tuesdays 12:00 from 3 March 2026: week 5 skipped with the later weeks shifted,
 # week 7 then moved to Thursday 23 April 14:00. CET (UTC+1) until 29 March, CEST after.
 BRUSSELS = [
-    "2026-03-03T11:00:00Z", "2026-03-10T11:00:00Z", "2026-03-17T11:00:00Z",
-    "2026-03-24T11:00:00Z", "2026-04-07T10:00:00Z", "2026-04-14T10:00:00Z",
-    "2026-04-23T12:00:00Z", "2026-04-28T10:00:00Z", "2026-05-05T10:00:00Z",
-    "2026-05-12T10:00:00Z", "2026-05-19T10:00:00Z", "2026-05-26T10:00:00Z",
+    "2026-03-03T11:00:00Z",
+    "2026-03-10T11:00:00Z",
+    "2026-03-17T11:00:00Z",
+    "2026-03-24T11:00:00Z",
+    "2026-04-07T10:00:00Z",
+    "2026-04-14T10:00:00Z",
+    "2026-04-23T12:00:00Z",
+    "2026-04-28T10:00:00Z",
+    "2026-05-05T10:00:00Z",
+    "2026-05-12T10:00:00Z",
+    "2026-05-19T10:00:00Z",
+    "2026-05-26T10:00:00Z",
 ]
 # New York, Thursdays 09:00 from 26 February 2026: EST (UTC-5) until 8 March, EDT after.
 NEW_YORK = [
-    "2026-02-26T14:00:00Z", "2026-03-05T14:00:00Z", "2026-03-12T13:00:00Z",
-    "2026-03-19T13:00:00Z", "2026-03-26T13:00:00Z", "2026-04-02T13:00:00Z",
-    "2026-04-09T13:00:00Z", "2026-04-16T13:00:00Z", "2026-04-23T13:00:00Z",
-    "2026-04-30T13:00:00Z", "2026-05-07T13:00:00Z", "2026-05-14T13:00:00Z",
+    "2026-02-26T14:00:00Z",
+    "2026-03-05T14:00:00Z",
+    "2026-03-12T13:00:00Z",
+    "2026-03-19T13:00:00Z",
+    "2026-03-26T13:00:00Z",
+    "2026-04-02T13:00:00Z",
+    "2026-04-09T13:00:00Z",
+    "2026-04-16T13:00:00Z",
+    "2026-04-23T13:00:00Z",
+    "2026-04-30T13:00:00Z",
+    "2026-05-07T13:00:00Z",
+    "2026-05-14T13:00:00Z",
 ]
 
 
@@ -70,10 +86,20 @@ def brussels_circle(app, organiser, members=()):
 
 def new_york_circle(app, organiser, members=()):
     """An America/New_York circle crossing the 8 March 2026 change."""
-    return make_circle(app, organiser, members=members, name="Transatlantic Circle",
-                       language="en", first_day=date(2026, 2, 26), local_time=time(9, 0),
-                       timezone="America/New_York", kind="online", place=None,
-                       video_url="https://zoom.example.org/j/1", today=date(2026, 2, 20))
+    return make_circle(
+        app,
+        organiser,
+        members=members,
+        name="Transatlantic Circle",
+        language="en",
+        first_day=date(2026, 2, 26),
+        local_time=time(9, 0),
+        timezone="America/New_York",
+        kind="online",
+        place=None,
+        video_url="https://zoom.example.org/j/1",
+        today=date(2026, 2, 20),
+    )
 
 
 def signed_in(app, email):
@@ -94,8 +120,11 @@ def latest_mail(app, address: str, kind: str) -> OutboxMail:
     """The newest queued mail of ``kind`` for ``address``."""
     with app.app_context():
         mail = db.session.scalar(
-            select(OutboxMail).where(OutboxMail.to_addr == address, OutboxMail.kind == kind)
-            .order_by(OutboxMail.id.desc()).limit(1))
+            select(OutboxMail)
+            .where(OutboxMail.to_addr == address, OutboxMail.kind == kind)
+            .order_by(OutboxMail.id.desc())
+            .limit(1)
+        )
         assert mail is not None, f"no {kind} mail for {address}"
         db.session.expunge(mail)
         return mail
@@ -119,8 +148,10 @@ def test_download_passes_the_checker(app, make_user, tmp_path):
 def test_download_needs_membership(app, make_user):
     circle = brussels_circle(app, make_user())
     make_user(email="stranger@example.org")
-    assert signed_in(app, "stranger@example.org").get(
-        f"/circles/{circle.id}/calendar.ics").status_code == 403
+    assert (
+        signed_in(app, "stranger@example.org").get(f"/circles/{circle.id}/calendar.ics").status_code
+        == 403
+    )
     assert app.test_client().get(f"/circles/{circle.id}/calendar.ics").status_code == 302
 
 
@@ -173,8 +204,9 @@ def test_feed_answers_304_without_rendering(app, make_user):
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             again = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
-            by_date = client.get(f"/calendar/{token}.ics",
-                                 headers={"If-Modified-Since": last_modified})
+            by_date = client.get(
+                f"/calendar/{token}.ics", headers={"If-Modified-Since": last_modified}
+            )
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert again.status_code == 304 and by_date.status_code == 304
@@ -183,8 +215,13 @@ def test_feed_answers_304_without_rendering(app, make_user):
     # A change gives a new version.
     with app.test_request_context():
         loaded = db.session.get(Circle, circle.id)
-        move_meeting(loaded, loaded.meetings[10], db.session.get(User, ann.id),
-                     date(2026, 5, 13), time(12, 0))
+        move_meeting(
+            loaded,
+            loaded.meetings[10],
+            db.session.get(User, ann.id),
+            date(2026, 5, 13),
+            time(12, 0),
+        )
         db.session.commit()
     changed = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
@@ -237,10 +274,19 @@ def test_invitations_replayed_end_with_what_the_circle_page_shows(app, make_user
     invitation = latest_mail(app, "bram@example.org", "calendar_invitation")
     assert invitation.calendar_method == "REQUEST"
     plain = [
-        "2026-03-03T11:00:00Z", "2026-03-10T11:00:00Z", "2026-03-17T11:00:00Z",
-        "2026-03-24T11:00:00Z", "2026-03-31T10:00:00Z", "2026-04-07T10:00:00Z",
-        "2026-04-14T10:00:00Z", "2026-04-21T10:00:00Z", "2026-04-28T10:00:00Z",
-        "2026-05-05T10:00:00Z", "2026-05-12T10:00:00Z", "2026-05-19T10:00:00Z"]
+        "2026-03-03T11:00:00Z",
+        "2026-03-10T11:00:00Z",
+        "2026-03-17T11:00:00Z",
+        "2026-03-24T11:00:00Z",
+        "2026-03-31T10:00:00Z",
+        "2026-04-07T10:00:00Z",
+        "2026-04-14T10:00:00Z",
+        "2026-04-21T10:00:00Z",
+        "2026-04-28T10:00:00Z",
+        "2026-05-05T10:00:00Z",
+        "2026-05-12T10:00:00Z",
+        "2026-05-19T10:00:00Z",
+    ]
     icalcheck(tmp_path, invitation.calendar.encode(), plain, "invitation")
     assert "METHOD:REQUEST" in invitation.calendar
     assert "ATTENDEE" in invitation.calendar and "ann@example.org" not in invitation.calendar
@@ -303,8 +349,11 @@ def test_feed_only_people_get_no_invitations_and_switching_cleans_up(app, make_u
     bram = make_user(email="bram@example.org", calendar_delivery="feed")
     circle = make_circle(app, ann, members=[bram])
     with app.app_context():
-        kinds = set(db.session.scalars(select(OutboxMail.kind).where(
-            OutboxMail.to_addr == "bram@example.org")))
+        kinds = set(
+            db.session.scalars(
+                select(OutboxMail.kind).where(OutboxMail.to_addr == "bram@example.org")
+            )
+        )
     assert "calendar_invitation" not in kinds and "circle_welcome" in kinds
     client = signed_in(app, "ann@example.org")
     assert client.post("/settings/calendar", data={"delivery": "feed"}).status_code == 302
@@ -330,8 +379,7 @@ def test_summary_names_the_circle_and_the_weeks_guide(app, make_user):
     circle = make_circle(app, ann)
     data = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
-    weeks = sorted((ev for ev in events if "RECURRENCE-ID" in ev),
-                   key=lambda ev: ev["DTSTART"].dt)
+    weeks = sorted((ev for ev in events if "RECURRENCE-ID" in ev), key=lambda ev: ev["DTSTART"].dt)
     summaries = [str(ev["SUMMARY"]) for ev in weeks]
     assert summaries[0].startswith("Cirkel Digitale Overheid · week 1: ")
     assert len(summaries[0]) > len("Cirkel Digitale Overheid · week 1: ") + 3
@@ -346,14 +394,18 @@ def test_if_modified_since_in_the_past_renders(app, make_user):
     from datetime import UTC, datetime
 
     old = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
-    response = app.test_client().get(f"/calendar/{token}.ics",
-                                     headers={"If-Modified-Since": old})
+    response = app.test_client().get(f"/calendar/{token}.ics", headers={"If-Modified-Since": old})
     assert response.status_code == 200 and response.data.startswith(b"BEGIN:VCALENDAR")
 
 
-@pytest.mark.parametrize(("path", "status"), [("/calendar/.ics", 404),
-                                              ("/calendar/x%00y.ics", 400),
-                                              ("/calendar/" + "x" * 300 + ".ics", 404)])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/calendar/.ics", 404),
+        ("/calendar/x%00y.ics", 400),
+        ("/calendar/" + "x" * 300 + ".ics", 404),
+    ],
+)
 def test_odd_feed_paths_are_refused(app, path, status):
     assert app.test_client().get(path).status_code == status
 
@@ -364,17 +416,33 @@ def test_odd_feed_paths_are_refused(app, path, status):
 # moves on by the gap; the later weeks are at the circle's own time, in summer time.
 FIRST_IN_GAP = {
     # Brussels, 28 March 02:00 CET -> 03:00 CEST: week 1 at 03:30 CEST, then 02:30 CEST.
-    "Europe/Brussels": (date(2027, 3, 28), time(2, 30), "2027-03-28T01:30:00Z",
-                        "2027-04-04T00:30:00Z"),
+    "Europe/Brussels": (
+        date(2027, 3, 28),
+        time(2, 30),
+        "2027-03-28T01:30:00Z",
+        "2027-04-04T00:30:00Z",
+    ),
     # New York, 14 March 02:00 EST -> 03:00 EDT: 03:30 EDT, then 02:30 EDT.
-    "America/New_York": (date(2027, 3, 14), time(2, 30), "2027-03-14T07:30:00Z",
-                         "2027-03-21T06:30:00Z"),
+    "America/New_York": (
+        date(2027, 3, 14),
+        time(2, 30),
+        "2027-03-14T07:30:00Z",
+        "2027-03-21T06:30:00Z",
+    ),
     # London, 28 March 01:00 GMT -> 02:00 BST: 02:30 BST, then 01:30 BST.
-    "Europe/London": (date(2027, 3, 28), time(1, 30), "2027-03-28T01:30:00Z",
-                      "2027-04-04T00:30:00Z"),
+    "Europe/London": (
+        date(2027, 3, 28),
+        time(1, 30),
+        "2027-03-28T01:30:00Z",
+        "2027-04-04T00:30:00Z",
+    ),
     # Havana, 14 March 00:00 CST -> 01:00 CDT: 01:30 CDT, then 00:30 CDT.
-    "America/Havana": (date(2027, 3, 14), time(0, 30), "2027-03-14T05:30:00Z",
-                       "2027-03-21T04:30:00Z"),
+    "America/Havana": (
+        date(2027, 3, 14),
+        time(0, 30),
+        "2027-03-14T05:30:00Z",
+        "2027-03-21T04:30:00Z",
+    ),
 }
 
 
@@ -392,8 +460,16 @@ def test_a_first_meeting_in_the_gap_works_everywhere(app, make_user, runner, tmp
     expected = [week1, *weekly(week2, 11)]
     ann = make_user(email="ann@example.org")
     bram = make_user(email="bram@example.org")
-    circle = make_circle(app, ann, members=[bram], name="Night owls", first_day=first_day,
-                         local_time=at, timezone=zone, today=first_day - timedelta(days=7))
+    circle = make_circle(
+        app,
+        ann,
+        members=[bram],
+        name="Night owls",
+        first_day=first_day,
+        local_time=at,
+        timezone=zone,
+        today=first_day - timedelta(days=7),
+    )
     client = signed_in(app, "bram@example.org")
     assert page_meetings(client, circle.id) == expected
     invitation = latest_mail(app, "bram@example.org", "calendar_invitation")
@@ -411,11 +487,25 @@ def test_a_first_meeting_in_the_gap_works_everywhere(app, make_user, runner, tmp
 # Brussels Sundays at 02:30, the third week on the night the clocks change (2027).
 ON_THE_NIGHT = {
     # 28 March: 02:30 does not exist, week 3 is at 03:30 CEST; CET before, CEST after.
-    "spring": (date(2027, 3, 14), ["2027-03-14T01:30:00Z", "2027-03-21T01:30:00Z",
-                                   "2027-03-28T01:30:00Z", *weekly("2027-04-04T00:30:00Z", 9)]),
+    "spring": (
+        date(2027, 3, 14),
+        [
+            "2027-03-14T01:30:00Z",
+            "2027-03-21T01:30:00Z",
+            "2027-03-28T01:30:00Z",
+            *weekly("2027-04-04T00:30:00Z", 9),
+        ],
+    ),
     # 31 October: 02:30 happens twice, week 3 is the first (CEST); CET after.
-    "autumn": (date(2027, 10, 17), ["2027-10-17T00:30:00Z", "2027-10-24T00:30:00Z",
-                                    "2027-10-31T00:30:00Z", *weekly("2027-11-07T01:30:00Z", 9)]),
+    "autumn": (
+        date(2027, 10, 17),
+        [
+            "2027-10-17T00:30:00Z",
+            "2027-10-24T00:30:00Z",
+            "2027-10-31T00:30:00Z",
+            *weekly("2027-11-07T01:30:00Z", 9),
+        ],
+    ),
 }
 
 
@@ -425,14 +515,14 @@ def test_a_meeting_on_the_night_of_a_dst_change(app, make_user, tmp_path, night)
     every parser (libical too) finds each week at wol's instant, one hour long."""
     first_day, expected = ON_THE_NIGHT[night]
     ann = make_user(email="ann@example.org")
-    circle = make_circle(app, ann, first_day=first_day, local_time=time(2, 30),
-                         today=first_day - timedelta(days=7))
+    circle = make_circle(
+        app, ann, first_day=first_day, local_time=time(2, 30), today=first_day - timedelta(days=7)
+    )
     client = signed_in(app, "ann@example.org")
     assert page_meetings(client, circle.id) == expected
     invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar.encode()
     icalcheck(tmp_path, invitation, expected, "invitation")
-    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected,
-              "download")
+    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected, "download")
     feed = feed_of(app, ann)
     icalcheck(tmp_path, feed, expected, "feed")
     for data in (invitation, feed):
@@ -445,8 +535,14 @@ def test_skip_with_shift_puts_a_gap_week_back_at_the_circles_time(app, make_user
     """Brussels Sundays 02:30 from 28 March 2027: week 1 is at 03:30 CEST (01:30Z), out of the
     gap. Skipped with the later weeks shifting, it is on 4 April at 02:30 CEST (00:30Z)."""
     ann = make_user(email="ann@example.org")
-    circle = make_circle(app, ann, join=False, first_day=date(2027, 3, 28),
-                         local_time=time(2, 30), today=date(2027, 3, 20))
+    circle = make_circle(
+        app,
+        ann,
+        join=False,
+        first_day=date(2027, 3, 28),
+        local_time=time(2, 30),
+        today=date(2027, 3, 20),
+    )
     assert meetings_of(app, circle.id)[0].starts_at == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
     with app.test_request_context():
         loaded = db.session.get(Circle, circle.id)
@@ -461,8 +557,9 @@ def test_a_week_skipped_out_of_the_gap_is_back_at_the_circles_time(app, make_use
     """Brussels Sundays 02:30 from 28 March 2027 (week 1 at 03:30 CEST, out of the gap).
     Week 1 is skipped and the weeks shift: week 1 is on 4 April at 02:30 CEST, not 03:30."""
     ann = make_user(email="ann@example.org")
-    circle = make_circle(app, ann, first_day=date(2027, 3, 28), local_time=time(2, 30),
-                         today=date(2027, 3, 20))
+    circle = make_circle(
+        app, ann, first_day=date(2027, 3, 28), local_time=time(2, 30), today=date(2027, 3, 20)
+    )
     client = signed_in(app, "ann@example.org")
     client_store = ClientStore()
     client_store.apply(latest_mail(app, "ann@example.org", "calendar_invitation").calendar)
@@ -474,28 +571,34 @@ def test_a_week_skipped_out_of_the_gap_is_back_at_the_circles_time(app, make_use
     icalcheck(tmp_path, update.calendar.encode(), expected, "update")
     client_store.apply(update.calendar)
     icalcheck(tmp_path, client_store.calendar(), expected, "client")
-    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected,
-              "download")
+    icalcheck(tmp_path, client.get(f"/circles/{circle.id}/calendar.ics").data, expected, "download")
 
 
 def test_an_autumn_meeting_moved_into_the_repeated_hour(app, make_user, tmp_path):
     """Brussels Sundays 10:00 from 17 October 2027; week 3 moves to 02:30 on 31 October, an
     hour that happens twice: the first (CEST, 00:30Z), one hour long in every client."""
     ann = make_user(email="ann@example.org")
-    circle = make_circle(app, ann, first_day=date(2027, 10, 17), local_time=time(10, 0),
-                         today=date(2027, 10, 1))
+    circle = make_circle(
+        app, ann, first_day=date(2027, 10, 17), local_time=time(10, 0), today=date(2027, 10, 1)
+    )
     client = signed_in(app, "ann@example.org")
-    client.post(f"/circles/{circle.id}/meetings/3/move", data={"day": "2027-10-31",
-                                                               "at": "02:30"})
-    expected = ["2027-10-17T08:00:00Z", "2027-10-24T08:00:00Z", "2027-10-31T00:30:00Z",
-                *weekly("2027-11-07T09:00:00Z", 9)]  # 10:00 CET from 7 November
+    client.post(f"/circles/{circle.id}/meetings/3/move", data={"day": "2027-10-31", "at": "02:30"})
+    expected = [
+        "2027-10-17T08:00:00Z",
+        "2027-10-24T08:00:00Z",
+        "2027-10-31T00:30:00Z",
+        *weekly("2027-11-07T09:00:00Z", 9),
+    ]  # 10:00 CET from 7 November
     assert page_meetings(client, circle.id) == expected
     update = latest_mail(app, "ann@example.org", "calendar_update")
     icalcheck(tmp_path, update.calendar.encode(), expected, "update")
     feed = feed_of(app, ann)
     icalcheck(tmp_path, feed, expected, "feed")
-    week3 = next(ev for ev in icalendar.Calendar.from_ical(feed).walk("VEVENT")
-                 if str(ev["UID"]) == f"circle-{circle.id}-week-3@wol.test")
+    week3 = next(
+        ev
+        for ev in icalendar.Calendar.from_ical(feed).walk("VEVENT")
+        if str(ev["UID"]) == f"circle-{circle.id}-week-3@wol.test"
+    )
     assert "TZID" not in week3["DTSTART"].params
     assert week3["DTEND"].dt - week3["DTSTART"].dt == timedelta(hours=1)
 
@@ -503,15 +606,19 @@ def test_an_autumn_meeting_moved_into_the_repeated_hour(app, make_user, tmp_path
 # --- names with line breaks, already in the database -----------------------------------------
 
 
-def test_a_name_with_a_line_break_in_the_database_breaks_no_calendar(app, make_user, runner,
-                                                                      tmp_path):
+def test_a_name_with_a_line_break_in_the_database_breaks_no_calendar(
+    app, make_user, runner, tmp_path
+):
     """A name and a place written straight into the database (before wol refused them): the
     download, the feed, an invitation and `flask wol calendar` all work, on one line."""
     ann = make_user(email="ann@example.org")
     circle = make_circle(app, ann)
     with app.app_context():
-        db.session.execute(update(Circle).where(Circle.id == circle.id).values(
-            name="Cirkel\r\nDigitale\u2028Overheid\x0b", place="Zaal 4.12\nWTC \\N III\x85"))
+        db.session.execute(
+            update(Circle)
+            .where(Circle.id == circle.id)
+            .values(name="Cirkel\r\nDigitale\u2028Overheid\x0b", place="Zaal 4.12\nWTC \\N III\x85")
+        )
         db.session.commit()
     bram = make_user(email="bram@example.org")
     with app.test_request_context():
@@ -521,8 +628,9 @@ def test_a_name_with_a_line_break_in_the_database_breaks_no_calendar(app, make_u
     assert "\n" not in invitation.subject and "\r" not in invitation.subject
     calendars = {
         "invitation": invitation.calendar.encode(),
-        "download": signed_in(app, "bram@example.org").get(
-            f"/circles/{circle.id}/calendar.ics").data,
+        "download": signed_in(app, "bram@example.org")
+        .get(f"/circles/{circle.id}/calendar.ics")
+        .data,
         "feed": feed_of(app, bram),
         "cli": runner.invoke(args=["wol", "calendar", str(circle.id)]).stdout_bytes,
     }
@@ -539,8 +647,11 @@ def test_a_backslash_n_in_a_name_or_place_stays_text(app, make_user, tmp_path):
     circle = make_circle(app, ann, name="Team C:\\Noord", place="Gebouw \\N, zaal 2")
     download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
     invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar.encode()
-    for kind, data in (("download", download), ("feed", feed_of(app, ann)),
-                       ("invitation", invitation)):
+    for kind, data in (
+        ("download", download),
+        ("feed", feed_of(app, ann)),
+        ("invitation", invitation),
+    ):
         icalcheck(tmp_path, data, None, kind)
         for vevent in icalendar.Calendar.from_ical(data).walk("VEVENT"):
             assert str(vevent["SUMMARY"]).startswith("Team C:\\Noord")
@@ -564,15 +675,18 @@ def test_last_modified_never_goes_back_when_meetings_leave_the_feed(app, make_us
     with app.test_request_context():
         leave_circle(db.session.get(Circle, newer.id), db.session.get(User, ann.id))
         db.session.commit()
-    again = client.get(f"/calendar/{token}.ics",
-                       headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    again = client.get(
+        f"/calendar/{token}.ics", headers={"If-Modified-Since": first.headers["Last-Modified"]}
+    )
     assert again.status_code == 200
     assert b"Newer circle" not in again.data and b"Older circle" in again.data
     assert parsedate_to_datetime(again.headers["Last-Modified"]) > parsedate_to_datetime(
-        first.headers["Last-Modified"])
+        first.headers["Last-Modified"]
+    )
     # Nothing changed since: the new date gets its 304, and keeps it.
-    same = client.get(f"/calendar/{token}.ics",
-                      headers={"If-Modified-Since": again.headers["Last-Modified"]})
+    same = client.get(
+        f"/calendar/{token}.ics", headers={"If-Modified-Since": again.headers["Last-Modified"]}
+    )
     assert same.status_code == 304
     assert older.id != newer.id
 
@@ -611,8 +725,7 @@ def test_an_ended_circles_download_cancels_its_meetings(app, make_user, tmp_path
     circle = make_circle(app, ann)
     client = signed_in(app, "ann@example.org")
     with app.test_request_context():
-        end_circle(db.session.get(Circle, circle.id), db.session.get(User, ann.id),
-                   "We stop here.")
+        end_circle(db.session.get(Circle, circle.id), db.session.get(User, ann.id), "We stop here.")
         db.session.commit()
     data = client.get(f"/circles/{circle.id}/calendar.ics").data
     icalcheck(tmp_path, data, None, "ended")
@@ -627,14 +740,12 @@ def test_the_circle_page_points_to_the_channel_chosen_in_settings(app, make_user
     ann = make_user(email="ann@example.org")
     bram = make_user(email="bram@example.org", calendar_delivery="feed")
     circle = make_circle(app, ann, members=[bram])
-    by_mail = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}").get_data(
-        as_text=True)
+    by_mail = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}").get_data(as_text=True)
     assert "came to ann@example.org as one invitation" in by_mail
     assert "calendar feed" not in by_mail.split('id="calendar-channel"')[1].split("<details>")[0]
     assert "later changes do not reach it" in by_mail
     assert "importing it only updates them" in by_mail
-    by_feed = signed_in(app, "bram@example.org").get(f"/circles/{circle.id}").get_data(
-        as_text=True)
+    by_feed = signed_in(app, "bram@example.org").get(f"/circles/{circle.id}").get_data(as_text=True)
     assert "These meetings are in your calendar feed" in by_feed
     assert "every meeting shows twice" in by_feed
     assert "as one invitation" not in by_feed
@@ -647,8 +758,7 @@ def test_importing_the_download_after_accepting_adds_no_second_copy(app, make_us
     circle = make_circle(app, ann)
     invitation = latest_mail(app, "ann@example.org", "calendar_invitation").calendar
     download = signed_in(app, "ann@example.org").get(f"/circles/{circle.id}/calendar.ics").data
-    assert set(uids(download)) == set(uids(invitation.encode())) == {
-        f"circle-{circle.id}@wol.test"}
+    assert set(uids(download)) == set(uids(invitation.encode())) == {f"circle-{circle.id}@wol.test"}
 
 
 def _poll_at_once(app, token: str, count: int) -> list[tuple[int, str, str]]:
@@ -662,8 +772,13 @@ def _poll_at_once(app, token: str, count: int) -> list[tuple[int, str, str]]:
         barrier.wait()
         response = client.get(f"/calendar/{token}.ics")
         with lock:
-            answers.append((response.status_code, response.headers.get("ETag"),
-                            response.headers.get("Last-Modified")))
+            answers.append(
+                (
+                    response.status_code,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                )
+            )
 
     threads = [threading.Thread(target=poll) for _ in range(count)]
     for thread in threads:
@@ -689,8 +804,13 @@ def test_calendar_clients_polling_a_feed_at_once_all_get_one_version(app, make_u
         seen_dates.append(parsedate_to_datetime(answers[0][2]))
         with app.test_request_context():
             loaded = db.session.get(Circle, circle.id)
-            move_meeting(loaded, loaded.meetings[11], db.session.get(User, ann.id),
-                         date(2026, 5, 19), time(13 + trial % 2, 0))
+            move_meeting(
+                loaded,
+                loaded.meetings[11],
+                db.session.get(User, ann.id),
+                date(2026, 5, 19),
+                time(13 + trial % 2, 0),
+            )
             db.session.commit()
     assert seen_dates == sorted(seen_dates) and len(set(seen_dates)) == len(seen_dates)
 

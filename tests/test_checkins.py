@@ -24,16 +24,23 @@ def running_circle(app, make_user, members=3, weeks_ago=1, **overrides):
     today = date.today()
     ann = make_user(email="ann@example.org", display_name="Ann Peeters")
     others = [make_user(display_name=f"Member {n}") for n in range(members)]
-    circle = make_circle(app, ann, members=others, first_day=today - timedelta(weeks=weeks_ago),
-                         today=today, **overrides)
+    circle = make_circle(
+        app,
+        ann,
+        members=others,
+        first_day=today - timedelta(weeks=weeks_ago),
+        today=today,
+        **overrides,
+    )
     return circle, ann, others
 
 
 def meeting(app, circle_id, week) -> Meeting:
     """A meeting row, detached."""
     with app.app_context():
-        row = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle_id,
-                                                      Meeting.week == week))
+        row = db.session.scalar(
+            select(Meeting).where(Meeting.circle_id == circle_id, Meeting.week == week)
+        )
         db.session.expunge(row)
         return row
 
@@ -48,12 +55,16 @@ def link(app, meeting_row, user, answer="yes", now=None) -> str:
 def records(app, meeting_id) -> int:
     """How many check-in history lines a meeting has."""
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(CheckinRecord)
-                                 .where(CheckinRecord.meeting_id == meeting_id))
+        return db.session.scalar(
+            select(func.count())
+            .select_from(CheckinRecord)
+            .where(CheckinRecord.meeting_id == meeting_id)
+        )
 
 
 def test_yes_from_the_mail_records_held_with_everyone_present_without_signing_in(
-        client, app, make_user):
+    client, app, make_user
+):
     circle, ann, others = running_circle(app, make_user)
     week1 = meeting(app, circle.id, 1)
     page = client.get(link(app, week1, others[0]))
@@ -93,8 +104,9 @@ def test_correcting_who_was_there_keeps_who_changed_what_and_when(client, app, m
     path = link(app, week1, others[0])
     client.get(path)
     view = path.rsplit("/", 1)[0]
-    response = client.post(view, data={"held": "yes", "attendees": [ann.id, others[0].id],
-                                       "version": "1"})
+    response = client.post(
+        view, data={"held": "yes", "attendees": [ann.id, others[0].id], "version": "1"}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(view)
     page = client.get(view).get_data(as_text=True)
     assert "2 people were there" in page
@@ -110,12 +122,15 @@ def test_correcting_who_was_there_keeps_who_changed_what_and_when(client, app, m
     assert records(app, week1.id) == 2
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"held": "yes", "attendees": [], "version": "1"}, "Tick at least one person"),
-    ({"held": "yes", "attendees": ["999999"], "version": "1"}, "Tick only members"),
-    ({"held": "maybe", "version": "1"}, "Not a valid choice"),
-    ({"held": "yes", "version": "x"}, ""),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"held": "yes", "attendees": [], "version": "1"}, "Tick at least one person"),
+        ({"held": "yes", "attendees": ["999999"], "version": "1"}, "Tick only members"),
+        ({"held": "maybe", "version": "1"}, "Not a valid choice"),
+        ({"held": "yes", "version": "x"}, ""),
+    ],
+)
 def test_bad_corrections_are_refused_and_change_nothing(client, app, make_user, data, message):
     circle, _ann, others = running_circle(app, make_user)
     week1 = meeting(app, circle.id, 1)
@@ -147,13 +162,18 @@ def test_forged_damaged_and_reused_links_are_404_and_record_nothing(client, app,
     good = link(app, week1, others[0])
     token = good.split("/")[3]
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    for path in (f"/checkin/{week1.id}/{forged}/yes", f"/checkin/{week2.id}/{token}/yes",
-                 f"/checkin/{week1.id}/not-a-token/yes", f"/checkin/{week1.id}/{'x' * 400}/yes",
-                 f"/checkin/{week1.id}/{token}/maybe"):
+    for path in (
+        f"/checkin/{week1.id}/{forged}/yes",
+        f"/checkin/{week2.id}/{token}/yes",
+        f"/checkin/{week1.id}/not-a-token/yes",
+        f"/checkin/{week1.id}/{'x' * 400}/yes",
+        f"/checkin/{week1.id}/{token}/maybe",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
     assert "This check-in link is not valid" in client.get(
-        f"/checkin/{week1.id}/{forged}/yes").get_data(as_text=True)
+        f"/checkin/{week1.id}/{forged}/yes"
+    ).get_data(as_text=True)
     assert records(app, week1.id) == records(app, week2.id) == 0
 
 
@@ -197,11 +217,12 @@ def test_strangers_and_members_of_other_circles_cannot_record(client, app, make_
     circle, _ann, _others = running_circle(app, make_user)
     make_user(email="stranger@example.org")
     auth.login("stranger@example.org")
-    assert client.post(f"/circles/{circle.id}/meetings/1/checkin",
-                       data={"held": "yes"}).status_code == 403
+    assert (
+        client.post(f"/circles/{circle.id}/meetings/1/checkin", data={"held": "yes"}).status_code
+        == 403
+    )
     assert client.get(f"/circles/{circle.id}/meetings/1/checkin").status_code == 403
-    assert client.post("/circles/99999/meetings/1/checkin",
-                       data={"held": "yes"}).status_code == 404
+    assert client.post("/circles/99999/meetings/1/checkin", data={"held": "yes"}).status_code == 404
     assert meeting(app, circle.id, 1).checkin_version == 0
 
 
@@ -209,11 +230,14 @@ def test_the_organiser_who_is_no_member_cannot_record(client, app, make_user, au
     els = make_user(email="els@example.org", roles={"organiser"})
     members = [make_user() for _ in range(4)]
     today = date.today()
-    circle = make_circle(app, els, members=members, join=False,
-                         first_day=today - timedelta(weeks=1), today=today)
+    circle = make_circle(
+        app, els, members=members, join=False, first_day=today - timedelta(weeks=1), today=today
+    )
     auth.login("els@example.org")
-    assert client.post(f"/circles/{circle.id}/meetings/1/checkin",
-                       data={"held": "yes"}).status_code == 403
+    assert (
+        client.post(f"/circles/{circle.id}/meetings/1/checkin", data={"held": "yes"}).status_code
+        == 403
+    )
 
 
 def _click_at_once(app, paths: list[str]) -> list[int]:
@@ -238,13 +262,11 @@ def _click_at_once(app, paths: list[str]) -> list[int]:
 
 
 @pytest.mark.parametrize("trial", range(10))
-def test_members_clicking_yes_and_no_at_the_same_instant_record_one_answer(app, make_user,
-                                                                           trial):
+def test_members_clicking_yes_and_no_at_the_same_instant_record_one_answer(app, make_user, trial):
     circle, ann, others = running_circle(app, make_user, members=4)
     week1 = meeting(app, circle.id, 1)
     people = [ann, *others]
-    paths = [link(app, week1, person, "yes" if n % 2 else "no")
-             for n, person in enumerate(people)]
+    paths = [link(app, week1, person, "yes" if n % 2 else "no") for n, person in enumerate(people)]
     paths += paths[:3]  # and a few double clicks
     statuses = _click_at_once(app, paths)
     assert statuses == [200] * len(paths)
@@ -264,8 +286,13 @@ def test_the_mail_after_the_meeting_carries_the_two_links(app, make_user):
     after = week1.starts_at + timedelta(minutes=70)
     with app.test_request_context():
         run_tick(app.config, now=after)
-        mails = list(db.session.scalars(select(OutboxMail).where(
-            OutboxMail.kind == "checkin_request").order_by(OutboxMail.id)))
+        mails = list(
+            db.session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.kind == "checkin_request")
+                .order_by(OutboxMail.id)
+            )
+        )
     assert len(mails) == 4
     [mail] = [m for m in mails if m.to_addr == others[0].email]
     assert "did your circle meet?" in mail.subject
@@ -274,8 +301,7 @@ def test_the_mail_after_the_meeting_carries_the_two_links(app, make_user):
     assert meeting(app, circle.id, 1).held_at is not None
 
 
-def test_a_held_meeting_says_so_in_the_calendar_and_the_feed_changes(client, app, make_user,
-                                                                     auth):
+def test_a_held_meeting_says_so_in_the_calendar_and_the_feed_changes(client, app, make_user, auth):
     circle, ann, _others = running_circle(app, make_user)
     auth.login("ann@example.org")
     with app.app_context():
@@ -298,15 +324,28 @@ def test_reminders_can_be_switched_off_in_settings(client, app, make_user, auth)
     assert "Mail me a reminder the day before each meeting" in page
     [box] = re.findall(r'<input[^>]*id="meeting_reminders"[^>]*>', page)
     assert "checked" in box  # on by default
-    response = client.post("/settings", data={"display_name": "Bram", "language": "en",
-                                              "timezone": "Europe/Brussels",
-                                              "organisation": ""})
+    response = client.post(
+        "/settings",
+        data={
+            "display_name": "Bram",
+            "language": "en",
+            "timezone": "Europe/Brussels",
+            "organisation": "",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email_key == "bram@example.org"))
         assert user.meeting_reminders is False
-    client.post("/settings", data={"display_name": "Bram", "language": "en",
-                                   "timezone": "Europe/Brussels", "meeting_reminders": "y"})
+    client.post(
+        "/settings",
+        data={
+            "display_name": "Bram",
+            "language": "en",
+            "timezone": "Europe/Brussels",
+            "meeting_reminders": "y",
+        },
+    )
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email_key == "bram@example.org"))
         assert user.meeting_reminders is True

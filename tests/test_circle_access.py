@@ -8,28 +8,53 @@ from tests.conftest import PASSWORD
 # (method, path template, expected status per role)
 ROUTES = [
     ("GET", "/circles/{id}", {"stranger": 403, "member": 200, "organiser": 200, "admin": 200}),
-    ("GET", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 200,
-                                   "admin": 200}),
-    ("GET", "/circles/{id}/leave", {"stranger": 403, "member": 200, "organiser": 409,
-                                     "admin": 409}),
-    ("GET", "/circles/{id}/meetings/3/move", {"stranger": 403, "member": 200, "organiser": 200,
-                                               "admin": 200}),
-    ("GET", "/circles/{id}/meetings/3/skip", {"stranger": 403, "member": 200, "organiser": 200,
-                                               "admin": 200}),
-    ("POST", "/circles/{id}/invite/rotate", {"stranger": 403, "member": 403, "organiser": 302,
-                                              "admin": 302}),
-    ("POST", "/circles/{id}/members/{member}/remove", {"stranger": 403, "member": 403,
-                                                       "organiser": 302, "admin": 302}),
-    ("POST", "/circles/{id}/invite/email", {"stranger": 403, "member": 302, "organiser": 302,
-                                             "admin": 302}),
-    ("POST", "/circles/{id}/leave", {"stranger": 403, "member": 302, "organiser": 409,
-                                      "admin": 409}),
-    ("POST", "/circles/{id}/meetings/3/move", {"stranger": 403, "member": 302, "organiser": 302,
-                                                "admin": 302}),
-    ("POST", "/circles/{id}/meetings/3/skip", {"stranger": 403, "member": 302, "organiser": 302,
-                                                "admin": 302}),
-    ("POST", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 302,
-                                    "admin": 302}),
+    ("GET", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 200, "admin": 200}),
+    (
+        "GET",
+        "/circles/{id}/leave",
+        {"stranger": 403, "member": 200, "organiser": 409, "admin": 409},
+    ),
+    (
+        "GET",
+        "/circles/{id}/meetings/3/move",
+        {"stranger": 403, "member": 200, "organiser": 200, "admin": 200},
+    ),
+    (
+        "GET",
+        "/circles/{id}/meetings/3/skip",
+        {"stranger": 403, "member": 200, "organiser": 200, "admin": 200},
+    ),
+    (
+        "POST",
+        "/circles/{id}/invite/rotate",
+        {"stranger": 403, "member": 403, "organiser": 302, "admin": 302},
+    ),
+    (
+        "POST",
+        "/circles/{id}/members/{member}/remove",
+        {"stranger": 403, "member": 403, "organiser": 302, "admin": 302},
+    ),
+    (
+        "POST",
+        "/circles/{id}/invite/email",
+        {"stranger": 403, "member": 302, "organiser": 302, "admin": 302},
+    ),
+    (
+        "POST",
+        "/circles/{id}/leave",
+        {"stranger": 403, "member": 302, "organiser": 409, "admin": 409},
+    ),
+    (
+        "POST",
+        "/circles/{id}/meetings/3/move",
+        {"stranger": 403, "member": 302, "organiser": 302, "admin": 302},
+    ),
+    (
+        "POST",
+        "/circles/{id}/meetings/3/skip",
+        {"stranger": 403, "member": 302, "organiser": 302, "admin": 302},
+    ),
+    ("POST", "/circles/{id}/end", {"stranger": 403, "member": 403, "organiser": 302, "admin": 302}),
     ("GET", "/join/{token}", {"stranger": 200, "member": 200, "organiser": 200, "admin": 200}),
     ("POST", "/join/{token}", {"stranger": 302, "member": 409, "organiser": 302, "admin": 302}),
 ]
@@ -58,8 +83,9 @@ def world(app, make_user):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "template", "expected"), ROUTES,
-                         ids=[f"{m} {t}" for m, t, _ in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "template", "expected"), ROUTES, ids=[f"{m} {t}" for m, t, _ in ROUTES]
+)
 def test_circle_route_access(app, world, role, method, template, expected):
     circle = world["circle"]
     path = template.format(id=circle.id, token=circle.invite_token, member=world["target"].id)

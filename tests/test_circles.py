@@ -45,8 +45,11 @@ def count(app, model) -> int:
 def mails_to(app, address: str) -> list[OutboxMail]:
     """Queued mails for ``address``, oldest first."""
     with app.app_context():
-        rows = list(db.session.scalars(
-            select(OutboxMail).where(OutboxMail.to_addr == address).order_by(OutboxMail.id)))
+        rows = list(
+            db.session.scalars(
+                select(OutboxMail).where(OutboxMail.to_addr == address).order_by(OutboxMail.id)
+            )
+        )
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -62,6 +65,7 @@ def ann(make_user, auth):
 
 # --- starting a circle -------------------------------------------------------------------
 
+
 def test_start_a_circle_creates_twelve_weekly_meetings(client, app, ann):
     response = client.post("/circles/new", data=circle_form())
     assert response.status_code == 302
@@ -70,9 +74,11 @@ def test_start_a_circle_creates_twelve_weekly_meetings(client, app, ann):
     assert "Cirkel Digitale Overheid" in page and "Ann Peeters" in page
     meetings = meetings_of(app, circle_id)
     assert [m.week for m in meetings] == list(range(1, 13))
-    assert all(b.starts_at - a.starts_at in (timedelta(days=7), timedelta(days=7, hours=1),
-                                            timedelta(days=6, hours=23))
-               for a, b in zip(meetings, meetings[1:], strict=False))
+    assert all(
+        b.starts_at - a.starts_at
+        in (timedelta(days=7), timedelta(days=7, hours=1), timedelta(days=6, hours=23))
+        for a, b in zip(meetings, meetings[1:], strict=False)
+    )
     assert active_member_ids(app, circle_id) == [ann.id]
     assert seats_taken(app, circle_id) == 1
 
@@ -87,31 +93,36 @@ def test_organise_without_joining(client, app, ann):
 
 def test_a_running_circle_can_start_up_to_twelve_weeks_back(client, app, ann):
     first = date.today() - timedelta(weeks=12)
-    assert client.post("/circles/new", data=circle_form(first_day=first.isoformat())
-                       ).status_code == 302
+    assert (
+        client.post("/circles/new", data=circle_form(first_day=first.isoformat())).status_code
+        == 302
+    )
     too_early = first - timedelta(days=1)
     response = client.post("/circles/new", data=circle_form(first_day=too_early.isoformat()))
     assert response.status_code == 400
     assert "at most 12 weeks ago" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"name": ""}, "Give the circle a name."),
-    ({"name": "n" * 81}, "at most 80 characters"),
-    ({"timezone": "Europe/Atlantis"}, "Choose a time zone from the list."),
-    ({"duration_minutes": "10"}, "between 15 and 240 minutes"),
-    ({"duration_minutes": "241"}, "between 15 and 240 minutes"),
-    ({"duration_minutes": "an hour"}, "Enter a number of minutes."),
-    ({"first_day": "3 maart"}, "Enter a date"),
-    ({"first_day": "2999-01-01"}, "within a year"),
-    ({"local_time": "25:00"}, "Enter a time"),
-    ({"language": "de"}, "Choose Dutch or English."),
-    ({"kind": "online", "video_url": ""}, "needs a video-call link"),
-    ({"video_url": "javascript:alert(1)"}, "starts with https://"),
-    ({"chat_url": "teams"}, "starts with https://"),
-    ({"description": "d" * 501}, "at most 500 characters"),
-    ({"kind": "underwater"}, "Choose in person, online or both."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name": ""}, "Give the circle a name."),
+        ({"name": "n" * 81}, "at most 80 characters"),
+        ({"timezone": "Europe/Atlantis"}, "Choose a time zone from the list."),
+        ({"duration_minutes": "10"}, "between 15 and 240 minutes"),
+        ({"duration_minutes": "241"}, "between 15 and 240 minutes"),
+        ({"duration_minutes": "an hour"}, "Enter a number of minutes."),
+        ({"first_day": "3 maart"}, "Enter a date"),
+        ({"first_day": "2999-01-01"}, "within a year"),
+        ({"local_time": "25:00"}, "Enter a time"),
+        ({"language": "de"}, "Choose Dutch or English."),
+        ({"kind": "online", "video_url": ""}, "needs a video-call link"),
+        ({"video_url": "javascript:alert(1)"}, "starts with https://"),
+        ({"chat_url": "teams"}, "starts with https://"),
+        ({"description": "d" * 501}, "at most 500 characters"),
+        ({"kind": "underwater"}, "Choose in person, online or both."),
+    ],
+)
 def test_bad_circle_input_is_refused_and_nothing_is_written(client, app, ann, overrides, message):
     response = client.post("/circles/new", data=circle_form(**overrides))
     assert response.status_code == 400
@@ -129,6 +140,7 @@ def test_bad_input_message_is_dutch_for_a_dutch_user(client, app, make_user, aut
 
 # --- the schedule across DST ------------------------------------------------------------
 
+
 def test_meetings_keep_local_time_across_the_march_change(app, make_user):
     ann = make_user()
     circle = make_circle(app, ann)
@@ -139,13 +151,15 @@ def test_meetings_keep_local_time_across_the_march_change(app, make_user):
 
 # --- invite page, joining, seats ---------------------------------------------------------
 
+
 def test_invite_page_shows_only_what_a_newcomer_needs(app, make_user):
     ann = make_user(display_name="Ann Peeters", email="ann@example.org")
     bram = make_user(display_name="Bram de Vries")
     circle = make_circle(app, ann, members=[bram], description="Geheime beschrijving")
     visitor = app.test_client()
-    page = visitor.get(f"/join/{circle.invite_token}",
-                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = visitor.get(f"/join/{circle.invite_token}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Cirkel Digitale Overheid" in page
     assert "Ann, Bram" in page  # first names only
     assert "Peeters" not in page and "de Vries" not in page
@@ -171,9 +185,17 @@ def test_register_from_invite_lands_back_on_it(client, app, make_user):
     ann = make_user()
     circle = make_circle(app, ann)
     path = f"/join/{circle.invite_token}"
-    response = client.post("/register", data={
-        "email": "bram@example.org", "display_name": "Bram", "password": PASSWORD,
-        "confirm": PASSWORD, "language": "nl", "next": path})
+    response = client.post(
+        "/register",
+        data={
+            "email": "bram@example.org",
+            "display_name": "Bram",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "language": "nl",
+            "next": path,
+        },
+    )
     assert response.status_code == 200  # "check your mailbox"
     [mail] = mails_to(app, "bram@example.org")
     confirm = mail.body_text.split("http://wol.test", 1)[1].split()[0]
@@ -254,8 +276,10 @@ def _join_at_once(app, circle, users) -> list[int]:
     clients = []
     for user in users:
         client = app.test_client()
-        assert client.post("/login", data={"email": user.email, "password": PASSWORD}
-                           ).status_code == 302
+        assert (
+            client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code
+            == 302
+        )
         clients.append(client)
     threads = [threading.Thread(target=attempt, args=(c,)) for c in clients]
     for thread in threads:
@@ -286,6 +310,7 @@ def test_one_person_double_clicking_join_joins_once(app, make_user):
 
 # --- waiting list ------------------------------------------------------------------------
 
+
 def test_a_freed_seat_is_offered_to_the_first_person_waiting(client, app, make_user, runner):
     members = [make_user(email=f"m{n}@example.org") for n in range(4)]
     circle = make_circle(app, make_user(), members=members)
@@ -308,8 +333,7 @@ def test_a_freed_seat_is_offered_to_the_first_person_waiting(client, app, make_u
     assert c2.post(f"/join/{circle.invite_token}").status_code == 409
     # When the offer runs out, it passes to the next person.
     with app.app_context():
-        entry = db.session.scalar(select(WaitlistEntry).where(
-            WaitlistEntry.user_id == first.id))
+        entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.user_id == first.id))
         entry.offer_expires_at = datetime.now(UTC) - timedelta(minutes=1)
         db.session.commit()
     result = runner.invoke(args=["wol", "tick"])
@@ -327,12 +351,12 @@ def test_the_offered_person_joins_the_held_seat(client, app, make_user):
     c.post("/login", data={"email": "waiting@example.org", "password": PASSWORD})
     c.post(f"/join/{circle.invite_token}/waitlist")
     assert "number 1 on the waiting list" in c.get(f"/join/{circle.invite_token}").get_data(
-        as_text=True)
+        as_text=True
+    )
     leaver = app.test_client()
     leaver.post("/login", data={"email": "m1@example.org", "password": PASSWORD})
     leaver.post(f"/circles/{circle.id}/leave", data=LEAVE)
-    assert "A seat is held for you" in c.get(f"/join/{circle.invite_token}").get_data(
-        as_text=True)
+    assert "A seat is held for you" in c.get(f"/join/{circle.invite_token}").get_data(as_text=True)
     assert c.post(f"/join/{circle.invite_token}").status_code == 302
     assert waiting.id in active_member_ids(app, circle.id)
     assert seats_taken(app, circle.id) == 5
@@ -381,6 +405,7 @@ def test_members_cannot_remove_each_other(client, app, make_user, auth):
 
 # --- ending early ------------------------------------------------------------------------
 
+
 def test_end_early_needs_a_reason_then_closes_the_circle(client, app, make_user, auth):
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
@@ -400,8 +425,10 @@ def test_end_early_needs_a_reason_then_closes_the_circle(client, app, make_user,
     c = app.test_client()
     c.post("/login", data={"email": "new@example.org", "password": PASSWORD})
     assert c.post(f"/join/{circle.invite_token}").status_code == 409
-    assert client.post(f"/circles/{circle.id}/meetings/3/skip", data={"shift": "no"}
-                       ).status_code == 409
+    assert (
+        client.post(f"/circles/{circle.id}/meetings/3/skip", data={"shift": "no"}).status_code
+        == 409
+    )
     assert client.post(f"/circles/{circle.id}/end", data={"reason": "Again"}).status_code == 409
 
 
@@ -409,8 +436,7 @@ def test_a_member_cannot_end_the_circle_for_everybody(client, app, make_user, au
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
     auth.login("bram@example.org")
-    assert "End the circle early" not in client.get(f"/circles/{circle.id}").get_data(
-        as_text=True)
+    assert "End the circle early" not in client.get(f"/circles/{circle.id}").get_data(as_text=True)
     assert client.get(f"/circles/{circle.id}/end").status_code == 403
     response = client.post(f"/circles/{circle.id}/end", data={"reason": "Ik wil stoppen."})
     assert response.status_code == 403
@@ -426,8 +452,9 @@ def test_members_may_end_the_circle_once_the_organiser_left(client, app, make_us
     assert ann.post(f"/circles/{circle.id}/leave", data=LEAVE).status_code == 302
     auth.login("bram@example.org")
     assert "End the circle early" in client.get(f"/circles/{circle.id}").get_data(as_text=True)
-    assert client.post(f"/circles/{circle.id}/end", data={"reason": "Ann is weg."}
-                       ).status_code == 302
+    assert (
+        client.post(f"/circles/{circle.id}/end", data={"reason": "Ann is weg."}).status_code == 302
+    )
 
 
 def test_one_click_on_leave_asks_first(client, app, make_user, auth):
@@ -447,20 +474,23 @@ def test_one_click_on_leave_asks_first(client, app, make_user, auth):
 
 # --- moving and skipping -----------------------------------------------------------------
 
+
 def test_move_one_meeting_leaves_the_others_and_tells_the_members(client, app, make_user, auth):
     bram = make_user(email="bram@example.org", language="nl", timezone="Europe/Amsterdam")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
     before = meetings_of(app, circle.id)
     sequence = circle.calendar_sequence  # raised by each invitation sent so far
     auth.login("ann@example.org")
-    response = client.post(f"/circles/{circle.id}/meetings/7/move",
-                           data={"day": "2026-04-16", "at": "14:00"})
+    response = client.post(
+        f"/circles/{circle.id}/meetings/7/move", data={"day": "2026-04-16", "at": "14:00"}
+    )
     assert response.headers["Location"] == f"/circles/{circle.id}#week-7"
     after = meetings_of(app, circle.id)
     assert after[6].starts_at == datetime(2026, 4, 16, 12, 0, tzinfo=UTC)
     assert after[6].moved
     assert [m.starts_at for i, m in enumerate(after) if i != 6] == [
-        m.starts_at for i, m in enumerate(before) if i != 6]
+        m.starts_at for i, m in enumerate(before) if i != 6
+    ]
     [mail] = [m for m in mails_to(app, "bram@example.org") if m.kind == "meeting_moved"]
     assert "week 7" in mail.subject
     assert "donderdag 16 april 2026, 14:00" in mail.body_text  # her language and zone
@@ -468,13 +498,16 @@ def test_move_one_meeting_leaves_the_others_and_tells_the_members(client, app, m
         assert db.session.get(Circle, circle.id).calendar_sequence == sequence + 1
 
 
-@pytest.mark.parametrize(("day", "at", "message"), [
-    ("2026-04-07", "12:00", "must stay after week 6 and before week 8"),  # equal to week 6
-    ("2026-04-28", "12:00", "must stay after week 6 and before week 8"),  # equal to week 8
-    ("2026-05-05", "09:00", "must stay after week 6 and before week 8"),
-    ("", "12:00", "Enter a date."),
-    ("2026-04-16", "noon", "Enter a time."),
-])
+@pytest.mark.parametrize(
+    ("day", "at", "message"),
+    [
+        ("2026-04-07", "12:00", "must stay after week 6 and before week 8"),  # equal to week 6
+        ("2026-04-28", "12:00", "must stay after week 6 and before week 8"),  # equal to week 8
+        ("2026-05-05", "09:00", "must stay after week 6 and before week 8"),
+        ("", "12:00", "Enter a date."),
+        ("2026-04-16", "noon", "Enter a time."),
+    ],
+)
 def test_moving_past_a_neighbour_is_refused(client, app, make_user, auth, day, at, message):
     circle = make_circle(app, make_user(email="ann@example.org"))
     before = meetings_of(app, circle.id)
@@ -488,22 +521,31 @@ def test_moving_past_a_neighbour_is_refused(client, app, make_user, auth, day, a
 def test_move_last_and_first_week_have_one_neighbour(client, app, make_user, auth):
     circle = make_circle(app, make_user(email="ann@example.org"))
     auth.login("ann@example.org")
-    response = client.post(f"/circles/{circle.id}/meetings/12/move",
-                           data={"day": "2026-05-12", "at": "12:00"})
+    response = client.post(
+        f"/circles/{circle.id}/meetings/12/move", data={"day": "2026-05-12", "at": "12:00"}
+    )
     assert "must stay after week 11" in response.get_data(as_text=True)
-    assert client.post(f"/circles/{circle.id}/meetings/12/move",
-                       data={"day": "2026-06-01", "at": "10:00"}).status_code == 302
+    assert (
+        client.post(
+            f"/circles/{circle.id}/meetings/12/move", data={"day": "2026-06-01", "at": "10:00"}
+        ).status_code
+        == 302
+    )
     for far in ("2026-07-01", "9999-12-31"):
-        response = client.post(f"/circles/{circle.id}/meetings/12/move",
-                               data={"day": far, "at": "23:30"})
+        response = client.post(
+            f"/circles/{circle.id}/meetings/12/move", data={"day": far, "at": "23:30"}
+        )
         assert response.status_code == 400
         assert "at most four weeks" in response.get_data(as_text=True)
-    assert client.post(f"/circles/{circle.id}/meetings/13/move",
-                       data={"day": "2026-06-01", "at": "10:00"}).status_code == 404
+    assert (
+        client.post(
+            f"/circles/{circle.id}/meetings/13/move", data={"day": "2026-06-01", "at": "10:00"}
+        ).status_code
+        == 404
+    )
 
 
-def test_skip_with_shift_moves_this_and_later_weeks_a_local_week_on(client, app, make_user,
-                                                                    auth):
+def test_skip_with_shift_moves_this_and_later_weeks_a_local_week_on(client, app, make_user, auth):
     circle = make_circle(app, make_user(email="ann@example.org"))
     before = meetings_of(app, circle.id)
     auth.login("ann@example.org")
@@ -529,18 +571,25 @@ def test_skip_without_shift_marks_only_that_week(client, app, make_user, auth):
     assert [m.starts_at for m in after] == [m.starts_at for m in before]
     response = client.post(f"/circles/{circle.id}/meetings/5/skip", data={"shift": "no"})
     assert response.status_code == 409
-    assert client.post(f"/circles/{circle.id}/meetings/5/move",
-                       data={"day": "2026-04-02", "at": "12:00"}).status_code == 409
+    assert (
+        client.post(
+            f"/circles/{circle.id}/meetings/5/move", data={"day": "2026-04-02", "at": "12:00"}
+        ).status_code
+        == 409
+    )
 
 
 def test_skip_with_unknown_choice_is_400(client, app, make_user, auth):
     circle = make_circle(app, make_user(email="ann@example.org"))
     auth.login("ann@example.org")
-    assert client.post(f"/circles/{circle.id}/meetings/5/skip", data={"shift": "maybe"}
-                       ).status_code == 400
+    assert (
+        client.post(f"/circles/{circle.id}/meetings/5/skip", data={"shift": "maybe"}).status_code
+        == 400
+    )
 
 
 # --- invitations by mail ----------------------------------------------------------------
+
 
 def test_invite_by_email_queues_one_mail_per_address(client, app, make_user, auth):
     circle = make_circle(app, make_user(email="ann@example.org", display_name="Ann Peeters"))
@@ -556,8 +605,9 @@ def test_invite_by_email_queues_one_mail_per_address(client, app, make_user, aut
     assert f"/join/{circle.invite_token}" in new.body_text
 
 
-@pytest.mark.parametrize("addresses", ["", "not-an-address", ",".join(
-    f"p{n}@example.org" for n in range(11))])
+@pytest.mark.parametrize(
+    "addresses", ["", "not-an-address", ",".join(f"p{n}@example.org" for n in range(11))]
+)
 def test_invite_by_email_bad_input(client, app, make_user, auth, addresses):
     circle = make_circle(app, make_user(email="ann@example.org"))
     auth.login("ann@example.org")
@@ -565,16 +615,23 @@ def test_invite_by_email_bad_input(client, app, make_user, auth, addresses):
     assert response.status_code == 400
     with app.app_context():
         assert not db.session.scalars(
-            select(OutboxMail).where(OutboxMail.kind == "circle_invite")).all()
+            select(OutboxMail).where(OutboxMail.kind == "circle_invite")
+        ).all()
 
 
 # --- home page -------------------------------------------------------------------------
 
+
 def test_home_lists_my_circles_with_the_next_meeting(client, app, make_user, auth):
     ann = make_user(email="ann@example.org", timezone="America/New_York")
     today = date.today()
-    make_circle(app, ann, first_day=today + timedelta(days=1), today=today,
-                chat_url="https://engage.example.org/groups/x")
+    make_circle(
+        app,
+        ann,
+        first_day=today + timedelta(days=1),
+        today=today,
+        chat_url="https://engage.example.org/groups/x",
+    )
     auth.login("ann@example.org")
     page = client.get("/home").get_data(as_text=True)
     assert "Cirkel Digitale Overheid" in page
@@ -585,8 +642,10 @@ def test_home_lists_my_circles_with_the_next_meeting(client, app, make_user, aut
 
 # --- invitations by mail are limited, and links are for members ----------------------------
 
-def test_invitations_by_mail_are_limited_per_person_and_circle_and_say_so(client, app,
-                                                                         make_user, auth):
+
+def test_invitations_by_mail_are_limited_per_person_and_circle_and_say_so(
+    client, app, make_user, auth
+):
     app.config.update(INVITES_PER_PERSON_PER_DAY=12, INVITES_PER_CIRCLE_PER_DAY=15)
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
@@ -635,12 +694,16 @@ def test_thirty_parallel_invitation_posts_stay_within_the_limit(app, make_user):
         assert len(sent.all()) == 30
 
 
-def test_the_invite_page_shows_call_and_chat_links_to_members_only(app, make_user, auth,
-                                                                   client):
+def test_the_invite_page_shows_call_and_chat_links_to_members_only(app, make_user, auth, client):
     bram = make_user(email="bram@example.org")
-    circle = make_circle(app, make_user(), members=[bram], kind="hybrid",
-                         video_url="https://teams.example.org/meet/secret",
-                         chat_url="https://chat.example.org/secret")
+    circle = make_circle(
+        app,
+        make_user(),
+        members=[bram],
+        kind="hybrid",
+        video_url="https://teams.example.org/meet/secret",
+        chat_url="https://chat.example.org/secret",
+    )
     path = f"/join/{circle.invite_token}"
     outsider = app.test_client().get(path).get_data(as_text=True)
     assert "Zaal 4.12" in outsider and "secret" not in outsider

@@ -22,20 +22,27 @@ def _printed_commands() -> set[str]:
     texts += [p.read_text(encoding="utf-8") for p in (ROOT / "templates").rglob("*.html")]
     found = set()
     for text in texts:
-        for match in re.finditer(r"(?:`|<code>|^\s+)(flask (?:--app wol )?[a-z][^`<\n#]*)", text,
-                                 re.MULTILINE):
+        for match in re.finditer(
+            r"(?:`|<code>|^\s+)(flask (?:--app wol )?[a-z][^`<\n#]*)", text, re.MULTILINE
+        ):
             command = match.group(1).replace("--app wol ", "").strip()
             # A template fills in values: `{{ lang }}` stands for what the page shows there.
-            command = re.sub(r"\{\{\s*(\w+)\s*\}\}",
-                             lambda m: PLACEHOLDERS.get(m.group(1).upper(), m.group(1)), command)
+            command = re.sub(
+                r"\{\{\s*(\w+)\s*\}\}",
+                lambda m: PLACEHOLDERS.get(m.group(1).upper(), m.group(1)),
+                command,
+            )
             found.add(command)
     return found
 
 
 def _environment(tmp_path) -> dict[str, str]:
     """The shell of a person in the project folder: a fresh database, no FLASK_APP."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("FLASK_", "WOL_", "DATABASE_URL"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLASK_", "WOL_", "DATABASE_URL"))
+    }
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'commands.sqlite'}"
     env["MAIL_FILE_DIR"] = str(tmp_path / "mail")
@@ -48,8 +55,15 @@ def _environment(tmp_path) -> dict[str, str]:
 def _run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run ``command`` from the project folder as a person would type it."""
     args = command.split()
-    return subprocess.run([FLASK, *args[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [FLASK, *args[1:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_readme_and_pages_print_flask_commands():
@@ -89,8 +103,11 @@ def _expand_alternatives(words: list[str]) -> list[list[str]]:
     """`flask wol guides status|diff` → one command per alternative."""
     for i, word in enumerate(words):
         if "|" in word:
-            return [v for alt in word.split("|")
-                    for v in _expand_alternatives([*words[:i], alt, *words[i + 1:]])]
+            return [
+                v
+                for alt in word.split("|")
+                for v in _expand_alternatives([*words[:i], alt, *words[i + 1 :]])
+            ]
     return [words]
 
 

@@ -36,14 +36,46 @@ OPEN, CLOSE = "\u27e6", "\u27e7"
 MARKED = re.compile(f"{OPEN}[^{CLOSE}]*{CLOSE}")
 # Elements whose text is content, not interface: guide texts and the translators' sources.
 CONTENT_CLASSES = {
-    "guide-intro", "guide", "exercise-text", "diff", "sbs-column", "sbs-diff", "mail-text",
+    "guide-intro",
+    "guide",
+    "exercise-text",
+    "diff",
+    "sbs-column",
+    "sbs-diff",
+    "mail-text",
 }
 # Names that stay as they are in every language.
-FIXED_WORDS = {"wol", "WOL", "Working Out Loud", "Nederlands", "English", "iCalendar", "ics",
-               "CSV", "Outlook", "Google", "Apple", "Teams", "Zoom", "Slack", "Yammer",
-               "Viva Engage", "Workplace", "webcal", "https", "UTC", "SVG"}
-ROLES = ("anonymous", "ann@example.org", "els@example.org", "marc@example.org",
-         "admin@example.org", "fatima@example.org")
+FIXED_WORDS = {
+    "wol",
+    "WOL",
+    "Working Out Loud",
+    "Nederlands",
+    "English",
+    "iCalendar",
+    "ics",
+    "CSV",
+    "Outlook",
+    "Google",
+    "Apple",
+    "Teams",
+    "Zoom",
+    "Slack",
+    "Yammer",
+    "Viva Engage",
+    "Workplace",
+    "webcal",
+    "https",
+    "UTC",
+    "SVG",
+}
+ROLES = (
+    "anonymous",
+    "ann@example.org",
+    "els@example.org",
+    "marc@example.org",
+    "admin@example.org",
+    "fatima@example.org",
+)
 
 
 def _mark(text: str) -> str:
@@ -56,8 +88,11 @@ def pseudo_translations(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pseudo")
     pot = folder / "messages.pot"
     pybabel = str(Path(sys.executable).with_name("pybabel"))
-    subprocess.run([pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+    )
     with pot.open("rb") as handle:
         template = read_po(handle)
     catalog = Catalog(locale="nl")
@@ -65,8 +100,9 @@ def pseudo_translations(tmp_path_factory) -> Path:
         if not message.id:
             continue
         if isinstance(message.id, tuple | list):
-            catalog.add(message.id, (_mark(message.id[0]), _mark(message.id[1])),
-                        flags=message.flags)
+            catalog.add(
+                message.id, (_mark(message.id[0]), _mark(message.id[1])), flags=message.flags
+            )
         else:
             catalog.add(message.id, _mark(message.id), flags=message.flags)
     for language in LANGUAGES:
@@ -105,15 +141,20 @@ class _TextCollector(HTMLParser):
         values = dict(attrs)
         classes = set((values.get("class") or "").split())
         # Text declared to be in another language (an English title on a Dutch page) is content.
-        content = (bool(classes & CONTENT_CLASSES)
-                   or values.get("lang", self.language) != self.language
-                   or tag in {"script", "style", "textarea", "pre", "code"})
+        content = (
+            bool(classes & CONTENT_CLASSES)
+            or values.get("lang", self.language) != self.language
+            or tag in {"script", "style", "textarea", "pre", "code"}
+        )
         if not self._in_content():
             for name in self.SPOKEN:
                 if values.get(name):
                     self.texts.append(values[name])
-            if tag == "input" and values.get("type") in {"submit", "button"} and values.get(
-                    "value"):
+            if (
+                tag == "input"
+                and values.get("type") in {"submit", "button"}
+                and values.get("value")
+            ):
                 self.texts.append(values["value"])
         if tag not in {"input", "br", "img", "meta", "link", "hr", "source", "col"}:
             self.stack.append((tag, content))
@@ -156,8 +197,11 @@ class Content:
 
     def holds(self, segment: str) -> bool:
         """True when ``segment`` is (part of) content rather than interface text."""
-        return (segment in self.values or segment in self.first_words
-                or (len(segment) >= 12 and segment in self.text))
+        return (
+            segment in self.values
+            or segment in self.first_words
+            or (len(segment) >= 12 and segment in self.text)
+        )
 
     def leftovers(self, text: str) -> str:
         """What is left of ``text`` once marked strings and content are set aside."""
@@ -170,8 +214,11 @@ class Content:
             segment = segment.strip(" .!?\"'“”‘’…")
             if not segment or self.holds(segment):
                 continue
-            words = [w for w in re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", segment)
-                     if w not in self.allowed_words and not self.holds(w)]
+            words = [
+                w
+                for w in re.findall(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", segment)
+                if w not in self.allowed_words and not self.holds(w)
+            ]
             rest.extend(words)
         return " ".join(rest)
 
@@ -195,12 +242,19 @@ def demo_site(pseudo_translations, tmp_path_factory, database_url):
     from tests.conftest import _empty_tables
 
     mail_dir = tmp_path_factory.mktemp("mail")
-    app = create_app({
-        "WOL_ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False, "MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(mail_dir),
-        "BASE_URL": "http://wol.test", "BABEL_TRANSLATION_DIRECTORIES": str(pseudo_translations),
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-    })
+    app = create_app(
+        {
+            "WOL_ENV": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(mail_dir),
+            "BASE_URL": "http://wol.test",
+            "BABEL_TRANSLATION_DIRECTORIES": str(pseudo_translations),
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        }
+    )
     # Flask-Babel keeps loaded catalogs on the shared extension object, for every app in this
     # process: start from none, and leave none behind for the tests that follow.
     with app.app_context():
@@ -238,19 +292,29 @@ def _url_values(app, email: str | None) -> dict[str, object]:
     from wol.circles.models import Circle, Meeting, Membership
 
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email_key == (email or
-                                                                       "ann@example.org")))
+        user = db.session.scalar(select(User).where(User.email_key == (email or "ann@example.org")))
         circle = db.session.scalar(
-            select(Circle).join(Membership).where(Membership.user_id == user.id)
-            .order_by(Circle.id)) or db.session.scalar(select(Circle).order_by(Circle.id))
-        meeting = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle.id)
-                                    .order_by(Meeting.week))
-        values = {"circle_id": circle.id, "week": 4, "lang": "nl", "user_id": user.id,
-                  "meeting_id": meeting.id, "answer": "yes", "part": "agenda",
-                  "revision_id": 1, "filename": "wol.css", "alert_id": 1,
-                  "harvest_id": 1, "entry_id": 1,
-                  "token:circles.invite": circle.invite_token,
-                  "token:calendar.feed": user.feed_token}
+            select(Circle).join(Membership).where(Membership.user_id == user.id).order_by(Circle.id)
+        ) or db.session.scalar(select(Circle).order_by(Circle.id))
+        meeting = db.session.scalar(
+            select(Meeting).where(Meeting.circle_id == circle.id).order_by(Meeting.week)
+        )
+        values = {
+            "circle_id": circle.id,
+            "week": 4,
+            "lang": "nl",
+            "user_id": user.id,
+            "meeting_id": meeting.id,
+            "answer": "yes",
+            "part": "agenda",
+            "revision_id": 1,
+            "filename": "wol.css",
+            "alert_id": 1,
+            "harvest_id": 1,
+            "entry_id": 1,
+            "token:circles.invite": circle.invite_token,
+            "token:calendar.feed": user.feed_token,
+        }
         demo_round = db.session.scalar(select(Round).order_by(Round.id))
         values["round_id"] = demo_round.id
         values["token:rounds.signup"] = demo_round.signup_token
@@ -287,8 +351,14 @@ def test_every_page_speaks_only_the_catalog(demo_site, language):
         db.session.execute(update(User).values(language=language))
         db.session.commit()
     zones = [zone_label(name, language) for name in all_timezones()]
-    content = Content(user_data + sorted(_wtforms_messages(language)) + sorted(FIXED_WORDS)
-                      + _guide_texts() + zones, _babel_words(language) | FIXED_WORDS)
+    content = Content(
+        user_data
+        + sorted(_wtforms_messages(language))
+        + sorted(FIXED_WORDS)
+        + _guide_texts()
+        + zones,
+        _babel_words(language) | FIXED_WORDS,
+    )
     findings: dict[str, set[str]] = {}
     pages_seen = 0
     for role in ROLES:
@@ -297,8 +367,9 @@ def test_every_page_speaks_only_the_catalog(demo_site, language):
         if role != "anonymous":
             response = client.post("/login", data={"email": role, "password": DEMO_PASSWORD})
             assert response.status_code == 302, f"{role} cannot sign in"
-        for endpoint, url, methods in _pages(app, _url_values(app, None if role == "anonymous"
-                                                              else role)):
+        for endpoint, url, methods in _pages(
+            app, _url_values(app, None if role == "anonymous" else role)
+        ):
             if endpoint in {"auth.logout", "main.switch_language"}:
                 continue
             responses = []
@@ -309,8 +380,9 @@ def test_every_page_speaks_only_the_catalog(demo_site, language):
                 responses.append(("POST", client.post(url, data={})))
             for method, response in responses:
                 assert response.status_code < 500, f"{method} {url} as {role}: 500"
-                if (300 <= response.status_code < 400
-                        or not response.content_type.startswith("text/html")):
+                if 300 <= response.status_code < 400 or not response.content_type.startswith(
+                    "text/html"
+                ):
                     continue
                 pages_seen += 1
                 collector = _TextCollector(language)
@@ -319,7 +391,8 @@ def test_every_page_speaks_only_the_catalog(demo_site, language):
                     rest = content.leftovers(text)
                     if rest:
                         findings.setdefault(f"{method} {endpoint}", set()).add(
-                            f"{text.strip()[:120]} [{rest}]")
+                            f"{text.strip()[:120]} [{rest}]"
+                        )
     assert pages_seen > 100, "the demo data opens the pages"
     report = "\n".join(f"{where}: {sorted(texts)}" for where, texts in sorted(findings.items()))
     assert not findings, "Interface text that is not in the catalog:\n" + report

@@ -18,8 +18,9 @@ def unreachable(database_url: str) -> str:
 def down_app(app_config, database_url):
     """The same app, configured like ``app`` but with a database that does not answer."""
     config = dict(app_config, SQLALCHEMY_DATABASE_URI=unreachable(database_url))
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": 2}} if (
-        database_url.startswith("postgresql")) else {}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = (
+        {"connect_args": {"connect_timeout": 2}} if (database_url.startswith("postgresql")) else {}
+    )
     return create_app(config)
 
 
@@ -42,8 +43,11 @@ def test_a_signed_in_person_gets_a_503_page_in_their_language(app, down_app, mak
 
 def test_visitors_get_the_503_page_in_their_browser_language(down_app):
     client = down_app.test_client()
-    response = client.post("/login", data={"email": "bram@example.org", "password": PASSWORD},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        "/login",
+        data={"email": "bram@example.org", "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 503
     assert "not available for a moment" in response.get_data(as_text=True)
     # Pages that need no database still work.
@@ -61,15 +65,17 @@ def test_production_sends_hsts(app_config):
     production = create_app(dict(app_config, WOL_ENV="production", SECRET_KEY="s" * 40))
     response = production.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
-    quiet = create_app(dict(app_config, WOL_ENV="production", SECRET_KEY="s" * 40,
-                            HSTS_SECONDS=0))
+    quiet = create_app(dict(app_config, WOL_ENV="production", SECRET_KEY="s" * 40, HSTS_SECONDS=0))
     assert "Strict-Transport-Security" not in quiet.test_client().get("/login").headers
-    assert "Strict-Transport-Security" not in create_app(app_config).test_client().get(
-        "/login").headers
+    assert (
+        "Strict-Transport-Security"
+        not in create_app(app_config).test_client().get("/login").headers
+    )
 
 
 def test_the_database_going_away_in_the_middle_of_a_request_gives_the_503_page(
-        app, make_user, monkeypatch):
+    app, make_user, monkeypatch
+):
     from sqlalchemy.exc import OperationalError
 
     from wol.main import routes
@@ -79,8 +85,9 @@ def test_the_database_going_away_in_the_middle_of_a_request_gives_the_503_page(
     client.post("/login", data={"email": "bram@example.org", "password": PASSWORD})
 
     def database_gone(*args, **kwargs):
-        raise OperationalError("SELECT ...", {}, Exception("server closed the connection"),
-                               connection_invalidated=True)
+        raise OperationalError(
+            "SELECT ...", {}, Exception("server closed the connection"), connection_invalidated=True
+        )
 
     monkeypatch.setattr(routes, "home_cards", database_gone)
     response = client.get("/home")  # the person was loaded, then the database went away

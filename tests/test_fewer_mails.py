@@ -10,9 +10,13 @@ from wol.mail.models import OutboxMail
 
 def _mails(app, address: str, since: int = 0) -> list[OutboxMail]:
     with app.app_context():
-        return list(db.session.scalars(
-            select(OutboxMail).where(OutboxMail.to_addr == address, OutboxMail.id > since)
-            .order_by(OutboxMail.id)))
+        return list(
+            db.session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.to_addr == address, OutboxMail.id > since)
+                .order_by(OutboxMail.id)
+            )
+        )
 
 
 def _last_id(app) -> int:
@@ -20,8 +24,7 @@ def _last_id(app) -> int:
         return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
 
 
-def test_a_moved_week_is_one_mail_that_carries_the_calendar_update(client, app, make_user,
-                                                                     auth):
+def test_a_moved_week_is_one_mail_that_carries_the_calendar_update(client, app, make_user, auth):
     bram = make_user(email="bram@example.org", language="nl")
     noor = make_user(email="noor@example.org", calendar_delivery="feed")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram, noor])
@@ -51,8 +54,7 @@ def test_a_skipped_week_is_one_mail_with_the_cancel_inside(client, app, make_use
     assert "out of your calendar" in mail.body_text
 
 
-def test_switching_to_the_feed_does_not_read_as_a_cancelled_circle(client, app, make_user,
-                                                                     auth):
+def test_switching_to_the_feed_does_not_read_as_a_cancelled_circle(client, app, make_user, auth):
     ann = make_user(email="ann@example.org")
     make_circle(app, ann)
     since = _last_id(app)

@@ -40,8 +40,13 @@ def test_english_pages_use_the_24_hour_clock(client, app, ann):  # noqa: F811
 
     from tests.circles_helpers import make_circle
 
-    circle = make_circle(app, ann, local_time=time(15, 30), today=date.today(),
-                         first_day=date.today() + timedelta(days=7))
+    circle = make_circle(
+        app,
+        ann,
+        local_time=time(15, 30),
+        today=date.today(),
+        first_day=date.today() + timedelta(days=7),
+    )
     for path in ("/home", f"/circles/{circle.id}", f"/circles/{circle.id}/week/1"):
         page = client.get(path).get_data(as_text=True)
         assert "15:30" in page, path

@@ -39,8 +39,13 @@ def test_a_queued_mail_is_delivered_over_smtp(app, smtp_server):
 def test_a_calendar_mail_has_an_rfc6047_part(app, smtp_server):
     ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
     with app.app_context():
-        queue_mail("bram@example.org", "Uitnodiging", "Zie bijlage", calendar=ics,
-                   calendar_method="REQUEST")
+        queue_mail(
+            "bram@example.org",
+            "Uitnodiging",
+            "Zie bijlage",
+            calendar=ics,
+            calendar_method="REQUEST",
+        )
         db.session.commit()
         deliver_outbox(smtp_config(app, smtp_server.port))
     message = message_from_bytes(smtp_server.handler_ref.messages[0].content)

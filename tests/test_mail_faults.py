@@ -26,29 +26,40 @@ def test_rows_that_cannot_be_built_fail_alone_and_the_rest_leaves(app, smtp_serv
         # Rows written before names were checked at the door, or by other means.
         for n in range(3):
             queue_mail(f"broken{n}@exa\nmple.org", "Welkom", "Tekst")
-        queue_mail("ann@example.org", "Cirkel\nDigitale\u2028Overheid\x1c", "Tekst",
-                   to_name="Ann\r\nBcc: everyone@example.org")
-        queue_mail("els@example.org", "Kies een nieuw wachtwoord voor wol", "Link",
-                   kind="password_reset")
+        queue_mail(
+            "ann@example.org",
+            "Cirkel\nDigitale\u2028Overheid\x1c",
+            "Tekst",
+            to_name="Ann\r\nBcc: everyone@example.org",
+        )
+        queue_mail(
+            "els@example.org", "Kies een nieuw wachtwoord voor wol", "Link", kind="password_reset"
+        )
         db.session.commit()
         report = deliver_outbox(smtp_config(app, smtp_server.port))
     assert report["sent"] == 2 and report["failed"] == 3
-    assert statuses(app) == {"broken0@exa\nmple.org": FAILED, "broken1@exa\nmple.org": FAILED,
-                             "broken2@exa\nmple.org": FAILED, "ann@example.org": SENT,
-                             "els@example.org": SENT}
+    assert statuses(app) == {
+        "broken0@exa\nmple.org": FAILED,
+        "broken1@exa\nmple.org": FAILED,
+        "broken2@exa\nmple.org": FAILED,
+        "ann@example.org": SENT,
+        "els@example.org": SENT,
+    }
     with app.app_context():
         broken = db.session.scalars(select(OutboxMail).where(OutboxMail.status == FAILED)).all()
         assert all("cannot be built" in m.last_error and m.claim is None for m in broken)
-    received = {env.rcpt_tos[0]: message_from_bytes(env.content)
-                for env in smtp_server.handler_ref.messages}
+    received = {
+        env.rcpt_tos[0]: message_from_bytes(env.content) for env in smtp_server.handler_ref.messages
+    }
     assert set(received) == {"ann@example.org", "els@example.org"}
     ann = received["ann@example.org"]
     assert ann["Subject"] == "Cirkel Digitale Overheid"
     assert ann["Bcc"] is None and "\n" not in ann["To"]
 
 
-def test_names_with_line_breaks_already_in_the_database_still_get_their_mail(app, make_user,
-                                                                              smtp_server):
+def test_names_with_line_breaks_already_in_the_database_still_get_their_mail(
+    app, make_user, smtp_server
+):
     user = make_user(email="ann@example.org")
     with app.app_context():
         db.session.get(User, user.id).display_name = "Ann\nPeeters"
@@ -84,8 +95,9 @@ def test_a_permanent_refusal_fails_once_with_the_reason(app):
             config = smtp_config(app, server.port)
             report = deliver_outbox(config)
             assert report["failed"] == 1 and report["sent"] == 1
-            gone = db.session.scalar(select(OutboxMail).where(
-                OutboxMail.to_addr == "gone@example.org"))
+            gone = db.session.scalar(
+                select(OutboxMail).where(OutboxMail.to_addr == "gone@example.org")
+            )
             assert gone.status == FAILED and "550" in gone.last_error
             assert gone.attempts == 1
             # Never tried again.

@@ -20,8 +20,12 @@ from wol.timestamps import utcnow
 @pytest.fixture
 def els(make_user, auth):
     """Els, an organiser, signed in."""
-    user = make_user(email="els@example.org", display_name="Els Janssens", roles={"organiser"},
-                     organisation="Vlaamse overheid")
+    user = make_user(
+        email="els@example.org",
+        display_name="Els Janssens",
+        roles={"organiser"},
+        organisation="Vlaamse overheid",
+    )
     return user
 
 
@@ -29,12 +33,19 @@ def circle_of(app, organiser, members, weeks_ago, held="", **overrides):
     """A circle whose week ``weeks_ago + 1`` is today; ``held`` marks weeks H(eld)/N(ot)."""
     today = date.today()
     # Registered while it ran: a circle can be entered up to 12 weeks after its start.
-    circle = make_circle(app, organiser, members=members, join=False,
-                         first_day=today - timedelta(weeks=weeks_ago),
-                         today=today - timedelta(weeks=max(weeks_ago - 11, 0)), **overrides)
+    circle = make_circle(
+        app,
+        organiser,
+        members=members,
+        join=False,
+        first_day=today - timedelta(weeks=weeks_ago),
+        today=today - timedelta(weeks=max(weeks_ago - 11, 0)),
+        **overrides,
+    )
     with app.app_context():
-        rows = db.session.scalars(select(Meeting).where(Meeting.circle_id == circle.id)
-                                  .order_by(Meeting.week))
+        rows = db.session.scalars(
+            select(Meeting).where(Meeting.circle_id == circle.id).order_by(Meeting.week)
+        )
         for meeting, mark in zip(rows, held, strict=False):
             if mark == "H":
                 meeting.held_at = meeting.starts_at + timedelta(hours=1)
@@ -48,8 +59,10 @@ def circle_of(app, organiser, members, weeks_ago, held="", **overrides):
 @pytest.fixture
 def people(make_user):
     """Four members with names that must never show on the dashboard."""
-    return [make_user(display_name=f"Secret Person {n}", email=f"secret{n}@example.org")
-            for n in range(4)]
+    return [
+        make_user(display_name=f"Secret Person {n}", email=f"secret{n}@example.org")
+        for n in range(4)
+    ]
 
 
 def test_organisers_see_their_circles_with_status_and_reason(client, app, els, people, auth):
@@ -69,8 +82,7 @@ def test_organisers_see_their_circles_with_status_and_reason(client, app, els, p
     assert 'aria-label="People present per week: week 1: 4; week 2: 4; week 3: to come' in text
 
 
-def test_admins_see_every_circle_and_others_are_refused(client, app, els, people, make_user,
-                                                        auth):
+def test_admins_see_every_circle_and_others_are_refused(client, app, els, people, make_user, auth):
     circle_of(app, els, people, weeks_ago=1, name="Cirkel Els")
     circle_of(app, people[0], people[1:], weeks_ago=1, name="Cirkel Van Een Ander")
     assert client.get("/organise").status_code == 302  # sign in first
@@ -107,7 +119,7 @@ def test_filters_sorting_paging_and_unknown_values(client, app, els, people, aut
 
 
 def test_csv_export_has_the_rows_and_nobody_in_it(client, app, els, people, auth):
-    circle_of(app, els, people, weeks_ago=2, held="HN", name="=HYPERLINK(\"x\")")
+    circle_of(app, els, people, weeks_ago=2, held="HN", name='=HYPERLINK("x")')
     circle_of(app, els, people, weeks_ago=2, held="HH", name="Cirkel Goed")
     auth.login("els@example.org")
     response = client.get("/organise/circles.csv?status=at_risk")
@@ -116,15 +128,14 @@ def test_csv_export_has_the_rows_and_nobody_in_it(client, app, els, people, auth
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:5] == ["id", "circle", "language", "organisation", "status"]
     assert len(rows) == 2
-    assert rows[1][1] == "'=HYPERLINK(\"x\")"  # a spreadsheet shows it, does not run it
+    assert rows[1][1] == '\'=HYPERLINK("x")'  # a spreadsheet shows it, does not run it
     assert rows[1][4] == "at risk" and "did not take place" in rows[1][5]
     assert rows[1][9].startswith("4 – ")  # held by 4, then not held
     body = response.get_data(as_text=True)
     assert all(p.display_name not in body and p.email not in body for p in people)
 
 
-def test_nudge_a_stalled_circle_at_most_once_a_week(client, app, els, people, auth,
-                                                    make_user):
+def test_nudge_a_stalled_circle_at_most_once_a_week(client, app, els, people, auth, make_user):
     stalled = circle_of(app, els, people, weeks_ago=4, held="HNN", name="Cirkel Stil")
     fine = circle_of(app, els, people, weeks_ago=1, held="H", name="Cirkel Goed")
     auth.login("els@example.org")
@@ -133,23 +144,36 @@ def test_nudge_a_stalled_circle_at_most_once_a_week(client, app, els, people, au
     response = client.post(f"/organise/circles/{stalled.id}/nudge", data={"next": "/organise"})
     assert response.headers["Location"].endswith("/organise")
     with app.app_context():
-        sent = list(db.session.scalars(select(OutboxMail).where(
-            OutboxMail.kind == "organiser_nudge")))
+        sent = list(
+            db.session.scalars(select(OutboxMail).where(OutboxMail.kind == "organiser_nudge"))
+        )
         assert sorted(m.to_addr for m in sent) == sorted(p.email for p in people)
     again = client.post(f"/organise/circles/{stalled.id}/nudge", follow_redirects=True)
     assert "you can nudge it again a week later" in again.get_data(as_text=True)
     client.post(f"/organise/circles/{fine.id}/nudge")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.kind == "organiser_nudge")) == 4
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(OutboxMail.kind == "organiser_nudge")
+            )
+            == 4
+        )
         # A week later the button works again.
         circle = db.session.get(Circle, stalled.id)
         circle.organiser_nudged_at -= timedelta(days=7)
         db.session.commit()
     client.post(f"/organise/circles/{stalled.id}/nudge")
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(OutboxMail).where(
-            OutboxMail.kind == "organiser_nudge")) == 8
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(OutboxMail.kind == "organiser_nudge")
+            )
+            == 8
+        )
     make_user(email="other@example.org", roles={"organiser"})
     auth.logout()
     auth.login("other@example.org")
@@ -163,15 +187,15 @@ def test_survival_and_completion_rate(client, app, els, people, auth):
     circle_of(app, els, people, weeks_ago=2, held="HH", name="Young")
     auth.login("els@example.org")
     text = client.get("/organise").get_data(as_text=True)
-    assert '<svg class="survival-chart"' in text and "<desc id=\"survival-desc\">" in text
+    assert '<svg class="survival-chart"' in text and '<desc id="survival-desc">' in text
     assert "50%" in text  # 1 of the 2 circles that started 12+ weeks ago finished
     assert "2 circles started at least 12 weeks ago:" in text
 
 
-def test_dashboard_in_dutch_with_dates_in_the_viewers_zone(client, app, make_user, people,
-                                                           auth):
-    ann = make_user(email="ann@example.org", roles={"organiser"}, language="nl",
-                    timezone="Pacific/Auckland")
+def test_dashboard_in_dutch_with_dates_in_the_viewers_zone(client, app, make_user, people, auth):
+    ann = make_user(
+        email="ann@example.org", roles={"organiser"}, language="nl", timezone="Pacific/Auckland"
+    )
     circle_of(app, ann, people, weeks_ago=3, held="HNN", name="Cirkel Stil")
     auth.login("ann@example.org")
     text = client.get("/organise").get_data(as_text=True)
@@ -181,8 +205,7 @@ def test_dashboard_in_dutch_with_dates_in_the_viewers_zone(client, app, make_use
 
 def test_the_dashboard_issues_the_same_queries_for_10_or_2000_circles(app, els, people):
     client = app.test_client()
-    client.post("/login", data={"email": "els@example.org",
-                                "password": "correct horse battery"})
+    client.post("/login", data={"email": "els@example.org", "password": "correct horse battery"})
     with app.app_context():
         add_many_circles(els.id, [p.id for p in people], 10, utcnow())
         db.session.commit()

@@ -13,15 +13,38 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_wheel_carries_templates_guides_and_migrations(tmp_path):
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if build.returncode != 0 and "hatchling" in build.stderr:
         build = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-             str(ROOT)],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "-q",
+                "-w",
+                str(tmp_path),
+                str(ROOT),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
     assert build.returncode == 0, build.stderr
     wheel = next(tmp_path.glob("wol-*.whl"))
@@ -39,9 +62,14 @@ def test_wheel_carries_templates_guides_and_migrations(tmp_path):
         "print(app.template_folder); print(app.config['WOL_GUIDES_DIR']); "
         "print(app.test_client().get('/?lang=en').status_code)"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-                         check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     template_dir, guides_dir, status = run.stdout.split()
     assert template_dir.startswith(str(target)) and guides_dir.startswith(str(target))

@@ -38,8 +38,9 @@ def queries_for(app, client, path: str) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("page", ["/home", "/circles/{id}", "/circles/{id}/week/3",
-                                  "/circles/{id}/calendar.ics"])
+@pytest.mark.parametrize(
+    "page", ["/home", "/circles/{id}", "/circles/{id}/week/3", "/circles/{id}/calendar.ics"]
+)
 def test_pages_do_not_issue_more_queries_with_more_circles_and_members(app, make_user, page):
     ann = make_user(email="ann@example.org")
     others = [make_user() for _ in range(4)]

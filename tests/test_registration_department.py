@@ -28,9 +28,7 @@ def test_department_is_optional(client, app):
     assert _user(app).organisation is None
 
 
-def test_register_form_does_not_list_the_departments_in_use_to_strangers(
-    client, app, make_user
-):
+def test_register_form_does_not_list_the_departments_in_use_to_strangers(client, app, make_user):
     make_user(email="els@example.org", organisation="Stad Gent, dienst ICT")
     page = client.get("/register").get_data(as_text=True)
     assert 'name="organisation"' in page

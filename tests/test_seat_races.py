@@ -49,16 +49,26 @@ def seat_state(app, circle_id: int) -> dict:
     with app.app_context():
         circle = db.session.get(Circle, circle_id)
         members = db.session.scalar(
-            select(func.count()).select_from(Membership)
-            .where(Membership.circle_id == circle_id, Membership.left_at.is_(None)))
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.circle_id == circle_id, Membership.left_at.is_(None))
+        )
         offers = db.session.scalar(
-            select(func.count()).select_from(WaitlistEntry)
-            .where(WaitlistEntry.circle_id == circle_id, WaitlistEntry.offered_at.is_not(None)))
+            select(func.count())
+            .select_from(WaitlistEntry)
+            .where(WaitlistEntry.circle_id == circle_id, WaitlistEntry.offered_at.is_not(None))
+        )
         waiting = db.session.scalar(
-            select(func.count()).select_from(WaitlistEntry)
-            .where(WaitlistEntry.circle_id == circle_id, WaitlistEntry.offered_at.is_(None)))
-        return {"seats_taken": circle.seats_taken, "members": members, "offers": offers,
-                "waiting": waiting}
+            select(func.count())
+            .select_from(WaitlistEntry)
+            .where(WaitlistEntry.circle_id == circle_id, WaitlistEntry.offered_at.is_(None))
+        )
+        return {
+            "seats_taken": circle.seats_taken,
+            "members": members,
+            "offers": offers,
+            "waiting": waiting,
+        }
 
 
 def assert_seats_add_up(app, circle_id: int) -> dict:
@@ -111,10 +121,12 @@ def test_removing_a_member_while_they_leave_frees_one_seat(app, make_user):
         organiser = make_user()
         bram = make_user()
         circle = make_circle(app, organiser, members=[bram, make_user()])
-        statuses = at_once([
-            (signed_in(app, bram), f"/circles/{circle.id}/leave", leave_data()),
-            (signed_in(app, organiser), f"/circles/{circle.id}/members/{bram.id}/remove", {}),
-        ])
+        statuses = at_once(
+            [
+                (signed_in(app, bram), f"/circles/{circle.id}/leave", leave_data()),
+                (signed_in(app, organiser), f"/circles/{circle.id}/members/{bram.id}/remove", {}),
+            ]
+        )
         # One wins. The other lost the conditional update (409), or came a moment later and
         # found bram no longer a member: the circle is not his to see (404), or, listed in the
         # directory, he may see it but not leave it (403).
@@ -142,10 +154,12 @@ def test_declining_an_offer_several_times_offers_the_seat_to_one_person(app, mak
 def test_two_members_leaving_at_once_offer_two_seats_to_two_people(app, make_user):
     for _ in range(TRIALS):
         circle, _organiser, members, _waiters = full_circle(app, make_user, waiting=3)
-        statuses = at_once([
-            (signed_in(app, member), f"/circles/{circle.id}/leave", leave_data())
-            for member in members[:2]
-        ])
+        statuses = at_once(
+            [
+                (signed_in(app, member), f"/circles/{circle.id}/leave", leave_data())
+                for member in members[:2]
+            ]
+        )
         assert statuses == [302, 302]
         state = assert_seats_add_up(app, circle.id)
         assert state == {"seats_taken": 5, "members": 3, "offers": 2, "waiting": 1}

@@ -15,8 +15,9 @@ def csrf_client(app_config):
     return app.test_client()
 
 
-@pytest.mark.parametrize("path", ["/login", "/register", "/password/forgot", "/language",
-                                  "/logout", "/settings"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/register", "/password/forgot", "/language", "/logout", "/settings"]
+)
 def test_every_post_needs_a_csrf_token(csrf_client, path):
     response = csrf_client.post(path, data={"email": "a@example.org", "lang": "en"})
     assert response.status_code == 400
@@ -64,10 +65,13 @@ def test_secure_cookie_and_secret_in_production(app_config, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-@pytest.mark.parametrize(("path", "status", "text"), [
-    ("/nowhere", 404, "Page not found"),
-    ("/admin/users", 302, None),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "text"),
+    [
+        ("/nowhere", 404, "Page not found"),
+        ("/admin/users", 302, None),
+    ],
+)
 def test_friendly_error_pages(client, path, status, text):
     response = client.get(path, headers={"Accept-Language": "en"})
     assert response.status_code == status
@@ -104,12 +108,23 @@ def test_too_large_body_is_413(client):
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/register", {"email": "a@example.org", "display_name": "Ann\x00", "password": "x" * 12,
-                   "confirm": "x" * 12, "language": "nl"}),
-    ("/login", {"email": "a\x00@example.org", "password": "whatever it is"}),
-    ("/password/forgot", {"email": "a@example.org\x00"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        (
+            "/register",
+            {
+                "email": "a@example.org",
+                "display_name": "Ann\x00",
+                "password": "x" * 12,
+                "confirm": "x" * 12,
+                "language": "nl",
+            },
+        ),
+        ("/login", {"email": "a\x00@example.org", "password": "whatever it is"}),
+        ("/password/forgot", {"email": "a@example.org\x00"}),
+    ],
+)
 def test_nul_bytes_are_refused_with_400_and_nothing_stored(client, app, path, data):
     from sqlalchemy import func, select
 
@@ -122,7 +137,9 @@ def test_nul_bytes_are_refused_with_400_and_nothing_stored(client, app, path, da
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-@pytest.mark.parametrize("path", ["/join/abc%00def", "/password/reset/abc%00def",
-                                  "/calendar/x%00y.ics", "/guides/nl/?lang=%00"])
+@pytest.mark.parametrize(
+    "path",
+    ["/join/abc%00def", "/password/reset/abc%00def", "/calendar/x%00y.ics", "/guides/nl/?lang=%00"],
+)
 def test_nul_bytes_in_urls_are_refused(client, path):
     assert client.get(path).status_code in (400, 404)

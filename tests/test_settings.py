@@ -17,8 +17,12 @@ def ann(make_user, auth):
 
 def settings(client, **overrides):
     """Post the settings form with good values changed by ``overrides``."""
-    data = {"display_name": "Ann P.", "language": "nl", "timezone": "Europe/Amsterdam",
-            "organisation": "FOD BOSA"}
+    data = {
+        "display_name": "Ann P.",
+        "language": "nl",
+        "timezone": "Europe/Amsterdam",
+        "organisation": "FOD BOSA",
+    }
     data.update(overrides)
     return client.post("/settings", data=data)
 
@@ -31,17 +35,24 @@ def test_settings_are_saved(client, app, ann):
     with app.app_context():
         user = db.session.get(User, ann.id)
         assert (user.display_name, user.language, user.timezone, user.organisation) == (
-            "Ann P.", "nl", "Europe/Amsterdam", "FOD BOSA")
+            "Ann P.",
+            "nl",
+            "Europe/Amsterdam",
+            "FOD BOSA",
+        )
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"timezone": "Mars/Olympus"}, "Choose a time zone from the list."),
-    ({"timezone": ""}, "Choose a time zone from the list."),
-    ({"language": "de"}, "Choose Dutch or English."),
-    ({"display_name": "   "}, "Enter the name other members will see."),
-    ({"display_name": "y" * 81}, "at most 80 characters"),
-    ({"organisation": "o" * 121}, "at most 120 characters"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"timezone": "Mars/Olympus"}, "Choose a time zone from the list."),
+        ({"timezone": ""}, "Choose a time zone from the list."),
+        ({"language": "de"}, "Choose Dutch or English."),
+        ({"display_name": "   "}, "Enter the name other members will see."),
+        ({"display_name": "y" * 81}, "at most 80 characters"),
+        ({"organisation": "o" * 121}, "at most 120 characters"),
+    ],
+)
 def test_bad_settings_are_refused_and_nothing_changes(client, app, ann, overrides, message):
     response = settings(client, **overrides)
     assert response.status_code == 400
@@ -49,7 +60,10 @@ def test_bad_settings_are_refused_and_nothing_changes(client, app, ann, override
     with app.app_context():
         user = db.session.get(User, ann.id)
         assert (user.display_name, user.language, user.timezone) == (
-            "Ann Peeters", "en", "Europe/Brussels")
+            "Ann Peeters",
+            "en",
+            "Europe/Brussels",
+        )
 
 
 def test_timezone_picker_lists_common_zones_first(client, ann):
@@ -73,9 +87,14 @@ def test_login_lands_back_on_next(client, make_user):
     make_user(email="bram@example.org")
     login_page = client.get(client.get("/settings").headers["Location"]).get_data(as_text=True)
     assert 'value="/settings"' in login_page
-    response = client.post("/login", data={"email": "bram@example.org",
-                                           "password": "correct horse battery",
-                                           "next": "/settings"})
+    response = client.post(
+        "/login",
+        data={
+            "email": "bram@example.org",
+            "password": "correct horse battery",
+            "next": "/settings",
+        },
+    )
     assert response.headers["Location"] == "/settings"
     with client.application.app_context():
         assert db.session.scalar(select(User).where(User.email_key == "bram@example.org"))

@@ -23,13 +23,20 @@ WEEK1 = datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
 def circle(app, make_user):
     """Ann's circle of four (Bram in Amsterdam, in Dutch; Fatima in English)."""
     ann = make_user(email="ann@example.org", display_name="Ann Peeters", language="nl")
-    bram = make_user(email="bram@example.org", display_name="Bram", language="nl",
-                     timezone="America/New_York")
+    bram = make_user(
+        email="bram@example.org", display_name="Bram", language="nl", timezone="America/New_York"
+    )
     fatima = make_user(email="fatima@example.org", display_name="Fatima")
     joris = make_user(email="joris@example.org", display_name="Joris")
-    return make_circle(app, ann, members=[bram, fatima, joris], first_day=FIRST_DAY,
-                       local_time=time(12, 0), today=date(2026, 3, 1),
-                       video_url="https://meet.example.org/c")
+    return make_circle(
+        app,
+        ann,
+        members=[bram, fatima, joris],
+        first_day=FIRST_DAY,
+        local_time=time(12, 0),
+        today=date(2026, 3, 1),
+        video_url="https://meet.example.org/c",
+    )
 
 
 def tick(app, now, **options) -> dict:
@@ -53,8 +60,9 @@ def mails(app, kind=None) -> list[OutboxMail]:
 def record(app, circle_id, week, held=True, attended=4):
     """Mark a meeting as recorded, as a member would."""
     with app.app_context():
-        meeting = db.session.scalar(select(Meeting).where(Meeting.circle_id == circle_id,
-                                                          Meeting.week == week))
+        meeting = db.session.scalar(
+            select(Meeting).where(Meeting.circle_id == circle_id, Meeting.week == week)
+        )
         if held:
             meeting.held_at, meeting.attended = meeting.starts_at + timedelta(hours=1), attended
         else:
@@ -68,8 +76,12 @@ def test_the_checkin_question_leaves_once_after_the_meeting_ends(app, circle):
     assert mails(app, "checkin_request") == []
     tick(app, WEEK1 + timedelta(minutes=61))
     sent = mails(app, "checkin_request")
-    assert sorted(m.to_addr for m in sent) == ["ann@example.org", "bram@example.org",
-                                              "fatima@example.org", "joris@example.org"]
+    assert sorted(m.to_addr for m in sent) == [
+        "ann@example.org",
+        "bram@example.org",
+        "fatima@example.org",
+        "joris@example.org",
+    ]
     [bram] = [m for m in sent if m.to_addr == "bram@example.org"]
     assert "is je cirkel samengekomen?" in bram.subject
     assert "/yes" in bram.body_text and "/no" in bram.body_text
@@ -87,8 +99,9 @@ def test_a_recorded_or_long_past_meeting_gets_no_question(app, circle):
     assert mails(app, "checkin_request") == []
 
 
-def test_the_reminder_comes_the_day_before_in_each_members_language_and_zone(app, circle,
-                                                                             make_user):
+def test_the_reminder_comes_the_day_before_in_each_members_language_and_zone(
+    app, circle, make_user
+):
     with app.app_context():
         joris = db.session.scalar(select(User).where(User.email_key == "joris@example.org"))
         joris.meeting_reminders = False
@@ -97,8 +110,11 @@ def test_the_reminder_comes_the_day_before_in_each_members_language_and_zone(app
     assert mails(app, "meeting_reminder") == []
     tick(app, WEEK1 - timedelta(hours=23))
     sent = mails(app, "meeting_reminder")
-    assert sorted(m.to_addr for m in sent) == ["ann@example.org", "bram@example.org",
-                                              "fatima@example.org"]
+    assert sorted(m.to_addr for m in sent) == [
+        "ann@example.org",
+        "bram@example.org",
+        "fatima@example.org",
+    ]
     [fatima] = [m for m in sent if m.to_addr == "fatima@example.org"]
     assert "Tomorrow is week 1" in fatima.body_text
     assert "12:00" in fatima.body_text and "Zaal 4.12" in fatima.body_text
@@ -119,8 +135,14 @@ def test_a_moved_meeting_gets_a_new_reminder(app, circle):
     with app.test_request_context():
         moving = load_circle(circle.id)
         ann = db.session.scalar(select(User).where(User.email_key == "ann@example.org"))
-        move_meeting(moving, moving.meetings[1], ann, date(2026, 3, 12), time(12, 0),
-                     now=WEEK1 + timedelta(weeks=1) - timedelta(hours=1))
+        move_meeting(
+            moving,
+            moving.meetings[1],
+            ann,
+            date(2026, 3, 12),
+            time(12, 0),
+            now=WEEK1 + timedelta(weeks=1) - timedelta(hours=1),
+        )
         db.session.commit()
     tick(app, WEEK1 + timedelta(weeks=1, days=2) - timedelta(hours=2))
     assert len(mails(app, "meeting_reminder")) == 8
@@ -149,11 +171,13 @@ def test_members_are_nudged_once_when_their_circle_stalls(app, circle):
     record(app, circle.id, 3, held=False)
     tick(app, WEEK1 + timedelta(weeks=2, hours=2))
     stalled = mails(app, "circle_nudge")[4:]
-    assert len(stalled) == 4 and all("stalled" in m.subject or "stilgevallen" in m.subject
-                                     for m in stalled)
+    assert len(stalled) == 4 and all(
+        "stalled" in m.subject or "stilgevallen" in m.subject for m in stalled
+    )
     with app.app_context():
-        changes = list(db.session.scalars(select(CircleStatusChange.to_status)
-                                          .order_by(CircleStatusChange.id)))
+        changes = list(
+            db.session.scalars(select(CircleStatusChange.to_status).order_by(CircleStatusChange.id))
+        )
     assert changes == ["active", "at_risk", "stalled"]
 
 
@@ -187,8 +211,14 @@ def test_dry_run_prints_what_would_leave_and_changes_nothing(app, circle, runner
     assert len([m for m in report["would_send"] if m[0] == "checkin_request"]) == 4
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == before
-        assert db.session.scalar(select(func.count()).select_from(Meeting).where(
-            Meeting.checkin_mailed_at.is_not(None))) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Meeting)
+                .where(Meeting.checkin_mailed_at.is_not(None))
+            )
+            == 0
+        )
         assert db.session.get(Circle, circle.id).health_status is None
     result = runner.invoke(args=["wol", "tick", "--dry-run"])
     assert result.exit_code == 0, result.output

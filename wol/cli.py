@@ -106,8 +106,11 @@ user_group.add_command(login_link_command)
 def user_create(email, name, password, admin, organiser, translator, language) -> None:
     """Create an account, or give an existing one the roles asked for."""
     user = find_user_by_email(email)
-    roles = {r for r, on in (("admin", admin), ("organiser", organiser),
-                             ("translator", translator)) if on}
+    roles = {
+        r
+        for r, on in (("admin", admin), ("organiser", organiser), ("translator", translator))
+        if on
+    }
     if user is None:
         if len(password) < 10:
             raise click.BadParameter("use at least 10 characters", param_hint="--password")

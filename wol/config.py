@@ -89,8 +89,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # SQLite lets one writer in at a time; the others wait for the lock (30 s, not the
         # driver's 5 s) instead of failing when many people press a button at once.
         options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {"timeout": SQLITE_LOCK_WAIT_SECONDS,
-                                   **options.get("connect_args", {})}
+        options["connect_args"] = {
+            "timeout": SQLITE_LOCK_WAIT_SECONDS,
+            **options.get("connect_args", {}),
+        }
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if config["WOL_ENV"] == "production":
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True

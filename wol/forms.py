@@ -76,7 +76,8 @@ class PlainText:
         problem = text_problem(field.data or "", multiline=self.multiline, name=self.name)
         if problem == "control":
             raise ValidationError(
-                _l("Remove the line breaks and other control characters.") if not self.multiline
+                _l("Remove the line breaks and other control characters.")
+                if not self.multiline
                 else _l("Remove the control characters (tabs and the like).")
             )
         if problem == "invisible":
@@ -88,8 +89,9 @@ class PlainText:
 def language_choices() -> list[SelectChoice]:
     """The guide and interface languages, each named in its own language (and marked so: an
     "English" option on a Dutch page is English on purpose)."""
-    return [SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code})
-            for code in LANGUAGES]
+    return [
+        SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code}) for code in LANGUAGES
+    ]
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -101,15 +103,24 @@ def timezone_choices() -> list[SelectChoice]:
 @lru_cache(maxsize=8)
 def _timezone_choices(language: str) -> tuple[SelectChoice, ...]:
     """The choices for one language, built once: Babel's names take a while to look up."""
-    common = [SelectChoice(name, zone_label(name, language), optgroup=_l("Most used"))
-              for name in COMMON_TIMEZONES]
+    common = [
+        SelectChoice(name, zone_label(name, language), optgroup=_l("Most used"))
+        for name in COMMON_TIMEZONES
+    ]
     rest = sorted(
-        ((zone_region(name, language) or "~", zone_label(name, language), name)
-         for name in all_timezones() if name not in COMMON_TIMEZONES),
+        (
+            (zone_region(name, language) or "~", zone_label(name, language), name)
+            for name in all_timezones()
+            if name not in COMMON_TIMEZONES
+        ),
     )
-    return tuple(common + [SelectChoice(name, label, optgroup=region if region != "~"
-                                        else _l("Elsewhere"))
-                           for region, label, name in rest])
+    return tuple(
+        common
+        + [
+            SelectChoice(name, label, optgroup=region if region != "~" else _l("Elsewhere"))
+            for region, label, name in rest
+        ]
+    )
 
 
 def validate_timezone(form, field) -> None:
@@ -131,8 +142,10 @@ def email_field(label=None) -> StringField:
         validators=[
             DataRequired(message=_l("Enter your email address.")),
             Length(max=254, message=_l("An email address has at most 254 characters.")),
-            Email(message=_l("Enter a valid email address, like name@example.org."),
-                  check_deliverability=False),
+            Email(
+                message=_l("Enter a valid email address, like name@example.org."),
+                check_deliverability=False,
+            ),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
     )
@@ -155,7 +168,9 @@ def display_name_field() -> StringField:
 def language_field(label=None) -> SelectField:
     """A select for nl or en."""
     return SelectField(
-        label or _l("Language"), choices=language_choices(), validators=[validate_language],
+        label or _l("Language"),
+        choices=language_choices(),
+        validators=[validate_language],
         validate_choice=False,
     )
 
@@ -163,7 +178,9 @@ def language_field(label=None) -> SelectField:
 def timezone_field(label=None) -> SelectField:
     """A select of IANA time zones."""
     return SelectField(
-        label or _l("Time zone"), choices=timezone_choices, validators=[validate_timezone],
+        label or _l("Time zone"),
+        choices=timezone_choices,
+        validators=[validate_timezone],
         validate_choice=False,
     )
 
@@ -177,4 +194,3 @@ def show_domain_error(form, exc: DomainError) -> None:
         form.form_errors.append(exc.message)
     else:
         field.errors = [*field.errors, exc.message]
-

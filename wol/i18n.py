@@ -39,9 +39,9 @@ def select_locale() -> str:
     chosen = session.get("lang") or session.get("account_lang")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or current_app.config[
-        "WOL_DEFAULT_LANGUAGE"
-    ]
+    return (
+        request.accept_languages.best_match(LANGUAGES) or current_app.config["WOL_DEFAULT_LANGUAGE"]
+    )
 
 
 def select_timezone() -> str:
@@ -84,8 +84,15 @@ def in_zone(moment: datetime, tz: str, fmt: str = "EEEE d MMMM y, HH:mm") -> str
 
 
 # CLDR regions for the first part of a zone name, so the picker's groups read in the language.
-ZONE_REGIONS = {"Africa": "002", "America": "019", "Antarctica": "AQ", "Asia": "142",
-                "Australia": "009", "Europe": "150", "Pacific": "009"}
+ZONE_REGIONS = {
+    "Africa": "002",
+    "America": "019",
+    "Antarctica": "AQ",
+    "Asia": "142",
+    "Australia": "009",
+    "Europe": "150",
+    "Pacific": "009",
+}
 
 
 @lru_cache(maxsize=4096)
@@ -107,4 +114,3 @@ def zone_region(name: str, language: str) -> str | None:
     """The continent of a zone in ``language``, or None where CLDR has no name for it."""
     code = ZONE_REGIONS.get(name.split("/", 1)[0])
     return Locale.parse(language).territories.get(code) if code else None
-

@@ -99,6 +99,7 @@ def used(key: str, window: timedelta, now: datetime) -> int:
 def forget(key: str) -> None:
     """Start the count again (after a successful sign-in, for instance)."""
     db.session.execute(
-        delete(RateCounter).where(RateCounter.key == key)
+        delete(RateCounter)
+        .where(RateCounter.key == key)
         .execution_options(synchronize_session=False)
     )

@@ -58,11 +58,15 @@ def run_tick(config: dict, now: datetime | None = None, *, dry_run: bool = False
     done()
     if dry_run:
         report["would_send"] = [
-            (mail.kind, mail.to_addr, mail.subject) for mail in db.session.scalars(
+            (mail.kind, mail.to_addr, mail.subject)
+            for mail in db.session.scalars(
                 select(OutboxMail)
-                .where(OutboxMail.status == PENDING,
-                       (OutboxMail.next_attempt_at <= now) | (OutboxMail.id > queued_before))
-                .order_by(OutboxMail.id))
+                .where(
+                    OutboxMail.status == PENDING,
+                    (OutboxMail.next_attempt_at <= now) | (OutboxMail.id > queued_before),
+                )
+                .order_by(OutboxMail.id)
+            )
         ]
         db.session.rollback()
         return report

@@ -102,8 +102,9 @@ def _rollback_quietly() -> None:
 
 def format_moment(value, fmt: str = "medium") -> str:
     """A date and time in the reader's zone and language (24-hour clock in English too)."""
-    return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(),
-                                       locale=formatting_locale())
+    return babel_dates.format_datetime(
+        value, fmt, tzinfo=get_timezone(), locale=formatting_locale()
+    )
 
 
 def format_clock(value, fmt: str = "short") -> str:
@@ -117,8 +118,9 @@ def error_page(status: int, message: str | None = None):
     _forget_unreachable_user()
     title, hint = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     try:
-        return render_template("error.html", status=status, title=title,
-                               hint=message or hint), status
+        return render_template(
+            "error.html", status=status, title=title, hint=message or hint
+        ), status
     except Exception:  # noqa: BLE001 - the page about an error must not fail itself
         lang = session.get("lang") or session.get("account_lang")
         lang = lang if lang in BARE_TEXTS else "en"
@@ -149,8 +151,8 @@ def register_web(app: Flask) -> None:
             )
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
             _forget_unreachable_user()
-            response.headers["Cache-Control"] = "no-store" if current_user.is_authenticated else (
-                "no-cache"
+            response.headers["Cache-Control"] = (
+                "no-store" if current_user.is_authenticated else ("no-cache")
             )
         return response
 
@@ -212,15 +214,15 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["zone_name"] = lambda name: zone_label(name, str(get_locale()))
     app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["date"] = lambda value, fmt="medium": babel_dates.format_date(
-        value, fmt, locale=formatting_locale())
+        value, fmt, locale=formatting_locale()
+    )
     app.jinja_env.filters["time"] = format_clock
 
     @app.before_request
     def refuse_uploads():
         """wol takes no files but the CSV of sign-ups: a file sent anywhere else is refused
         before a form sees it."""
-        if (request.method == "POST" and request.endpoint not in FILE_ENDPOINTS
-                and request.files):
+        if request.method == "POST" and request.endpoint not in FILE_ENDPOINTS and request.files:
             abort(400)
 
     @app.before_request

@@ -12,8 +12,9 @@ from wol.mail.models import OutboxMail
 def mailed_link(app, address: str) -> str:
     """The link in the newest mail to ``address``."""
     with app.app_context():
-        mail = db.session.scalars(select(OutboxMail).where(OutboxMail.to_addr == address)
-                                  .order_by(OutboxMail.id.desc())).first()
+        mail = db.session.scalars(
+            select(OutboxMail).where(OutboxMail.to_addr == address).order_by(OutboxMail.id.desc())
+        ).first()
         return re.search(r"https?://\S+", mail.body_text).group(0)
 
 

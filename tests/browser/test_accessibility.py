@@ -25,15 +25,24 @@ AXE_VERSION = "4.10.3"
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
     """Path of axe.min.js, installed with npm into a cache folder the first time."""
-    cache = Path(os.environ.get("WOL_AXE_CACHE",
-                                Path.home() / ".cache" / f"wol-axe-{AXE_VERSION}"))
+    cache = Path(os.environ.get("WOL_AXE_CACHE", Path.home() / ".cache" / f"wol-axe-{AXE_VERSION}"))
     script = cache / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
         cache.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache),
-             f"axe-core@{AXE_VERSION}"],
-            capture_output=True, text=True, timeout=300, check=False,
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(cache),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert result.returncode == 0, f"npm could not install axe-core:\n{result.stderr}"
     return script
@@ -47,18 +56,32 @@ def serious_violations(page, script: Path) -> list[str]:
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
     }""")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in results
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+        for v in results
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
-def test_pages_have_no_serious_accessibility_problems(live_server, new_page, make_user, app,
-                                                     axe_script):
-    ann = make_user(email="ann@example.org", display_name="Ann Peeters", language="nl",
-                    roles={"translator", "admin"})
+def test_pages_have_no_serious_accessibility_problems(
+    live_server, new_page, make_user, app, axe_script
+):
+    ann = make_user(
+        email="ann@example.org",
+        display_name="Ann Peeters",
+        language="nl",
+        roles={"translator", "admin"},
+    )
     bram = make_user(display_name="Bram de Vries")
     today = date.today()
-    circle = make_circle(app, ann, members=[bram], first_day=today - timedelta(weeks=2),
-                         today=today, chat_url="https://engage.example.org/g/1")
+    circle = make_circle(
+        app,
+        ann,
+        members=[bram],
+        first_day=today - timedelta(weeks=2),
+        today=today,
+        chat_url="https://engage.example.org/g/1",
+    )
     # The check can fail: a field without a label is reported.
     probe = new_page(bypass_csp=True)
     probe.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
@@ -67,8 +90,13 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
     problems, english = {}, {}
     # People's names and what they typed, and the English headings of week 4 (guide text: the
     # part editor's window title names its part by them) may be in any language.
-    content = ["Ann Peeters", "Bram de Vries", "Cirkel Digitale Overheid", "Zaal 4.12",
-               *re.findall(r"^## (.+?) \{#", (GUIDES / "en" / "week-04.md").read_text(), re.M)]
+    content = [
+        "Ann Peeters",
+        "Bram de Vries",
+        "Cirkel Digitale Overheid",
+        "Zaal 4.12",
+        *re.findall(r"^## (.+?) \{#", (GUIDES / "en" / "week-04.md").read_text(), re.M),
+    ]
 
     def no_english(page, label: str) -> None:
         """Note English interface text on the Dutch page (once, at desktop width)."""
@@ -78,11 +106,19 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
             english[label] = str(error)
 
     for width in (1100, 390):
-        anonymous = new_page(locale="nl-BE", bypass_csp=True,
-                             viewport={"width": width, "height": 900})
-        for path in ["/", "/login", "/register", "/password/forgot",
-                     f"/join/{circle.invite_token}", "/guides/nl/", "/guides/nl/week/1",
-                     "/nowhere"]:
+        anonymous = new_page(
+            locale="nl-BE", bypass_csp=True, viewport={"width": width, "height": 900}
+        )
+        for path in [
+            "/",
+            "/login",
+            "/register",
+            "/password/forgot",
+            f"/join/{circle.invite_token}",
+            "/guides/nl/",
+            "/guides/nl/week/1",
+            "/nowhere",
+        ]:
             anonymous.goto(live_server + path)
             problems[f"{path} @{width}"] = serious_violations(anonymous, axe_script)
             if width == 1100:
@@ -93,12 +129,23 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
         page.locator("#password").fill(PASSWORD)
         page.locator("#submit").click()
         base = f"/circles/{circle.id}"
-        for path in ["/home", base, f"{base}/week/3", f"{base}/meetings/4/move",
-                     f"{base}/meetings/4/skip", f"{base}/end", f"{base}/leave",
-                     "/circles/new", "/settings",
-                     "/settings/calendar", "/translate", "/translate/nl/week/4",
-                     "/translate/nl/week/4/part/circle-health-check",
-                     "/admin/users", "/admin/mail"]:
+        for path in [
+            "/home",
+            base,
+            f"{base}/week/3",
+            f"{base}/meetings/4/move",
+            f"{base}/meetings/4/skip",
+            f"{base}/end",
+            f"{base}/leave",
+            "/circles/new",
+            "/settings",
+            "/settings/calendar",
+            "/translate",
+            "/translate/nl/week/4",
+            "/translate/nl/week/4/part/circle-health-check",
+            "/admin/users",
+            "/admin/mail",
+        ]:
             page.goto(live_server + path)
             problems[f"{path} @{width}"] = serious_violations(page, axe_script)
             if width == 1100:
@@ -111,5 +158,6 @@ def test_pages_have_no_serious_accessibility_problems(live_server, new_page, mak
             no_english(page, "/circles/new with errors")
     assert not english, "\n".join(english.values())
     found = {path: issues for path, issues in problems.items() if issues}
-    assert not found, "\n".join(f"{path}: {issue}" for path, issues in found.items()
-                                for issue in issues)
+    assert not found, "\n".join(
+        f"{path}: {issue}" for path, issues in found.items() for issue in issues
+    )

@@ -34,10 +34,17 @@ def tab_to(page, locator, limit: int = 80) -> None:
 
 
 def test_stalled_circle_checks_in_from_the_mail_and_the_dashboard_follows(
-        live_server, new_page, make_user, app, axe_script):  # noqa: F811 - the fixture
+    live_server,
+    new_page,
+    make_user,
+    app,
+    axe_script,  # noqa: F811 - the fixture
+):
     make_user(email="els@example.org", display_name="Els Janssens", roles={"organiser"})
-    members = [make_user(email=f"{name.lower()}@example.org", display_name=name)
-               for name in ("Bram", "Fatima", "Joris")]
+    members = [
+        make_user(email=f"{name.lower()}@example.org", display_name=name)
+        for name in ("Bram", "Fatima", "Joris")
+    ]
     # This week's meeting began two hours ago, so the first one was five weeks ago.
     zone = ZoneInfo("Europe/Brussels")
     week6 = (utcnow() - timedelta(hours=2)).astimezone(zone).replace(second=0, microsecond=0)
@@ -71,20 +78,25 @@ def test_stalled_circle_checks_in_from_the_mail_and_the_dashboard_follows(
     row = els.get_by_role("row", name=re.compile("Cirkel Open Overheid"))
     expect(row).to_contain_text("stalled")
     expect(row).to_contain_text(
-        f"5 meetings in a row not recorded since {first_day.day} {first_day:%B}")
+        f"5 meetings in a row not recorded since {first_day.day} {first_day:%B}"
+    )
     assert "Bram" not in els.content()  # counts, never people
     assert not serious_violations(els, axe_script)
 
     # The tick asks the members; Bram answers from the mail, without signing in.
     with app.test_request_context(base_url=live_server):
         run_tick(app.config)
-        mail = db.session.scalar(select(OutboxMail).where(
-            OutboxMail.kind == "checkin_request", OutboxMail.to_addr == "bram@example.org"))
+        mail = db.session.scalar(
+            select(OutboxMail).where(
+                OutboxMail.kind == "checkin_request", OutboxMail.to_addr == "bram@example.org"
+            )
+        )
         yes = re.search(r"(http://\S+/yes)", mail.body_text).group(1)
     bram = new_page(locale="en-GB", bypass_csp=True)
     bram.goto(yes)
     expect(bram.get_by_role("status").first).to_contain_text(
-        "Thank you! Week 6 is recorded as held.")
+        "Thank you! Week 6 is recorded as held."
+    )
     expect(bram.get_by_text("4 people were there.")).to_be_visible()
     tab_to(bram, bram.get_by_role("checkbox", name="Joris"))
     bram.keyboard.press("Space")

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.browser
 def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, make_user, app):
     make_user(email="ann@example.org", display_name="Ann Peeters", language="nl")
     ann = new_page(locale="nl-BE")
-    ann.context.grant_permissions(["clipboard-read", "clipboard-write"],
-                                  origin=live_server)
+    ann.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     ann.goto(live_server + "/login")
     ann.get_by_label("E-mailadres").fill("ann@example.org")
     ann.get_by_label("Wachtwoord").fill(PASSWORD)
@@ -37,8 +36,9 @@ def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, 
     link = ann.evaluate("navigator.clipboard.readText()")
     assert re.search(r"/join/[\w-]{43}$", link)
 
-    bram = new_page(locale="en-GB", timezone_id="Europe/Amsterdam",
-                    viewport={"width": 390, "height": 844})
+    bram = new_page(
+        locale="en-GB", timezone_id="Europe/Amsterdam", viewport={"width": 390, "height": 844}
+    )
     bram.goto(link)
     expect(bram.get_by_role("heading", level=1)).to_have_text("Cirkel Digitale Overheid")
     expect(bram.get_by_text("Ann", exact=True)).to_be_visible()
@@ -61,8 +61,9 @@ def test_two_people_form_a_circle_through_an_invite_link(live_server, new_page, 
     expect(ann.locator(".members")).to_contain_text("Bram de Vries")
 
 
-def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(live_server, new_page,
-                                                                     make_user, app):
+def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(
+    live_server, new_page, make_user, app
+):
     from tests.circles_helpers import make_circle
     from wol.auth.models import User
     from wol.extensions import db
@@ -71,7 +72,8 @@ def test_a_visitor_in_another_zone_sees_their_own_clock_and_keeps_it(live_server
     joris = new_page(locale="en-US", timezone_id="America/New_York")
     joris.goto(f"{live_server}/join/{circle.invite_token}")
     expect(joris.locator(".browser-time")).to_have_text(
-        "On this device's clock (Eastern Time): every Tuesday at 06:00.")
+        "On this device's clock (Eastern Time): every Tuesday at 06:00."
+    )
     joris.get_by_role("link", name="Create an account").first.click()
     joris.get_by_label("Email address").fill("joris@example.org")
     joris.get_by_label("Your name").fill("Joris Wouters")

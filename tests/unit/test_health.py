@@ -41,10 +41,16 @@ def meetings(states: str = "", attended: dict | None = None) -> list[MeetingFact
     for week in range(1, 13):
         state = states[week - 1] if week <= len(states) else "."
         held = {"H": True, "N": False}.get(state)
-        rows.append(MeetingFacts(
-            week=week, starts_at=week_start(week), ends_at=week_start(week) + HOUR,
-            skipped=state == "S", held=held,
-            attended=attended.get(week, 5) if held else None))
+        rows.append(
+            MeetingFacts(
+                week=week,
+                starts_at=week_start(week),
+                ends_at=week_start(week) + HOUR,
+                skipped=state == "S",
+                held=held,
+                attended=attended.get(week, 5) if held else None,
+            )
+        )
     return rows
 
 
@@ -56,55 +62,173 @@ def at(week: int, after: timedelta = timedelta(0)) -> datetime:
 CASES = [
     # (name, states, members, now, ended_at, attended, status, reason code)
     ("forming: 3 members a day before week 1", "", 3, at(1, -DAY), None, {}, FORMING, "forming"),
-    ("forming boundary: 4 members before week 1 is active", "", 4, at(1, -DAY), None, {},
-     ACTIVE, "starts"),
+    (
+        "forming boundary: 4 members before week 1 is active",
+        "",
+        4,
+        at(1, -DAY),
+        None,
+        {},
+        ACTIVE,
+        "starts",
+    ),
     ("forming ends at the start of week 1", "", 3, at(1), None, {}, ACTIVE, "started"),
-    ("ended early: fewer than 3 after the start", "", 2, at(1, HOUR), None, {}, ENDED_EARLY,
-     "too_few"),
+    (
+        "ended early: fewer than 3 after the start",
+        "",
+        2,
+        at(1, HOUR),
+        None,
+        {},
+        ENDED_EARLY,
+        "too_few",
+    ),
     ("ended early by a member", "HH", 5, at(3), at(2, DAY), {}, ENDED_EARLY, "ended"),
     ("active: week 1 held", "H", 5, at(2, -DAY), None, {}, ACTIVE, "held"),
-    ("active: not recorded yet within two days", "H", 5, at(2, HOUR + 2 * DAY - timedelta(
-        seconds=1)), None, {}, ACTIVE, "held"),
-    ("at risk: not recorded two days after the meeting", "H", 5, at(2, HOUR + 2 * DAY), None,
-     {}, AT_RISK, "not_recorded"),
-    ("at risk: recorded as not held", "HN", 5, at(2, 2 * HOUR), None, {}, AT_RISK,
-     "not_held"),
+    (
+        "active: not recorded yet within two days",
+        "H",
+        5,
+        at(2, HOUR + 2 * DAY - timedelta(seconds=1)),
+        None,
+        {},
+        ACTIVE,
+        "held",
+    ),
+    (
+        "at risk: not recorded two days after the meeting",
+        "H",
+        5,
+        at(2, HOUR + 2 * DAY),
+        None,
+        {},
+        AT_RISK,
+        "not_recorded",
+    ),
+    ("at risk: recorded as not held", "HN", 5, at(2, 2 * HOUR), None, {}, AT_RISK, "not_held"),
     ("at risk: two attended", "HH", 5, at(3, -DAY), None, {2: 2}, AT_RISK, "low_attendance"),
     ("active: three attended", "HH", 5, at(3, -DAY), None, {2: 3}, ACTIVE, "held"),
-    ("stalled: two in a row not held", "HNN", 5, at(3, 2 * HOUR), None, {}, STALLED,
-     "not_held_in_a_row"),
-    ("stalled: two in a row not recorded", "H", 5, at(3, HOUR + 2 * DAY), None, {}, STALLED,
-     "not_recorded_in_a_row"),
-    ("stalled: not held then not recorded", "HN", 5, at(3, HOUR + 2 * DAY), None, {},
-     STALLED, "missed_in_a_row"),
-    ("a skipped week between two misses breaks nothing: still two in a row", "HNSN", 5,
-     at(4, 2 * HOUR), None, {}, STALLED, "not_held_in_a_row"),
+    (
+        "stalled: two in a row not held",
+        "HNN",
+        5,
+        at(3, 2 * HOUR),
+        None,
+        {},
+        STALLED,
+        "not_held_in_a_row",
+    ),
+    (
+        "stalled: two in a row not recorded",
+        "H",
+        5,
+        at(3, HOUR + 2 * DAY),
+        None,
+        {},
+        STALLED,
+        "not_recorded_in_a_row",
+    ),
+    (
+        "stalled: not held then not recorded",
+        "HN",
+        5,
+        at(3, HOUR + 2 * DAY),
+        None,
+        {},
+        STALLED,
+        "missed_in_a_row",
+    ),
+    (
+        "a skipped week between two misses breaks nothing: still two in a row",
+        "HNSN",
+        5,
+        at(4, 2 * HOUR),
+        None,
+        {},
+        STALLED,
+        "not_held_in_a_row",
+    ),
     ("skipped weeks are never a miss", "HSSS", 5, at(4, 3 * DAY), None, {}, ACTIVE, "held"),
-    ("stalled: nothing held for 21 days with a miss", "HSSN", 5, at(4, 2 * HOUR), None, {},
-     STALLED, "silent"),
-    ("not stalled: 20 days without a held meeting", "HSN", 5,
-     at(1, 20 * DAY + 23 * HOUR), None, {}, AT_RISK, "not_held"),
-    ("stalled: nothing held since the start, 5 weeks ago", "", 4, at(6, -HOUR), None, {},
-     STALLED, "not_recorded_in_a_row"),
-    ("recovering: the latest meeting held after misses", "HNNH", 5, at(5, -DAY), None, {},
-     ACTIVE, "held"),
-    ("finished: week 12 held", "HHHHHHHHHHHH", 5, at(12, DAY), None, {}, FINISHED,
-     "finished"),
-    ("finished even when members left afterwards", "HHHHHHHHHHHH", 2, at(12, 30 * DAY),
-     None, {}, FINISHED, "finished"),
-    ("finished beats ended: week 12 was held before the end", "HHHHHHHHHHHH", 5,
-     at(12, 2 * DAY), at(12, DAY), {}, FINISHED, "finished"),
-    ("week 12 not held is not finished", "HHHHHHHHHHHN", 5, at(12, 2 * HOUR), None, {},
-     AT_RISK, "not_held"),
+    (
+        "stalled: nothing held for 21 days with a miss",
+        "HSSN",
+        5,
+        at(4, 2 * HOUR),
+        None,
+        {},
+        STALLED,
+        "silent",
+    ),
+    (
+        "not stalled: 20 days without a held meeting",
+        "HSN",
+        5,
+        at(1, 20 * DAY + 23 * HOUR),
+        None,
+        {},
+        AT_RISK,
+        "not_held",
+    ),
+    (
+        "stalled: nothing held since the start, 5 weeks ago",
+        "",
+        4,
+        at(6, -HOUR),
+        None,
+        {},
+        STALLED,
+        "not_recorded_in_a_row",
+    ),
+    (
+        "recovering: the latest meeting held after misses",
+        "HNNH",
+        5,
+        at(5, -DAY),
+        None,
+        {},
+        ACTIVE,
+        "held",
+    ),
+    ("finished: week 12 held", "HHHHHHHHHHHH", 5, at(12, DAY), None, {}, FINISHED, "finished"),
+    (
+        "finished even when members left afterwards",
+        "HHHHHHHHHHHH",
+        2,
+        at(12, 30 * DAY),
+        None,
+        {},
+        FINISHED,
+        "finished",
+    ),
+    (
+        "finished beats ended: week 12 was held before the end",
+        "HHHHHHHHHHHH",
+        5,
+        at(12, 2 * DAY),
+        at(12, DAY),
+        {},
+        FINISHED,
+        "finished",
+    ),
+    (
+        "week 12 not held is not finished",
+        "HHHHHHHHHHHN",
+        5,
+        at(12, 2 * HOUR),
+        None,
+        {},
+        AT_RISK,
+        "not_held",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     "states, members, now, ended_at, attended, status, code",
-    [case[1:] for case in CASES], ids=[case[0] for case in CASES],
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
 )
-def test_every_status_and_its_boundaries(states, members, now, ended_at, attended, status,
-                                         code):
+def test_every_status_and_its_boundaries(states, members, now, ended_at, attended, status, code):
     health = circle_health(meetings(states, attended), members, now, ended_at=ended_at)
     assert (health.status, health.reason.code) == (status, code)
 
@@ -117,8 +241,9 @@ def test_reasons_carry_the_date_and_count_the_words_need():
 
 
 def test_thresholds_come_from_configuration():
-    limits = thresholds_from_config({"HEALTH_MISSES_IN_A_ROW": "3", "HEALTH_SILENT_DAYS": 60,
-                                     "HEALTH_MIN_MEMBERS_TO_START": 3})
+    limits = thresholds_from_config(
+        {"HEALTH_MISSES_IN_A_ROW": "3", "HEALTH_SILENT_DAYS": 60, "HEALTH_MIN_MEMBERS_TO_START": 3}
+    )
     assert limits == Thresholds(min_members_to_start=3, misses_in_a_row=3, silent_days=60)
     assert circle_health(meetings("HNN"), 5, at(3, 2 * HOUR), thresholds=limits).status == AT_RISK
     assert circle_health(meetings(""), 3, at(1, -DAY), thresholds=limits).status == ACTIVE
@@ -144,8 +269,9 @@ def circles(draw):
     rows = meetings(states, {w: draw(st.integers(1, 5)) for w in range(1, 13)})
     now = START + timedelta(minutes=draw(st.integers(-14 * 24 * 60, 16 * 7 * 24 * 60)))
     # Nothing is recorded for a meeting that has not started: the service refuses that.
-    rows = [m if m.starts_at <= now or m.skipped else m._replace(held=None, attended=None)
-            for m in rows]
+    rows = [
+        m if m.starts_at <= now or m.skipped else m._replace(held=None, attended=None) for m in rows
+    ]
     members = draw(st.integers(0, 5))
     ended = draw(st.one_of(st.none(), st.just(now - DAY)))
     return rows, members, now, ended
@@ -160,8 +286,7 @@ def test_recording_the_next_meeting_as_held_never_makes_the_status_worse(circle)
     if not waiting:
         return
     nxt = min(waiting, key=lambda m: m.week)
-    after_rows = [m._replace(held=True, attended=max(members, 3)) if m is nxt else m
-                  for m in rows]
+    after_rows = [m._replace(held=True, attended=max(members, 3)) if m is nxt else m for m in rows]
     after = circle_health(after_rows, members, now, ended_at=ended)
     assert after.severity <= before.severity, (before, after)
 
@@ -174,8 +299,9 @@ def test_a_skipped_week_is_never_a_miss(circle, index):
     if target.held is True:
         return  # a held meeting cannot be skipped
     before = circle_health(rows, members, now, ended_at=ended)
-    skipped = [m._replace(skipped=True, held=None, attended=None) if m is target else m
-               for m in rows]
+    skipped = [
+        m._replace(skipped=True, held=None, attended=None) if m is target else m for m in rows
+    ]
     after = circle_health(skipped, members, now, ended_at=ended)
     assert after.severity <= before.severity, (before, after)
 
@@ -187,4 +313,5 @@ def test_the_status_does_not_depend_on_the_order_rows_were_loaded_in(circle, rnd
     shuffled = list(rows)
     rnd.shuffle(shuffled)
     assert circle_health(shuffled, members, now, ended_at=ended) == circle_health(
-        rows, members, now, ended_at=ended)
+        rows, members, now, ended_at=ended
+    )

@@ -906,14 +906,25 @@ def test_a_utc_circle_writes_exdate_in_the_same_z_form_as_dtstart():
 
     first = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     occurrences = tuple(
-        Occurrence(week=n, slot=n - 1,
-                   start=None if n == 2 else first + timedelta(weeks=n - 1),
-                   summary=f"Week {n}", description="d")
+        Occurrence(
+            week=n,
+            slot=n - 1,
+            start=None if n == 2 else first + timedelta(weeks=n - 1),
+            summary=f"Week {n}",
+            description="d",
+        )
         for n in range(1, 4)
     )
-    series = Series(uid="circle-9@wol.test", sequence=1, tzid="UTC", duration_minutes=60,
-                    summary="UTC circle", location=None, first_slot=datetime(2026, 3, 3, 12, 0),
-                    occurrences=occurrences)
+    series = Series(
+        uid="circle-9@wol.test",
+        sequence=1,
+        tzid="UTC",
+        duration_minutes=60,
+        summary="UTC circle",
+        location=None,
+        first_slot=datetime(2026, 3, 3, 12, 0),
+        occurrences=occurrences,
+    )
     text = render_calendar([series], name="x", stamp=first).decode()
     assert "DTSTART:20260303T120000Z" in text
     assert "EXDATE:20260310T120000Z" in text
@@ -1058,8 +1069,9 @@ def test_dst_nights_read_the_same_in_every_client(tmp_path, night):
     if night.endswith("autumn"):
         hour_long_in_utc(vevents(feed)["circle-5-week-3@wol.example.org"])
         [override] = [
-            e for e in parse(invitation).walk("VEVENT") if "RECURRENCE-ID" in e and
-            e["DTSTART"].dt == utc(starts[2])
+            e
+            for e in parse(invitation).walk("VEVENT")
+            if "RECURRENCE-ID" in e and e["DTSTART"].dt == utc(starts[2])
         ]
         assert override["DTSTART"].params.get("TZID") is None
         assert override["DTEND"].dt - override["DTSTART"].dt == timedelta(hours=1)
@@ -1069,13 +1081,16 @@ def test_dst_nights_read_the_same_in_every_client(tmp_path, night):
     skipped = replace(
         series,
         sequence=3,
-        occurrences=tuple(replace(o, start=None) if o.week == 3 else o
-                          for o in series.occurrences),
+        occurrences=tuple(replace(o, start=None) if o.week == 3 else o for o in series.occurrences),
     )
     client.apply(render_cancel(skipped, stamp=STAMP, week=3))
     assert client.ignored == []
-    check(tmp_path, f"{night}-after-cancel", client.calendar(),
-          [s for i, s in enumerate(starts) if i != 2])
+    check(
+        tmp_path,
+        f"{night}-after-cancel",
+        client.calendar(),
+        [s for i, s in enumerate(starts) if i != 2],
+    )
 
 
 def test_a_first_meeting_in_the_gap_and_its_week_skipped(tmp_path):
@@ -1123,17 +1138,26 @@ def test_an_autumn_meeting_moved_into_the_fold(tmp_path):
         "2027-10-31T00:30:00Z",  # moved: the first 02:30, CEST
         "2027-11-07T09:00:00Z",  # 10:00 CET
     ]
-    slots = ["2027-10-17T08:00:00Z", "2027-10-24T08:00:00Z", "2027-10-31T09:00:00Z",
-             "2027-11-07T09:00:00Z"]
+    slots = [
+        "2027-10-17T08:00:00Z",
+        "2027-10-24T08:00:00Z",
+        "2027-10-31T09:00:00Z",
+        "2027-11-07T09:00:00Z",
+    ]
     series = night_series("Europe/Brussels", datetime(2027, 10, 17, 10, 0), slots)
     moved = replace(
         series,
-        occurrences=tuple(replace(o, start=utc(starts[2])) if o.week == 3 else o
-                          for o in series.occurrences),
+        occurrences=tuple(
+            replace(o, start=utc(starts[2])) if o.week == 3 else o for o in series.occurrences
+        ),
     )
     for method in ("REQUEST", "PUBLISH"):
-        check(tmp_path, f"fold-moved-{method}",
-              render_calendar([moved], name="x", stamp=STAMP, method=method), starts)
+        check(
+            tmp_path,
+            f"fold-moved-{method}",
+            render_calendar([moved], name="x", stamp=STAMP, method=method),
+            starts,
+        )
     feed = render_events([moved], name="x", stamp=STAMP)
     check(tmp_path, "fold-moved-feed", feed, starts)
     hour_long_in_utc(vevents(feed)["circle-5-week-3@wol.example.org"])
@@ -1229,8 +1253,9 @@ def test_a_feed_is_the_concatenation_of_cached_blocks():
         event_block(new_york_series(), stamp=STAMP),
     ]
     feed = render_feed(blocks, name="My circles")
-    assert feed == render_events([brussels_series(), new_york_series()], name="My circles",
-                                 stamp=STAMP)
+    assert feed == render_events(
+        [brussels_series(), new_york_series()], name="My circles", stamp=STAMP
+    )
     whole = icalendar.Calendar.from_ical(feed)
     assert whole.to_ical() == feed  # icalendar writes it the same way, byte for byte
     with pytest.raises(ValueError, match="UID"):

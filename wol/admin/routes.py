@@ -45,10 +45,16 @@ def mail():
     """Mails that could not be delivered, with the reason, and mails waiting for a retry."""
     stuck = db.paginate(
         select(OutboxMail)
-        .where(or_(OutboxMail.status == FAILED,
-                   (OutboxMail.status == PENDING) & (OutboxMail.attempts > 0)))
+        .where(
+            or_(
+                OutboxMail.status == FAILED,
+                (OutboxMail.status == PENDING) & (OutboxMail.attempts > 0),
+            )
+        )
         .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
-        page=page_number(), per_page=50, error_out=False,
+        page=page_number(),
+        per_page=50,
+        error_out=False,
     )
     return render_template("admin/mail.html", page=stuck, FAILED=FAILED)
 

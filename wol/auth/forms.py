@@ -22,14 +22,23 @@ def validate_guessable(form, field) -> None:
         name=(name.data if name else None) or (owner.display_name if owner else "") or "",
     )
     if problem == "common":
-        raise ValidationError(_l("This password is on the list of passwords people use most. "
-                                 "Choose another one; a short sentence works well."))
+        raise ValidationError(
+            _l(
+                "This password is on the list of passwords people use most. "
+                "Choose another one; a short sentence works well."
+            )
+        )
     if problem == "repetitive":
-        raise ValidationError(_l("This password repeats one or two characters. Choose another "
-                                 "one; a short sentence works well."))
+        raise ValidationError(
+            _l(
+                "This password repeats one or two characters. Choose another "
+                "one; a short sentence works well."
+            )
+        )
     if problem == "personal":
-        raise ValidationError(_l("This password is too close to your email address or name. "
-                                 "Choose another one."))
+        raise ValidationError(
+            _l("This password is too close to your email address or name. Choose another one.")
+        )
 
 
 def new_password_field(label=None) -> PasswordField:
@@ -38,13 +47,17 @@ def new_password_field(label=None) -> PasswordField:
         label or _l("Password"),
         validators=[
             DataRequired(message=_l("Choose a password.")),
-            Length(min=PASSWORD_MIN, max=200,
-                   message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN)),
+            Length(
+                min=PASSWORD_MIN,
+                max=200,
+                message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN),
+            ),
             validate_guessable,
         ],
         render_kw={"autocomplete": "new-password"},
-        description=_l("At least %(min)d characters. A short sentence works well.",
-                       min=PASSWORD_MIN),
+        description=_l(
+            "At least %(min)d characters. A short sentence works well.", min=PASSWORD_MIN
+        ),
     )
 
 
@@ -77,8 +90,10 @@ class RegisterForm(FlaskForm):
             PlainText(name=True),
         ],
         filters=[strip_text],
-        description=_l("Used to mix people from different teams when circles are formed. "
-                       "You can also give it later in settings."),
+        description=_l(
+            "Used to mix people from different teams when circles are formed. "
+            "You can also give it later in settings."
+        ),
         render_kw={"autocomplete": "organization"},
     )
     # Filled in by the browser (wol.js) with its own time zone; changeable later in settings.

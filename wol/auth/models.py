@@ -39,8 +39,9 @@ class User(db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # "email": meetings arrive as invitations (RFC 6047); "feed": only the personal feed.
     # One or the other, so the same meeting never shows twice in a calendar.
-    calendar_delivery: Mapped[str] = mapped_column(String(8), default="email",
-                                                   server_default="email")
+    calendar_delivery: Mapped[str] = mapped_column(
+        String(8), default="email", server_default="email"
+    )
     # Secret part of the personal calendar feed URL; rotatable in settings.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_feed_token)
     # A reminder mail the day before each meeting (switch in settings); the organisers'

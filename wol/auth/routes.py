@@ -98,8 +98,7 @@ def confirm_registration(token: str):
             return render_template("auth/register_invalid.html"), 404
         db.session.commit()
         _start_session(user)
-        flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name),
-              "success")
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
         return redirect(safe_next(next_path) or url_for("main.home"))
     return render_template("auth/register_confirm.html", form=form, registration=registration)
 
@@ -163,8 +162,11 @@ def forgot_password():
             return render_template("auth/forgot.html", form=form), exc.status
         db.session.commit()
         flash(
-            _("If there is an account for %(email)s, a link to choose a new password is on its "
-              "way. It works once.", email=form.email.data),
+            _(
+                "If there is an account for %(email)s, a link to choose a new password is on its "
+                "way. It works once.",
+                email=form.email.data,
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))

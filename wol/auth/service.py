@@ -56,8 +56,14 @@ def register_user(
     return _create_account(email, display_name, hash_password(password), language, timezone)
 
 
-def _create_account(email: str, display_name: str, password_hash: str, language: str,
-                    timezone: str, organisation: str | None = None) -> User:
+def _create_account(
+    email: str,
+    display_name: str,
+    password_hash: str,
+    language: str,
+    timezone: str,
+    organisation: str | None = None,
+) -> User:
     """Create an account with an already hashed password; DomainError for bad values."""
     email = email.strip()
     if find_user_by_email(email) is not None:
@@ -81,14 +87,23 @@ def _create_account(email: str, display_name: str, password_hash: str, language:
             db.session.flush()
     except IntegrityError as exc:
         # The same address registered at the same instant (a double click on the link).
-        raise DomainError(_("There is already an account with this address."),
-                          field="email") from exc
+        raise DomainError(
+            _("There is already an account with this address."), field="email"
+        ) from exc
     return user
 
 
-def request_registration(email: str, display_name: str, password: str, *, language: str,
-                         timezone: str, next_path: str | None,
-                         organisation: str | None = None, now: datetime | None = None) -> None:
+def request_registration(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    language: str,
+    timezone: str,
+    next_path: str | None,
+    organisation: str | None = None,
+    now: datetime | None = None,
+) -> None:
     """Mail a link that creates the account, or tell the address's owner they have one.
 
     The person registering sees the same answer either way, and it takes as long (the password
@@ -98,15 +113,19 @@ def request_registration(email: str, display_name: str, password: str, *, langua
     email = email.strip()
     limit = current_app.config["REGISTRATIONS_PER_HOUR"]
     if not ratelimits.take(counter_key("register", email), limit, timedelta(hours=1), now):
-        raise TooManyAttempts(_(
-            "We mailed %(email)s %(count)d times in the last hour. Look for our mail in that "
-            "mailbox (and its spam folder), or try again in an hour.", email=email, count=limit))
+        raise TooManyAttempts(
+            _(
+                "We mailed %(email)s %(count)d times in the last hour. Look for our mail in that "
+                "mailbox (and its spam folder), or try again in an hour.",
+                email=email,
+                count=limit,
+            )
+        )
     password_hash = hash_password(password)
     db.session.execute(delete(Registration).where(Registration.expires_at <= now))
     owner = find_user_by_email(email)
     if owner is not None:
-        links = {"login": external_url("auth.login"),
-                 "reset": external_url("auth.forgot_password")}
+        links = {"login": external_url("auth.login"), "reset": external_url("auth.forgot_password")}
         with force_locale(owner.language):
             subject = _("You already have a wol account")
             body = render_template("mail/account_exists.txt", user=owner, **links)
@@ -116,24 +135,38 @@ def request_registration(email: str, display_name: str, password: str, *, langua
         raise DomainError(_("Choose Dutch or English."), field="language")
     organisation = (organisation or "").strip() or None
     if organisation and (len(organisation) > 120 or text_problem(organisation, name=True)):
-        raise DomainError(_("Give an organisation or department of at most 120 characters, "
-                            "without control or invisible characters."), field="organisation")
+        raise DomainError(
+            _(
+                "Give an organisation or department of at most 120 characters, "
+                "without control or invisible characters."
+            ),
+            field="organisation",
+        )
     # The browser's zone when it sent a known one; the default otherwise.
     if not is_timezone(timezone):
         timezone = current_app.config["WOL_DEFAULT_TIMEZONE"]
     token = new_token()
     hours = current_app.config["REGISTRATION_HOURS"]
-    db.session.add(Registration(
-        email=email, display_name=display_name.strip(), password_hash=password_hash,
-        language=language, timezone=timezone, organisation=organisation,
-        next_path=next_path[:500] if next_path else None,
-        token_hash=_token_hash(token), created_at=now, expires_at=now + timedelta(hours=hours),
-    ))
+    db.session.add(
+        Registration(
+            email=email,
+            display_name=display_name.strip(),
+            password_hash=password_hash,
+            language=language,
+            timezone=timezone,
+            organisation=organisation,
+            next_path=next_path[:500] if next_path else None,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     link = external_url("auth.confirm_registration", token=token)
     with force_locale(language):
         subject = _("Confirm your address to finish your wol account")
-        body = render_template("mail/register_confirm.txt", name=display_name.strip(),
-                               link=link, hours=hours)
+        body = render_template(
+            "mail/register_confirm.txt", name=display_name.strip(), link=link, hours=hours
+        )
     queue_mail(email, subject, body, to_name=display_name.strip(), kind="register_confirm")
     db.session.flush()
 
@@ -153,14 +186,20 @@ def complete_registration(token: str, now: datetime | None = None) -> tuple[User
     if registration is None:
         raise DomainError(_("This link has expired or was already used."))
     done = db.session.execute(
-        delete(Registration).where(Registration.id == registration.id)
+        delete(Registration)
+        .where(Registration.id == registration.id)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
         raise DomainError(_("This link has expired or was already used."))
-    user = _create_account(registration.email, registration.display_name,
-                           registration.password_hash, registration.language,
-                           registration.timezone, registration.organisation)
+    user = _create_account(
+        registration.email,
+        registration.display_name,
+        registration.password_hash,
+        registration.language,
+        registration.timezone,
+        registration.organisation,
+    )
     return user, registration.next_path
 
 
@@ -175,8 +214,11 @@ def _login_window() -> timedelta:
 def _login_keys(email: str, ip: str) -> tuple[str, str, str]:
     """Counter keys: this account from this address, this address, this account."""
     key = email_key(email)
-    return (counter_key("login-pair", key, ip), counter_key("login-ip", ip),
-            counter_key(LOGIN_ACCOUNT_FAILURES, key))
+    return (
+        counter_key("login-pair", key, ip),
+        counter_key("login-ip", ip),
+        counter_key(LOGIN_ACCOUNT_FAILURES, key),
+    )
 
 
 def reserve_login_attempt(email: str, ip: str, now: datetime | None = None) -> None:
@@ -195,14 +237,21 @@ def reserve_login_attempt(email: str, ip: str, now: datetime | None = None) -> N
     minutes = config["LOGIN_WINDOW_MINUTES"]
     pair, address, account = _login_keys(email, ip)
     if not ratelimits.take(pair, config["LOGIN_MAX_FAILURES_ACCOUNT"], window, now):
-        raise TooManyAttempts(_(
-            "Too many failed attempts for this account. Wait %(minutes)d minutes, or reset "
-            "your password.", minutes=minutes))
+        raise TooManyAttempts(
+            _(
+                "Too many failed attempts for this account. Wait %(minutes)d minutes, or reset "
+                "your password.",
+                minutes=minutes,
+            )
+        )
     if not ratelimits.take(address, config["LOGIN_MAX_FAILURES_IP"], window, now):
         ratelimits.give_back(pair)
-        raise TooManyAttempts(_(
-            "Too many failed attempts from your network. Wait %(minutes)d minutes.",
-            minutes=minutes))
+        raise TooManyAttempts(
+            _(
+                "Too many failed attempts from your network. Wait %(minutes)d minutes.",
+                minutes=minutes,
+            )
+        )
     under_attack = ratelimits.used(account, window, now) >= config["LOGIN_SLOWDOWN_AFTER"]
     failed_here = ratelimits.used(pair, window, now) > 1
     if under_attack and failed_here:
@@ -211,9 +260,13 @@ def reserve_login_attempt(email: str, ip: str, now: datetime | None = None) -> N
         if not ratelimits.take(pace, 1, timedelta(seconds=seconds), now):
             ratelimits.give_back(pair)
             ratelimits.give_back(address)
-            raise TooManyAttempts(_(
-                "This account had many failed sign-ins. Wait %(seconds)d seconds before you "
-                "try again, or reset your password.", seconds=seconds))
+            raise TooManyAttempts(
+                _(
+                    "This account had many failed sign-ins. Wait %(seconds)d seconds before you "
+                    "try again, or reset your password.",
+                    seconds=seconds,
+                )
+            )
     db.session.flush()
 
 
@@ -242,8 +295,11 @@ def start_session(user: User, now: datetime | None = None) -> None:
     token = new_token()
     db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), created_at=now))
     # Sessions outlive no remember cookie; older ones are dropped as new ones begin.
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
-                                                 UserSession.created_at < now - SESSION_LIFETIME))
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.created_at < now - SESSION_LIFETIME
+        )
+    )
     db.session.flush()
     user.session_token = token
 
@@ -251,8 +307,9 @@ def start_session(user: User, now: datetime | None = None) -> None:
 def end_session(user: User) -> None:
     """Close the browser session ``user`` was loaded for; its cookies stop working."""
     if user.session_token:
-        db.session.execute(delete(UserSession).where(
-            UserSession.token_hash == _token_hash(user.session_token)))
+        db.session.execute(
+            delete(UserSession).where(UserSession.token_hash == _token_hash(user.session_token))
+        )
         db.session.flush()
 
 
@@ -268,7 +325,8 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
         return None
     user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == int(user_id), UserSession.token_hash == _token_hash(token))
     )
     if user is not None:
@@ -290,9 +348,13 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     # Counted per address whether or not it has an account, so the limit tells nothing.
     limit = current_app.config["PASSWORD_RESETS_PER_HOUR"]
     if not ratelimits.take(counter_key("password-reset", email), limit, timedelta(hours=1), now):
-        raise TooManyAttempts(_(
-            "A link for this address was asked for %(count)d times in the last hour. Look for "
-            "it in your mailbox (and its spam folder), or try again in an hour.", count=limit))
+        raise TooManyAttempts(
+            _(
+                "A link for this address was asked for %(count)d times in the last hour. Look for "
+                "it in your mailbox (and its spam folder), or try again in an hour.",
+                count=limit,
+            )
+        )
     user = find_user_by_email(email)
     if user is None:
         db.session.flush()

@@ -13,10 +13,19 @@ class CalendarSettingsForm(FlaskForm):
     delivery = RadioField(
         _l("How do the meetings reach your calendar?"),
         choices=[
-            SelectChoice("email", _l("Invitations by email (works in Outlook, Gmail and Apple "
-                                     "Mail: accept once and all meetings are in)")),
-            SelectChoice("feed", _l("A calendar feed only (subscribe once; your calendar "
-                                    "fetches changes by itself)")),
+            SelectChoice(
+                "email",
+                _l(
+                    "Invitations by email (works in Outlook, Gmail and Apple "
+                    "Mail: accept once and all meetings are in)"
+                ),
+            ),
+            SelectChoice(
+                "feed",
+                _l(
+                    "A calendar feed only (subscribe once; your calendar fetches changes by itself)"
+                ),
+            ),
         ],
         validators=[DataRequired(message=_l("Choose one."))],
     )

@@ -76,17 +76,22 @@ def _texts(circle) -> _Texts:
     # pattern with its placeholders.
     weeks = circle.weeks
     if weeks == FULL_WEEKS:
-        description = _("Working Out Loud circle %(circle)s, week %(week)d of 12. This "
-                        "week's guide and the circle page:")
+        description = _(
+            "Working Out Loud circle %(circle)s, week %(week)d of 12. This "
+            "week's guide and the circle page:"
+        )
     else:  # a follow-up round of 4 or 6 weeks, with the follow-up guide's titles
-        description = _("Working Out Loud circle %(circle)s, follow-up week %(week)d of "
-                        "%(weeks)d. This week's guide and the circle page:")
+        description = _(
+            "Working Out Loud circle %(circle)s, follow-up week %(week)d of "
+            "%(weeks)d. This week's guide and the circle page:"
+        )
     return _Texts(
         summary=_("%(circle)s · week %(week)d: %(title)s"),
         description=description,
         held=_("Held: the circle recorded this meeting."),
-        titles=tuple(guide_title(circle.language, guide_week_of(weeks, week))
-                     for week in range(1, weeks + 1)),
+        titles=tuple(
+            guide_title(circle.language, guide_week_of(weeks, week)) for week in range(1, weeks + 1)
+        ),
         base_url=current_app.config["BASE_URL"],
         host=calendar_host(),
     )
@@ -106,17 +111,24 @@ def _series(circle: "FeedCircle", texts: _Texts, organizer, attendees) -> Series
     base = f"{texts.base_url}/circles/{circle.id}/week/"
     occurrences = []
     for meeting in circle.meetings:
-        values = {"circle": circle.name, "week": meeting.week, "weeks": circle.weeks,
-                  "title": texts.titles[meeting.week - 1]}
-        occurrences.append(Occurrence(
-            week=meeting.week,
-            slot=meeting.slot,
-            start=None if meeting.is_skipped else meeting.starts_at,
-            summary=texts.summary % values,
-            # Check-ins (wol/checkins): a held meeting says so in the calendar too.
-            description=(f"{texts.held} " if meeting.held_at else "") + texts.description % values,
-            url=f"{base}{meeting.week}",
-        ))
+        values = {
+            "circle": circle.name,
+            "week": meeting.week,
+            "weeks": circle.weeks,
+            "title": texts.titles[meeting.week - 1],
+        }
+        occurrences.append(
+            Occurrence(
+                week=meeting.week,
+                slot=meeting.slot,
+                start=None if meeting.is_skipped else meeting.starts_at,
+                summary=texts.summary % values,
+                # Check-ins (wol/checkins): a held meeting says so in the calendar too.
+                description=(f"{texts.held} " if meeting.held_at else "")
+                + texts.description % values,
+                url=f"{base}{meeting.week}",
+            )
+        )
     place = ", ".join(p for p in (circle.place, circle.video_url) if p) or None
     return Series(
         uid=f"circle-{circle.id}@{texts.host}",
@@ -140,8 +152,9 @@ def render_download(circle: Circle) -> bytes:
     A person who accepted the invitation and imports the file too gets the same meetings, not
     a second copy; an ended circle's file cancels them.
     """
-    return render_calendar([circle_series(circle)], name=circle.name, stamp=circle.updated_at,
-                           method="PUBLISH")
+    return render_calendar(
+        [circle_series(circle)], name=circle.name, stamp=circle.updated_at, method="PUBLISH"
+    )
 
 
 @dataclass(frozen=True)
@@ -184,10 +197,21 @@ class FeedCircle:
     meetings: tuple[FeedMeeting, ...]
 
 
-_FEED_CIRCLE_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone,
-                        Circle.first_day, Circle.local_time, Circle.duration_minutes,
-                        Circle.place, Circle.video_url, Circle.calendar_sequence,
-                        Circle.updated_at, Circle.ended_at, Circle.weeks)
+_FEED_CIRCLE_COLUMNS = (
+    Circle.id,
+    Circle.name,
+    Circle.language,
+    Circle.timezone,
+    Circle.first_day,
+    Circle.local_time,
+    Circle.duration_minutes,
+    Circle.place,
+    Circle.video_url,
+    Circle.calendar_sequence,
+    Circle.updated_at,
+    Circle.ended_at,
+    Circle.weeks,
+)
 
 
 def _frozen(circle) -> FeedCircle:
@@ -196,8 +220,10 @@ def _frozen(circle) -> FeedCircle:
         return circle
     return FeedCircle(
         *(getattr(circle, column.key) for column in _FEED_CIRCLE_COLUMNS),
-        meetings=tuple(FeedMeeting(m.week, m.slot, m.starts_at, m.skipped_at, m.held_at)
-                       for m in sorted(circle.meetings, key=lambda m: m.week)),
+        meetings=tuple(
+            FeedMeeting(m.week, m.slot, m.starts_at, m.skipped_at, m.held_at)
+            for m in sorted(circle.meetings, key=lambda m: m.week)
+        ),
     )
 
 
@@ -209,8 +235,14 @@ def feed_circles(user: User) -> list[FeedCircle]:
     """
     member_of = circle_rules.member_circle_ids(user)
     rows = db.session.execute(
-        select(*_FEED_CIRCLE_COLUMNS, Meeting.week, Meeting.slot, Meeting.starts_at,
-               Meeting.skipped_at, Meeting.held_at)
+        select(
+            *_FEED_CIRCLE_COLUMNS,
+            Meeting.week,
+            Meeting.slot,
+            Meeting.starts_at,
+            Meeting.skipped_at,
+            Meeting.held_at,
+        )
         .join(Meeting, Meeting.circle_id == Circle.id)
         .where(Circle.id.in_(member_of), Circle.ended_at.is_(None))
         .order_by(Circle.id, Meeting.week)
@@ -219,8 +251,7 @@ def feed_circles(user: User) -> list[FeedCircle]:
     grouped: dict[int, tuple[tuple, list[FeedMeeting]]] = {}
     for row in rows:
         grouped.setdefault(row[0], (tuple(row[:width]), []))[1].append(FeedMeeting(*row[width:]))
-    return [FeedCircle(*values, meetings=tuple(meetings))
-            for values, meetings in grouped.values()]
+    return [FeedCircle(*values, meetings=tuple(meetings)) for values, meetings in grouped.values()]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -268,10 +299,13 @@ def _feed_etag(user_id: int, language: str, rows) -> str:
     of the circles in it, ordered by id."""
     # The reader's language and the guides' week titles are part of the version: the feed's
     # texts are made of them, and translators can change a title at any time.
-    titles = {lang: [guide_title(lang, week) for week in (*range(1, 13), *FOLLOW_UP_WEEKS)]
-              for lang in sorted({row[3] for row in rows})}
+    titles = {
+        lang: [guide_title(lang, week) for week in (*range(1, 13), *FOLLOW_UP_WEEKS)]
+        for lang in sorted({row[3] for row in rows})
+    }
     basis = f"{FEED_FORMAT}:{user_id}:{language}:{titles}:" + ";".join(
-        f"{row[0]}.{row[1]}.{row[2].timestamp()}" for row in rows)
+        f"{row[0]}.{row[1]}.{row[2].timestamp()}" for row in rows
+    )
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
@@ -281,13 +315,22 @@ def _feed_version_query():
     (built once: the statement is the same for every feed)."""
     users, memberships, circles = User.__table__, Membership.__table__, Circle.__table__
     return (
-        select(users.c.id, users.c.language, users.c.feed_token, circles.c.id,
-               circles.c.calendar_sequence, circles.c.updated_at, circles.c.language)
+        select(
+            users.c.id,
+            users.c.language,
+            users.c.feed_token,
+            circles.c.id,
+            circles.c.calendar_sequence,
+            circles.c.updated_at,
+            circles.c.language,
+        )
         .select_from(users)
-        .outerjoin(memberships, (memberships.c.user_id == users.c.id)
-                   & memberships.c.left_at.is_(None))
-        .outerjoin(circles, (circles.c.id == memberships.c.circle_id)
-                   & circles.c.ended_at.is_(None))
+        .outerjoin(
+            memberships, (memberships.c.user_id == users.c.id) & memberships.c.left_at.is_(None)
+        )
+        .outerjoin(
+            circles, (circles.c.id == memberships.c.circle_id) & circles.c.ended_at.is_(None)
+        )
         .where(users.c.feed_token == bindparam("token"))
         .order_by(circles.c.id)
     )
@@ -304,8 +347,7 @@ def current_feed_etag(token: str) -> str | None:
     rows = db.session.execute(_feed_version_query(), {"token": token}).all()
     if not rows or not hmac.compare_digest(rows[0][2], token):
         return None
-    circle_rows = [(row[3], row[4], row[5], row[6]) for row in rows
-                   if row[3] is not None]
+    circle_rows = [(row[3], row[4], row[5], row[6]) for row in rows if row[3] is not None]
     return _feed_etag(rows[0][0], rows[0][1], circle_rows)
 
 
@@ -336,12 +378,14 @@ def set_delivery(user: User, delivery: str, now: datetime | None = None) -> None
         raise DomainError(_("Choose invitations by email or the feed."), field="delivery")
     if delivery == user.calendar_delivery:
         return
-    circles = list(db.session.scalars(
-        select(Circle)
-        .where(Circle.id.in_(circle_rules.member_circle_ids(user)), Circle.ended_at.is_(None))
-        .options(selectinload(Circle.meetings))
-        .order_by(Circle.id)
-    ))
+    circles = list(
+        db.session.scalars(
+            select(Circle)
+            .where(Circle.id.in_(circle_rules.member_circle_ids(user)), Circle.ended_at.is_(None))
+            .options(selectinload(Circle.meetings))
+            .order_by(Circle.id)
+        )
+    )
     if delivery == "feed":
         for circle in circles:
             send_cancel(circle, [user], force=True, to_feed=True)
@@ -383,14 +427,21 @@ class Notice:
 
     def render(self, circle: Circle, user: User, calendar_note: str) -> tuple[str, str]:
         """Subject and text of the notice for ``user``, in their language and zone."""
-        body = render_template(self.template, circle=circle, user=user, tz=user.timezone,
-                               link=external_url("circles.detail", circle_id=circle.id),
-                               calendar_note=calendar_note, **self.context)
+        body = render_template(
+            self.template,
+            circle=circle,
+            user=user,
+            tz=user.timezone,
+            link=external_url("circles.detail", circle_id=circle.id),
+            calendar_note=calendar_note,
+            **self.context,
+        )
         return self.subject(), body
 
 
-def send_invitation(circle: Circle, users: Iterable[User], *, update: bool,
-                    notice: Notice | None = None) -> list[User]:
+def send_invitation(
+    circle: Circle, users: Iterable[User], *, update: bool, notice: Notice | None = None
+) -> list[User]:
     """Mail the circle's series as a REQUEST to each person who wants invitations; return
     them (a ``notice`` is in their mail, so they need no other).
 
@@ -406,27 +457,52 @@ def send_invitation(circle: Circle, users: Iterable[User], *, update: bool,
             series = circle_series(circle, attendees=[user])
             data = render_calendar([series], name=circle.name, stamp=utcnow(), method="REQUEST")
             if notice and user.id not in notice.plain_for:
-                subject, body = notice.render(circle, user, _(
-                    "This mail also updates the meetings in your calendar."))
+                subject, body = notice.render(
+                    circle, user, _("This mail also updates the meetings in your calendar.")
+                )
                 kind = notice.kind
             else:
                 name = one_line(circle.name)
-                subject = (_("Updated: %(circle)s", circle=name) if update
-                           else _("Invitation: %(circle)s, 12 meetings", circle=name)
-                           if circle.weeks == FULL_WEEKS
-                           else ngettext("Invitation: %(circle)s, %(num)d meeting",
-                                         "Invitation: %(circle)s, %(num)d meetings",
-                                         circle.weeks, circle=name))
-                body = render_template("mail/calendar_invitation.txt", circle=circle,
-                                       user=user, update=update, tz=user.timezone)
-        queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=data.decode("utf-8"), calendar_method="REQUEST", kind=kind)
+                subject = (
+                    _("Updated: %(circle)s", circle=name)
+                    if update
+                    else _("Invitation: %(circle)s, 12 meetings", circle=name)
+                    if circle.weeks == FULL_WEEKS
+                    else ngettext(
+                        "Invitation: %(circle)s, %(num)d meeting",
+                        "Invitation: %(circle)s, %(num)d meetings",
+                        circle.weeks,
+                        circle=name,
+                    )
+                )
+                body = render_template(
+                    "mail/calendar_invitation.txt",
+                    circle=circle,
+                    user=user,
+                    update=update,
+                    tz=user.timezone,
+                )
+        queue_mail(
+            user.email,
+            subject,
+            body,
+            to_name=user.display_name,
+            calendar=data.decode("utf-8"),
+            calendar_method="REQUEST",
+            kind=kind,
+        )
     return invitees
 
 
-def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = None,
-                force: bool = False, notice: Notice | None = None,
-                to_feed: bool = False) -> list[User]:
+def send_cancel(
+    circle: Circle,
+    users: Iterable[User],
+    *,
+    week: int | None = None,
+    force: bool = False,
+    notice: Notice | None = None,
+    to_feed: bool = False,
+) -> list[User]:
     """Mail a CANCEL for one week, or for the whole series (``week`` None); return the people
     mailed. ``to_feed``: the person switched to the feed, so the mail says that, not that
     the circle was cancelled.
@@ -444,18 +520,35 @@ def send_cancel(circle: Circle, users: Iterable[User], *, week: int | None = Non
             data = render_cancel(series, stamp=utcnow(), week=week)
             name = one_line(circle.name)
             if notice and user.id not in notice.plain_for:
-                subject, body = notice.render(circle, user, _(
-                    "This mail also takes that meeting out of your calendar."))
+                subject, body = notice.render(
+                    circle, user, _("This mail also takes that meeting out of your calendar.")
+                )
                 kind = notice.kind
             elif to_feed:
-                subject = _("%(circle)s: your meetings now come through your calendar feed",
-                            circle=name)
+                subject = _(
+                    "%(circle)s: your meetings now come through your calendar feed", circle=name
+                )
                 body = render_template("mail/calendar_to_feed.txt", circle=circle, user=user)
             else:
-                subject = (_("Cancelled: %(circle)s, week %(week)d", circle=name, week=week)
-                           if week else _("Cancelled: %(circle)s", circle=name))
-                body = render_template("mail/calendar_cancel.txt", circle=circle, user=user,
-                                       week=week, tz=user.timezone)
-        queue_mail(user.email, subject, body, to_name=user.display_name,
-                   calendar=data.decode("utf-8"), calendar_method="CANCEL", kind=kind)
+                subject = (
+                    _("Cancelled: %(circle)s, week %(week)d", circle=name, week=week)
+                    if week
+                    else _("Cancelled: %(circle)s", circle=name)
+                )
+                body = render_template(
+                    "mail/calendar_cancel.txt",
+                    circle=circle,
+                    user=user,
+                    week=week,
+                    tz=user.timezone,
+                )
+        queue_mail(
+            user.email,
+            subject,
+            body,
+            to_name=user.display_name,
+            calendar=data.decode("utf-8"),
+            calendar_method="CANCEL",
+            kind=kind,
+        )
     return invitees

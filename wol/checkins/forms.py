@@ -20,8 +20,10 @@ class CorrectionForm(FlaskForm):
 
     held = RadioField(
         _l("Did the meeting take place?"),
-        choices=[SelectChoice("yes", _l("Yes, we met")),
-                 SelectChoice("no", _l("No, we did not meet"))],
+        choices=[
+            SelectChoice("yes", _l("Yes, we met")),
+            SelectChoice("no", _l("No, we did not meet")),
+        ],
         validators=[DataRequired(message=_l("Choose one."))],
     )
     attendees = CheckboxesField(_l("Who was there?"), coerce=int, validate_choice=False)

@@ -17,8 +17,9 @@ class MeetingAttendance(db.Model):
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
     def __repr__(self) -> str:
         return f"<MeetingAttendance meeting={self.meeting_id} user={self.user_id}>"
@@ -30,11 +31,10 @@ class CheckinRecord(db.Model):
     __tablename__ = "checkin_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     held: Mapped[bool] = mapped_column()
     # Ids of the people ticked as present, comma-separated ("" when not held).

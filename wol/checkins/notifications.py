@@ -29,26 +29,33 @@ _LONGEST_MEETING = timedelta(minutes=240)
 def _claim(meeting_id: int, column, now: datetime) -> bool:
     """Mark a meeting's mail as sent; False when another tick did it first."""
     result = db.session.execute(
-        update(Meeting).where(Meeting.id == meeting_id, column.is_(None))
-        .values({column.key: now}).execution_options(synchronize_session=False)
+        update(Meeting)
+        .where(Meeting.id == meeting_id, column.is_(None))
+        .values({column.key: now})
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
 def _candidates(*conditions) -> list[int]:
     """Ids of meetings of running circles matching ``conditions``, not skipped."""
-    return list(db.session.scalars(
-        select(Meeting.id).join(Circle, Circle.id == Meeting.circle_id)
-        .where(Circle.ended_at.is_(None), Meeting.skipped_at.is_(None), *conditions)
-        .order_by(Meeting.starts_at, Meeting.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Meeting.id)
+            .join(Circle, Circle.id == Meeting.circle_id)
+            .where(Circle.ended_at.is_(None), Meeting.skipped_at.is_(None), *conditions)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
 
 
 def checkin_requests_due(now: datetime) -> list[int]:
     """Meetings that ended (within two days), are not recorded and were not asked about."""
     return _candidates(
-        Meeting.checkin_mailed_at.is_(None), Meeting.held_at.is_(None),
-        Meeting.not_held_at.is_(None), Meeting.starts_at <= now,
+        Meeting.checkin_mailed_at.is_(None),
+        Meeting.held_at.is_(None),
+        Meeting.not_held_at.is_(None),
+        Meeting.starts_at <= now,
         Meeting.starts_at >= now - CHECKIN_MAIL_WITHIN - _LONGEST_MEETING,
     )
 
@@ -66,24 +73,41 @@ def send_checkin_requests(now: datetime) -> int:
             continue
         for member in circle.members:
             token = link_token(meeting, member, now)
-            links = {answer: external_url("checkins.link", meeting_id=meeting.id, token=token,
-                                          answer=answer) for answer in ("yes", "no")}
+            links = {
+                answer: external_url(
+                    "checkins.link", meeting_id=meeting.id, token=token, answer=answer
+                )
+                for answer in ("yes", "no")
+            }
             with force_locale(member.language):
-                subject = _("%(circle)s: did your circle meet? (week %(week)d)",
-                            circle=circle.name, week=meeting.week)
-                body = render_template("mail/checkin_request.txt", circle=circle,
-                                       meeting=meeting, user=member, tz=member.timezone,
-                                       yes=links["yes"], no=links["no"])
-            queue_mail(member.email, subject, body, to_name=member.display_name,
-                       kind="checkin_request")
+                subject = _(
+                    "%(circle)s: did your circle meet? (week %(week)d)",
+                    circle=circle.name,
+                    week=meeting.week,
+                )
+                body = render_template(
+                    "mail/checkin_request.txt",
+                    circle=circle,
+                    meeting=meeting,
+                    user=member,
+                    tz=member.timezone,
+                    yes=links["yes"],
+                    no=links["no"],
+                )
+            queue_mail(
+                member.email, subject, body, to_name=member.display_name, kind="checkin_request"
+            )
             sent += 1
     return sent
 
 
 def reminders_due(now: datetime) -> list[int]:
     """Meetings that start within a day and have had no reminder yet."""
-    return _candidates(Meeting.reminder_sent_at.is_(None), Meeting.starts_at > now,
-                       Meeting.starts_at <= now + REMINDER_AHEAD)
+    return _candidates(
+        Meeting.reminder_sent_at.is_(None),
+        Meeting.starts_at > now,
+        Meeting.starts_at <= now + REMINDER_AHEAD,
+    )
 
 
 def send_reminders(now: datetime) -> int:
@@ -100,12 +124,20 @@ def send_reminders(now: datetime) -> int:
             if not member.meeting_reminders:
                 continue
             with force_locale(member.language):
-                subject = _("Reminder: %(circle)s, week %(week)d", circle=circle.name,
-                            week=meeting.week)
-                body = render_template("mail/meeting_reminder.txt", circle=circle,
-                                       meeting=meeting, user=member, tz=member.timezone,
-                                       guide=guide, settings=settings)
-            queue_mail(member.email, subject, body, to_name=member.display_name,
-                       kind="meeting_reminder")
+                subject = _(
+                    "Reminder: %(circle)s, week %(week)d", circle=circle.name, week=meeting.week
+                )
+                body = render_template(
+                    "mail/meeting_reminder.txt",
+                    circle=circle,
+                    meeting=meeting,
+                    user=member,
+                    tz=member.timezone,
+                    guide=guide,
+                    settings=settings,
+                )
+            queue_mail(
+                member.email, subject, body, to_name=member.display_name, kind="meeting_reminder"
+            )
             sent += 1
     return sent

@@ -24,8 +24,11 @@ def _form_for(circle: Circle, meeting: Meeting) -> CorrectionForm:
     form = CorrectionForm(formdata=None)
     recorded = _choices(form, circle, meeting)
     form.held.data = "no" if meeting.not_held_at is not None else "yes"
-    form.attendees.data = sorted(recorded) if meeting.held_at is not None else [
-        m.user_id for m in circle.active_memberships]
+    form.attendees.data = (
+        sorted(recorded)
+        if meeting.held_at is not None
+        else [m.user_id for m in circle.active_memberships]
+    )
     form.version.data = str(meeting.checkin_version)
     return form
 
@@ -33,17 +36,25 @@ def _form_for(circle: Circle, meeting: Meeting) -> CorrectionForm:
 def _choices(form: CorrectionForm, circle: Circle, meeting: Meeting) -> set[int]:
     """One checkbox per current member, plus anyone recorded who has left since; returns the
     ids of the people recorded as present."""
-    people = {m.user_id: m.user.display_name for m in circle.memberships
-              if m.left_at is None}
+    people = {m.user_id: m.user.display_name for m in circle.memberships if m.left_at is None}
     recorded = service.attendee_ids_of(meeting)
-    people.update({m.user_id: m.user.display_name for m in circle.memberships
-                   if m.user_id in recorded})
+    people.update(
+        {m.user_id: m.user.display_name for m in circle.memberships if m.user_id in recorded}
+    )
     form.attendees.choices = sorted(people.items(), key=lambda item: item[1].casefold())
     return recorded
 
 
-def _page(circle: Circle, meeting: Meeting, person: User, *, token: str | None = None,
-          form: CorrectionForm | None = None, just: str | None = None, status: int = 200):
+def _page(
+    circle: Circle,
+    meeting: Meeting,
+    person: User,
+    *,
+    token: str | None = None,
+    form: CorrectionForm | None = None,
+    just: str | None = None,
+    status: int = 200,
+):
     """The check-in page of a meeting for ``person`` (from a link or signed in)."""
     now = utcnow()
     return render_template(
@@ -92,13 +103,14 @@ def link(meeting_id: int, token: str, answer: str):
             # Link checkers peek with HEAD: that must not record anything.
             return "", 200
         try:
-            recorded = service.record(circle, meeting, person, held=ANSWERS[answer],
-                                      now=utcnow(), via="link")
+            recorded = service.record(
+                circle, meeting, person, held=ANSWERS[answer], now=utcnow(), via="link"
+            )
         except DomainError as exc:
             db.session.rollback()
             return error_page(exc.status, exc.message)
         db.session.commit()
-        just = (answer if recorded else "already")
+        just = answer if recorded else "already"
         return _page(circle, meeting, person, token=token, just=just)
 
 
@@ -109,8 +121,7 @@ def link_view(meeting_id: int, token: str):
     with force_locale(person.language):
         if not service.is_member(circle, person):
             # Who attended is for the circle's members, not for someone who has left it.
-            return error_page(403, _("Only the members of this circle can record its "
-                                     "meetings."))
+            return error_page(403, _("Only the members of this circle can record its meetings."))
         return _page(circle, meeting, person, token=token)
 
 
@@ -119,21 +130,32 @@ def link_correct(meeting_id: int, token: str):
     """Correct the meeting from the link's page."""
     circle, meeting, person = _from_link(meeting_id, token)
     with force_locale(person.language):
-        return _correct(circle, meeting, person,
-                        url_for("checkins.link_view", meeting_id=meeting.id, token=token),
-                        token=token)
+        return _correct(
+            circle,
+            meeting,
+            person,
+            url_for("checkins.link_view", meeting_id=meeting.id, token=token),
+            token=token,
+        )
 
 
-def _correct(circle: Circle, meeting: Meeting, person: User, done_url: str,
-             token: str | None = None):
+def _correct(
+    circle: Circle, meeting: Meeting, person: User, done_url: str, token: str | None = None
+):
     """Validate and save a correction; show the form again with the reason when it fails."""
     form = CorrectionForm()
     _choices(form, circle, meeting)
     if form.validate_on_submit():
         try:
-            service.correct(circle, meeting, person, held=form.held.data == "yes",
-                            attendee_ids=form.attendees.data or [],
-                            version=int(form.version.data), now=utcnow())
+            service.correct(
+                circle,
+                meeting,
+                person,
+                held=form.held.data == "yes",
+                attendee_ids=form.attendees.data or [],
+                version=int(form.version.data),
+                now=utcnow(),
+            )
         except DomainError as exc:
             db.session.rollback()
             db.session.refresh(meeting)
@@ -162,12 +184,19 @@ def record(circle_id: int, week: int):
     answer = request.form.get("held", "")
     if answer not in ANSWERS:
         abort(400)
-    recorded = service.record(circle, meeting, current_user, held=ANSWERS[answer],
-                              now=utcnow(), via="page")
+    recorded = service.record(
+        circle, meeting, current_user, held=ANSWERS[answer], now=utcnow(), via="page"
+    )
     db.session.commit()
     if not recorded:
-        flash(_("Someone had already recorded week %(week)d. Here is what they said; you can "
-                "correct it.", week=week), "info")
+        flash(
+            _(
+                "Someone had already recorded week %(week)d. Here is what they said; you can "
+                "correct it.",
+                week=week,
+            ),
+            "info",
+        )
     elif ANSWERS[answer]:
         flash(_("Week %(week)d is recorded as held. Thank you!", week=week), "success")
     else:
@@ -191,8 +220,9 @@ def correct(circle_id: int, week: int):
     """Save a correction made on the site."""
     circle = viewable_circle(circle_id)
     meeting = meeting_of(circle, week)
-    return _correct(circle, meeting, current_user,
-                    url_for("checkins.meeting", circle_id=circle.id, week=week))
+    return _correct(
+        circle, meeting, current_user, url_for("checkins.meeting", circle_id=circle.id, week=week)
+    )
 
 
 def checkin_panel(circle: Circle, user, now=None):

@@ -59,8 +59,9 @@ def link_token(meeting: Meeting, user: User, now: datetime) -> str:
 
 def read_link(token: str, meeting_id: int, now: datetime) -> int:
     """The id of the member a link was made for; LinkNotValid or LinkExpired otherwise."""
-    invalid = LinkNotValid(_("This check-in link is not valid. Open the meeting on the site "
-                             "to record it."))
+    invalid = LinkNotValid(
+        _("This check-in link is not valid. Open the meeting on the site to record it.")
+    )
     if not token or len(token) > _MAX_TOKEN:
         raise invalid
     try:
@@ -80,8 +81,7 @@ def read_link(token: str, meeting_id: int, now: datetime) -> int:
 
 def expired_text() -> str:
     """What an expired link's page says, in the current language."""
-    return _("This check-in link has expired: links work for 14 days. Sign in to see the "
-             "meeting.")
+    return _("This check-in link has expired: links work for 14 days. Sign in to see the meeting.")
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def meeting_end(meeting: Meeting, circle: Circle) -> datetime:
 
 
 def window(meeting: Meeting, now: datetime) -> str:
-    """"future" before the meeting starts, "open" for 14 days from its start, then "closed"."""
+    """ "future" before the meeting starts, "open" for 14 days from its start, then "closed"."""
     if now < meeting.starts_at:
         return "future"
     if now > meeting.starts_at + WINDOW:
@@ -111,34 +111,52 @@ def check_can_record(circle: Circle, meeting: Meeting, user: User, now: datetime
     if not is_member(circle, user):
         raise NotAllowed(_("Only the members of this circle can record its meetings."))
     if meeting.is_skipped:
-        raise Conflict(_("Week %(week)d was skipped; there is nothing to record.",
-                         week=meeting.week))
+        raise Conflict(
+            _("Week %(week)d was skipped; there is nothing to record.", week=meeting.week)
+        )
     state = window(meeting, now)
     if state == "future":
-        raise DomainError(_("Week %(week)d has not started yet. You can record it from the "
-                            "start of the meeting.", week=meeting.week))
+        raise DomainError(
+            _(
+                "Week %(week)d has not started yet. You can record it from the "
+                "start of the meeting.",
+                week=meeting.week,
+            )
+        )
     if state == "closed":
-        raise DomainError(_("Week %(week)d was more than 14 days ago; it can no longer be "
-                            "recorded.", week=meeting.week))
+        raise DomainError(
+            _(
+                "Week %(week)d was more than 14 days ago; it can no longer be recorded.",
+                week=meeting.week,
+            )
+        )
 
 
 def open_meeting(circle: Circle, now: datetime) -> Meeting | None:
     """The latest meeting members can record now (started, within 14 days, not skipped)."""
-    candidates = [m for m in circle.meetings
-                  if not m.is_skipped and window(m, now) == "open"]
+    candidates = [m for m in circle.meetings if not m.is_skipped and window(m, now) == "open"]
     return max(candidates, key=lambda m: m.starts_at) if candidates else None
 
 
-def _save(meeting: Meeting, by: User, *, held: bool, attendees: list[int], now: datetime,
-          via: str) -> None:
+def _save(
+    meeting: Meeting, by: User, *, held: bool, attendees: list[int], now: datetime, via: str
+) -> None:
     """Store who attended and the history line, after the meeting row was updated."""
     db.session.execute(delete(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting.id))
     for user_id in attendees:
         db.session.add(MeetingAttendance(meeting_id=meeting.id, user_id=user_id))
     db.session.refresh(meeting)
-    db.session.add(CheckinRecord(meeting_id=meeting.id, recorded_by_id=by.id, at=now, held=held,
-                                 attendee_ids=",".join(str(i) for i in attendees), via=via,
-                                 version=meeting.checkin_version))
+    db.session.add(
+        CheckinRecord(
+            meeting_id=meeting.id,
+            recorded_by_id=by.id,
+            at=now,
+            held=held,
+            attendee_ids=",".join(str(i) for i in attendees),
+            via=via,
+            version=meeting.checkin_version,
+        )
+    )
     db.session.flush()
 
 
@@ -153,8 +171,9 @@ def _outcome_values(held: bool, attendees: list[int], by: User, now: datetime) -
     }
 
 
-def record(circle: Circle, meeting: Meeting, by: User, *, held: bool, now: datetime,
-           via: str = "page") -> bool:
+def record(
+    circle: Circle, meeting: Meeting, by: User, *, held: bool, now: datetime, via: str = "page"
+) -> bool:
     """Record the meeting as held (every member present) or not held, if nobody did yet.
 
     Returns True when this call recorded it, False when an answer was there already (a double
@@ -164,8 +183,12 @@ def record(circle: Circle, meeting: Meeting, by: User, *, held: bool, now: datet
     attendees = sorted(m.user_id for m in circle.active_memberships) if held else []
     result = db.session.execute(
         update(Meeting)
-        .where(Meeting.id == meeting.id, Meeting.held_at.is_(None),
-               Meeting.not_held_at.is_(None), Meeting.skipped_at.is_(None))
+        .where(
+            Meeting.id == meeting.id,
+            Meeting.held_at.is_(None),
+            Meeting.not_held_at.is_(None),
+            Meeting.skipped_at.is_(None),
+        )
         .values(**_outcome_values(held, attendees, by, now))
         .execution_options(synchronize_session=False)
     )
@@ -177,8 +200,16 @@ def record(circle: Circle, meeting: Meeting, by: User, *, held: bool, now: datet
     return True
 
 
-def correct(circle: Circle, meeting: Meeting, by: User, *, held: bool, attendee_ids: list[int],
-            version: int, now: datetime) -> None:
+def correct(
+    circle: Circle,
+    meeting: Meeting,
+    by: User,
+    *,
+    held: bool,
+    attendee_ids: list[int],
+    version: int,
+    now: datetime,
+) -> None:
     """Change what is recorded (held or not, who was there), on top of ``version``."""
     check_can_record(circle, meeting, by, now)
     allowed = {m.user_id for m in circle.active_memberships} | attendee_ids_of(meeting)
@@ -186,27 +217,41 @@ def correct(circle: Circle, meeting: Meeting, by: User, *, held: bool, attendee_
     if any(user_id not in allowed for user_id in chosen):
         raise DomainError(_("Tick only members of this circle."), field="attendees")
     if held and not chosen:
-        raise DomainError(_("Tick at least one person who was there, or choose that the "
-                            "meeting did not take place."), field="attendees")
+        raise DomainError(
+            _(
+                "Tick at least one person who was there, or choose that the "
+                "meeting did not take place."
+            ),
+            field="attendees",
+        )
     result = db.session.execute(
         update(Meeting)
-        .where(Meeting.id == meeting.id, Meeting.checkin_version == version,
-               Meeting.skipped_at.is_(None))
+        .where(
+            Meeting.id == meeting.id,
+            Meeting.checkin_version == version,
+            Meeting.skipped_at.is_(None),
+        )
         .values(**_outcome_values(held, chosen, by, now))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict(_("Someone changed this meeting a moment ago. Here is what is recorded "
-                         "now; correct it again if needed."))
+        raise Conflict(
+            _(
+                "Someone changed this meeting a moment ago. Here is what is recorded "
+                "now; correct it again if needed."
+            )
+        )
     circle.updated_at = max(circle.updated_at, now)
     _save(meeting, by, held=held, attendees=chosen, now=now, via="correction")
 
 
 def attendee_ids_of(meeting: Meeting) -> set[int]:
     """The ids of the people recorded as present."""
-    return set(db.session.scalars(
-        select(MeetingAttendance.user_id).where(MeetingAttendance.meeting_id == meeting.id)
-    ))
+    return set(
+        db.session.scalars(
+            select(MeetingAttendance.user_id).where(MeetingAttendance.meeting_id == meeting.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -229,8 +274,12 @@ def history(meeting: Meeting) -> list[HistoryLine]:
         .order_by(CheckinRecord.version.desc(), CheckinRecord.id.desc())
     ).all()
     return [
-        HistoryLine(row.at, name or "?", row.held,
-                    len([i for i in row.attendee_ids.split(",") if i]), row.via)
+        HistoryLine(
+            row.at,
+            name or "?",
+            row.held,
+            len([i for i in row.attendee_ids.split(",") if i]),
+            row.via,
+        )
         for row, name in rows
     ]
-

@@ -75,9 +75,11 @@ class CircleForm(FlaskForm):
 
     name = StringField(
         _l("Name of the circle"),
-        validators=[DataRequired(message=_l("Give the circle a name.")),
-                    Length(max=80, message=_l("Use at most %(max)d characters.", max=80)),
-                    PlainText(name=True)],
+        validators=[
+            DataRequired(message=_l("Give the circle a name.")),
+            Length(max=80, message=_l("Use at most %(max)d characters.", max=80)),
+            PlainText(name=True),
+        ],
         filters=[strip_text],
         description=_l("For example: Circle Digital Government."),
     )
@@ -85,8 +87,10 @@ class CircleForm(FlaskForm):
     first_day = DateField(
         _l("Date of the first meeting"),
         validators=[DateRequired()],
-        description=_l("The other eleven follow weekly on the same weekday and time. A circle "
-                       "that already runs can start up to 12 weeks ago."),
+        description=_l(
+            "The other eleven follow weekly on the same weekday and time. A circle "
+            "that already runs can start up to 12 weeks ago."
+        ),
     )
     local_time = TimeField(
         _l("Time"), validators=[DataRequired(message=_l("Enter a time, like 12:00."))]
@@ -95,15 +99,19 @@ class CircleForm(FlaskForm):
     duration_minutes = IntegerField(
         _l("Length of a meeting in minutes"),
         default=60,
-        validators=[DataRequired(message=_l("Enter a number of minutes.")),
-                    NumberRange(min=15, max=240,
-                                message=_l("A meeting lasts between 15 and 240 minutes."))],
+        validators=[
+            DataRequired(message=_l("Enter a number of minutes.")),
+            NumberRange(min=15, max=240, message=_l("A meeting lasts between 15 and 240 minutes.")),
+        ],
     )
     kind = SelectField(_l("Where do you meet?"), choices=kind_choices(), validate_choice=False)
     place = StringField(
         _l("Room or place"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most %(max)d characters.",
-                                                           max=200)), PlainText()],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Use at most %(max)d characters.", max=200)),
+            PlainText(),
+        ],
         filters=[strip_text],
         description=_l("For example: Meeting room 4.12, Kunstberg, Brussels."),
     )
@@ -115,14 +123,19 @@ class CircleForm(FlaskForm):
     chat_url = StringField(
         _l("Chat link (optional)"),
         validators=[Optional(), Length(max=500), PlainText(), validate_web_link],
-        description=_l("A Teams, Viva Engage, Slack or Workplace group where the circle talks "
-                       "between meetings."),
+        description=_l(
+            "A Teams, Viva Engage, Slack or Workplace group where the circle talks "
+            "between meetings."
+        ),
         render_kw={"inputmode": "url", "spellcheck": "false"},
     )
     description = TextAreaField(
         _l("Short description (optional)"),
-        validators=[Optional(), Length(max=500, message=_l("Use at most %(max)d characters.",
-                                                           max=500)), PlainText(multiline=True)],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Use at most %(max)d characters.", max=500)),
+            PlainText(multiline=True),
+        ],
         filters=[normalise_newlines],
         render_kw={"rows": 3},
     )
@@ -130,8 +143,7 @@ class CircleForm(FlaskForm):
     listed = BooleanField(
         _l("List it in “Find a circle”, so colleagues looking for a circle can join"),
         default=True,
-        description=_l("Off: only people with the invite link find it. You can change this "
-                       "later."),
+        description=_l("Off: only people with the invite link find it. You can change this later."),
     )
     members_may_invite = BooleanField(_l("Members may share the invite link"), default=True)
     submit = SubmitField(_l("Start the circle"))
@@ -192,9 +204,11 @@ class EndCircleForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Why does the circle end?"),
-        validators=[DataRequired(message=_l("Say in a few words why the circle ends.")),
-                    Length(max=300, message=_l("Use at most %(max)d characters.", max=300)),
-                    PlainText(multiline=True)],
+        validators=[
+            DataRequired(message=_l("Say in a few words why the circle ends.")),
+            Length(max=300, message=_l("Use at most %(max)d characters.", max=300)),
+            PlainText(multiline=True),
+        ],
         filters=[normalise_newlines],
         render_kw={"rows": 3},
     )
@@ -229,8 +243,15 @@ class CircleEditForm(FlaskForm):
 
     def keep_only(self, names) -> None:
         """Leave out the fields the person may not change."""
-        for name in ("name", "description", "kind", "duration_minutes", "place", "video_url",
-                     "chat_url"):
+        for name in (
+            "name",
+            "description",
+            "kind",
+            "duration_minutes",
+            "place",
+            "video_url",
+            "chat_url",
+        ):
             if name not in names:
                 delattr(self, name)
 
@@ -251,10 +272,16 @@ class WeeklyTimeForm(FlaskForm):
     """Change the weekly day and time from a chosen week on."""
 
     from_week = SelectField(
-        _l("From week"), coerce=_small_number, validate_choice=False,
-        validators=[NumberRange(min=1, max=12, message=_l("Choose a week from the list."))])
+        _l("From week"),
+        coerce=_small_number,
+        validate_choice=False,
+        validators=[NumberRange(min=1, max=12, message=_l("Choose a week from the list."))],
+    )
     weekday = SelectField(
-        _l("New day"), coerce=_small_number, validate_choice=False,
-        validators=[NumberRange(min=0, max=6, message=_l("Choose a day of the week."))])
+        _l("New day"),
+        coerce=_small_number,
+        validate_choice=False,
+        validators=[NumberRange(min=0, max=6, message=_l("Choose a day of the week."))],
+    )
     at = TimeField(_l("New time"), validators=[DataRequired(message=_l("Enter a time."))])
     submit = SubmitField(_l("Change the weekly time"))

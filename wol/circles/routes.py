@@ -67,11 +67,12 @@ def new():
         try:
             if quiet.choice == "skip":
                 circle = directory.create_circle_skipping_quiet_weeks(
-                    current_user, details, join=form.join.data, today=today,
-                    periods=quiet.periods)
+                    current_user, details, join=form.join.data, today=today, periods=quiet.periods
+                )
             else:
-                circle = service.create_circle(current_user, details, join=form.join.data,
-                                               today=today)
+                circle = service.create_circle(
+                    current_user, details, join=form.join.data, today=today
+                )
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -91,8 +92,10 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
         now=now,
         membership=service.membership_of(circle, current_user),
         is_organiser=service.is_organiser(circle, current_user),
-        states={m.week: service.meeting_state(m, circle, now, current_user.timezone)
-                for m in circle.meetings},
+        states={
+            m.week: service.meeting_state(m, circle, now, current_user.timezone)
+            for m in circle.meetings
+        },
         schedule_rows=service.schedule_rows(circle),
         weekly_slot=editing.weekly_slot(circle),
         next_meeting=service.next_meeting(circle, now),
@@ -146,8 +149,7 @@ def join(token: str):
     circle = _circle_of_invite(token)
     service.join_circle(circle, current_user)
     db.session.commit()
-    flash(_("Welcome to %(circle)s! The meetings are on this page.", circle=circle.name),
-          "success")
+    flash(_("Welcome to %(circle)s! The meetings are on this page.", circle=circle.name), "success")
     return redirect(url_for("circles.detail", circle_id=circle.id))
 
 
@@ -257,7 +259,8 @@ def end(circle_id: int):
             flash(_("The circle has ended. Thank you for what you did together."), "info")
             return redirect(url_for("circles.detail", circle_id=circle.id))
     return render_template("circles/end.html", circle=circle, form=form), (
-        400 if form.errors or form.form_errors else 200)
+        400 if form.errors or form.form_errors else 200
+    )
 
 
 @bp.route("/circles/<int:circle_id>/meetings/<int:week>/move", methods=["GET", "POST"])
@@ -279,11 +282,11 @@ def move(circle_id: int, week: int):
             show_domain_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Week %(week)d is moved. The other members get a mail.", week=week),
-                  "success")
+            flash(_("Week %(week)d is moved. The other members get a mail.", week=week), "success")
             return redirect(url_for("circles.detail", circle_id=circle.id) + f"#week-{week}")
     return render_template("circles/move.html", circle=circle, meeting=meeting, form=form), (
-        400 if form.errors or form.form_errors else 200)
+        400 if form.errors or form.form_errors else 200
+    )
 
 
 @bp.route("/circles/<int:circle_id>/meetings/<int:week>/skip", methods=["GET", "POST"])
@@ -295,10 +298,14 @@ def skip(circle_id: int, week: int):
     form = SkipMeetingForm()
     if circle.weeks != FULL_WEEKS:  # a follow-up: say its own number of meetings
         form.shift.choices = [
-            SelectChoice("yes", ngettext(
-                "They all move one week later, so we still have %(num)d meeting",
-                "They all move one week later, so we still have %(num)d meetings",
-                circle.weeks)),
+            SelectChoice(
+                "yes",
+                ngettext(
+                    "They all move one week later, so we still have %(num)d meeting",
+                    "They all move one week later, so we still have %(num)d meetings",
+                    circle.weeks,
+                ),
+            ),
             *form.shift.choices[1:],
         ]
     if form.validate_on_submit():
@@ -307,7 +314,8 @@ def skip(circle_id: int, week: int):
         flash(_("Done. The other members get a mail."), "success")
         return redirect(url_for("circles.detail", circle_id=circle.id) + f"#week-{week}")
     return render_template("circles/skip.html", circle=circle, meeting=meeting, form=form), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/circles/<int:circle_id>/edit", methods=["GET", "POST"])
@@ -330,12 +338,17 @@ def edit(circle_id: int):
             show_domain_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Saved. The members get a mail.") if changed else _("Nothing changed."),
-                  "success" if changed else "info")
+            flash(
+                _("Saved. The members get a mail.") if changed else _("Nothing changed."),
+                "success" if changed else "info",
+            )
             return redirect(url_for("circles.detail", circle_id=circle.id))
-    return render_template("circles/edit.html", circle=circle, form=form,
-                           is_organiser=service.is_organiser(circle, current_user)), (
-        400 if form.errors or form.form_errors else 200)
+    return render_template(
+        "circles/edit.html",
+        circle=circle,
+        form=form,
+        is_organiser=service.is_organiser(circle, current_user),
+    ), (400 if form.errors or form.form_errors else 200)
 
 
 @bp.route("/circles/<int:circle_id>/schedule", methods=["GET", "POST"])
@@ -348,8 +361,7 @@ def weekly_time(circle_id: int):
     now = utcnow()
     weeks = editing.changeable_weeks(circle, now)
     form = WeeklyTimeForm()
-    form.from_week.choices = [SelectChoice(m.week, _("Week %(week)d", week=m.week))
-                              for m in weeks]
+    form.from_week.choices = [SelectChoice(m.week, _("Week %(week)d", week=m.week)) for m in weeks]
     form.weekday.choices = weekday_choices()
     if request.method == "GET":
         local = editing.weekly_slot(circle).astimezone(ZoneInfo(circle.timezone))
@@ -357,19 +369,26 @@ def weekly_time(circle_id: int):
         form.from_week.data = weeks[0].week if weeks else None
     if weeks and form.validate_on_submit():
         try:
-            editing.change_weekly_time(circle, current_user, form.from_week.data,
-                                       form.weekday.data, form.at.data, now)
+            editing.change_weekly_time(
+                circle, current_user, form.from_week.data, form.weekday.data, form.at.data, now
+            )
         except DomainError as exc:
             if exc.status != 400:
                 raise
             show_domain_error(form, exc)
         else:
             db.session.commit()
-            flash(_("The weekly time is changed from week %(week)d on. The members get a mail.",
-                    week=form.from_week.data), "success")
+            flash(
+                _(
+                    "The weekly time is changed from week %(week)d on. The members get a mail.",
+                    week=form.from_week.data,
+                ),
+                "success",
+            )
             return redirect(url_for("circles.detail", circle_id=circle.id) + "#meetings-title")
-    return render_template("circles/weekly_time.html", circle=circle, form=form,
-                           weeks=weeks), 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "circles/weekly_time.html", circle=circle, form=form, weeks=weeks
+    ), 400 if form.errors or form.form_errors else 200
 
 
 @bp.get("/circles/<int:circle_id>/waiting-list")
@@ -380,8 +399,13 @@ def waiting_list(circle_id: int):
     if not waiting_lists.may_manage(circle, current_user):
         abort(403)
     waiting = waiting_lists.waiting_list(circle, utcnow())
-    return render_template("circles/waiting_list.html", circle=circle, waiting=waiting,
-                           confirm=ConfirmForm(), hours=service.OFFER_HOURS)
+    return render_template(
+        "circles/waiting_list.html",
+        circle=circle,
+        waiting=waiting,
+        confirm=ConfirmForm(),
+        hours=service.OFFER_HOURS,
+    )
 
 
 @bp.post("/circles/<int:circle_id>/waiting-list/<int:entry_id>/offer")
@@ -401,10 +425,15 @@ def offer_seat(circle_id: int, entry_id: int):
         if getattr(exc.orig, "sqlstate", None) != "40P01":
             raise
         db.session.rollback()
-        raise Conflict(_("The waiting list changed at this very moment. Look again and try "
-                         "once more.")) from exc
-    flash(_("A seat is held for %(name)s until %(date)s. They get a mail.",
+        raise Conflict(
+            _("The waiting list changed at this very moment. Look again and try once more.")
+        ) from exc
+    flash(
+        _(
+            "A seat is held for %(name)s until %(date)s. They get a mail.",
             name=entry.user.display_name,
-            date=in_zone(entry.offer_expires_at, current_user.timezone, "EEEE d MMMM, HH:mm")),
-          "success")
+            date=in_zone(entry.offer_expires_at, current_user.timezone, "EEEE d MMMM, HH:mm"),
+        ),
+        "success",
+    )
     return redirect(url_for("circles.waiting_list", circle_id=circle.id))

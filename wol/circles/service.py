@@ -87,8 +87,9 @@ def _check_details(details: CircleDetails, today: date) -> None:
     if not is_timezone(details.timezone):
         raise DomainError(_("Choose a time zone from the list."), field="timezone")
     if not 15 <= details.duration_minutes <= 240:
-        raise DomainError(_("A meeting lasts between 15 and 240 minutes."),
-                          field="duration_minutes")
+        raise DomainError(
+            _("A meeting lasts between 15 and 240 minutes."), field="duration_minutes"
+        )
     if details.kind not in KINDS:
         raise DomainError(_("Choose in person, online or both."), field="kind")
     if details.weeks not in (FULL_WEEKS, *FOLLOW_UP_LENGTHS):
@@ -97,13 +98,14 @@ def _check_details(details: CircleDetails, today: date) -> None:
         check_first_day(details.first_day, today)
     except ScheduleError as exc:
         raise DomainError(
-            _("The first meeting can be at most 12 weeks ago. A circle that started earlier "
-              "has (almost) finished."),
+            _(
+                "The first meeting can be at most 12 weeks ago. A circle that started earlier "
+                "has (almost) finished."
+            ),
             field="first_day",
         ) from exc
     if details.first_day > today + timedelta(days=MAX_FUTURE_DAYS):
-        raise DomainError(_("The first meeting must be within a year from now."),
-                          field="first_day")
+        raise DomainError(_("The first meeting must be within a year from now."), field="first_day")
     if details.kind in ("online", "hybrid") and not details.video_url:
         raise DomainError(_("An online circle needs a video-call link."), field="video_url")
     if details.kind in ("in_person", "hybrid") and not details.place:
@@ -209,8 +211,7 @@ def _take_seat(circle: Circle) -> bool:
     """Take a free seat atomically; False when the circle is full."""
     result = db.session.execute(
         update(Circle)
-        .where(Circle.id == circle.id, Circle.seats_taken < MAX_MEMBERS,
-               Circle.ended_at.is_(None))
+        .where(Circle.id == circle.id, Circle.seats_taken < MAX_MEMBERS, Circle.ended_at.is_(None))
         .values(seats_taken=Circle.seats_taken + 1)
         .execution_options(synchronize_session=False)
     )
@@ -221,8 +222,12 @@ def _take_offer(circle: Circle, user: User, now: datetime) -> bool:
     """Use the seat held for ``user``; False when there is no open offer (any more)."""
     result = db.session.execute(
         delete(WaitlistEntry)
-        .where(WaitlistEntry.circle_id == circle.id, WaitlistEntry.user_id == user.id,
-               WaitlistEntry.offered_at.is_not(None), WaitlistEntry.offer_expires_at > now)
+        .where(
+            WaitlistEntry.circle_id == circle.id,
+            WaitlistEntry.user_id == user.id,
+            WaitlistEntry.offered_at.is_not(None),
+            WaitlistEntry.offer_expires_at > now,
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -237,8 +242,10 @@ def _lock_account(user: User) -> None:
     # An UPDATE that changes nothing: it holds the row on PostgreSQL and takes SQLite's write
     # lock, so the two requests take turns on either database.
     alive = db.session.execute(
-        update(User).where(User.id == user.id, User.erased_at.is_(None))
-        .values(erased_at=User.erased_at).execution_options(synchronize_session=False)
+        update(User)
+        .where(User.id == user.id, User.erased_at.is_(None))
+        .values(erased_at=User.erased_at)
+        .execution_options(synchronize_session=False)
     )
     if alive.rowcount != 1:
         raise Conflict(_("This account has been deleted."))
@@ -257,8 +264,7 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
     if not _take_offer(circle, user, now) and not _take_seat(circle):
         raise Conflict(_("This circle is full. You can join the waiting list."))
     previous = db.session.scalar(
-        select(Membership).where(Membership.circle_id == circle.id,
-                                 Membership.user_id == user.id)
+        select(Membership).where(Membership.circle_id == circle.id, Membership.user_id == user.id)
     )
     if previous is not None and previous.left_at is None:
         # Joined a moment ago in another request (a double click): the seat goes back.
@@ -279,17 +285,22 @@ def join_circle(circle: Circle, user: User, now: datetime | None = None) -> Memb
         raise Conflict(_("You are already a member of this circle.")) from exc
     # Leave the waiting list, if they were on it; a seat still held for them is passed on.
     entry_id = db.session.scalar(
-        select(WaitlistEntry.id).where(WaitlistEntry.circle_id == circle.id,
-                                       WaitlistEntry.user_id == user.id)
+        select(WaitlistEntry.id).where(
+            WaitlistEntry.circle_id == circle.id, WaitlistEntry.user_id == user.id
+        )
     )
     if entry_id is not None and _remove_from_waitlist(entry_id)[1]:
         _pass_seat_on(circle, now)
     _touch(circle, now)
     db.session.flush()
     db.session.refresh(circle)
-    _notify(circle, "mail/circle_joined.txt", exclude={user.id}, newcomer=user,
-            subject=lambda: _("%(name)s joined %(circle)s", name=user.display_name,
-                              circle=circle.name))
+    _notify(
+        circle,
+        "mail/circle_joined.txt",
+        exclude={user.id},
+        newcomer=user,
+        subject=lambda: _("%(name)s joined %(circle)s", name=user.display_name, circle=circle.name),
+    )
     _mail_welcome(circle, user)
     calendar.send_invitation(circle, [user], update=False)
     return membership
@@ -306,8 +317,9 @@ def join_waitlist(circle: Circle, user: User, now: datetime | None = None) -> Wa
     if circle.seats_left:
         raise Conflict(_("This circle has a free seat: join it instead of waiting."))
     existing = db.session.scalar(
-        select(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id,
-                                    WaitlistEntry.user_id == user.id)
+        select(WaitlistEntry).where(
+            WaitlistEntry.circle_id == circle.id, WaitlistEntry.user_id == user.id
+        )
     )
     if existing is not None:
         raise Conflict(_("You are already on the waiting list."))
@@ -327,18 +339,26 @@ def _mail_waitlist_place(circle: Circle, user: User, position: int) -> None:
     link = external_url("circles.invite", token=circle.invite_token)
     with force_locale(user.language):
         subject = _("You are on the waiting list of %(circle)s", circle=circle.name)
-        body = render_template("mail/waitlist_joined.txt", circle=circle, user=user,
-                               position=position, link=link,
-                               hours=OFFER_HOURS)
+        body = render_template(
+            "mail/waitlist_joined.txt",
+            circle=circle,
+            user=user,
+            position=position,
+            link=link,
+            hours=OFFER_HOURS,
+        )
     queue_mail(user.email, subject, body, to_name=user.display_name, kind="waitlist_joined")
 
 
 def waitlist_position(circle: Circle, user: User) -> int | None:
     """1-based place of ``user`` on the waiting list, or None."""
-    ids = list(db.session.scalars(
-        select(WaitlistEntry.user_id).where(WaitlistEntry.circle_id == circle.id)
-        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(WaitlistEntry.user_id)
+            .where(WaitlistEntry.circle_id == circle.id)
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    )
     return ids.index(user.id) + 1 if user.id in ids else None
 
 
@@ -349,7 +369,8 @@ def _remove_from_waitlist(entry_id: int) -> tuple[bool, bool]:
     and passed on, and a double click passes it on once.
     """
     row = db.session.execute(
-        delete(WaitlistEntry).where(WaitlistEntry.id == entry_id)
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.id == entry_id)
         .returning(WaitlistEntry.offered_at)
         .execution_options(synchronize_session=False)
     ).first()
@@ -360,8 +381,9 @@ def leave_waitlist(circle: Circle, user: User, now: datetime | None = None) -> N
     """Take ``user`` off the waiting list (or decline an offer); a held seat is passed on."""
     now = now or utcnow()
     entry_id = db.session.scalar(
-        select(WaitlistEntry.id).where(WaitlistEntry.circle_id == circle.id,
-                                       WaitlistEntry.user_id == user.id)
+        select(WaitlistEntry.id).where(
+            WaitlistEntry.circle_id == circle.id, WaitlistEntry.user_id == user.id
+        )
     )
     deleted, held = _remove_from_waitlist(entry_id) if entry_id else (False, False)
     if not deleted:
@@ -417,19 +439,27 @@ def mail_seat_offer(circle: Circle, waiting: WaitlistEntry) -> None:
     link = external_url("circles.invite", token=circle.invite_token)
     with force_locale(user.language):
         subject = _("A seat is free for you in %(circle)s", circle=circle.name)
-        body = render_template("mail/seat_offer.txt", circle=circle, user=user, link=link,
-                               expires_at=waiting.offer_expires_at, tz=user.timezone)
+        body = render_template(
+            "mail/seat_offer.txt",
+            circle=circle,
+            user=user,
+            link=link,
+            expires_at=waiting.offer_expires_at,
+            tz=user.timezone,
+        )
     queue_mail(user.email, subject, body, to_name=user.display_name, kind="seat_offer")
 
 
 def expire_offers(now: datetime | None = None) -> int:
     """Pass on every seat whose offer ran out (run by the tick); return how many."""
     now = now or utcnow()
-    expired = list(db.session.execute(
-        select(WaitlistEntry.id, WaitlistEntry.circle_id)
-        .where(WaitlistEntry.offer_expires_at <= now)
-        .with_for_update(skip_locked=True)
-    ))
+    expired = list(
+        db.session.execute(
+            select(WaitlistEntry.id, WaitlistEntry.circle_id)
+            .where(WaitlistEntry.offer_expires_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
     passed = 0
     for entry_id, circle_id in expired:
         # The holder may have joined or declined in the meantime; then it is not ours to pass.
@@ -440,8 +470,9 @@ def expire_offers(now: datetime | None = None) -> int:
     return passed
 
 
-def _end_membership(circle: Circle, membership: Membership, now: datetime,
-                    removed_by: User | None = None) -> bool:
+def _end_membership(
+    circle: Circle, membership: Membership, now: datetime, removed_by: User | None = None
+) -> bool:
     """End a membership and pass its seat on, exactly once; False when it had already ended.
 
     The conditional UPDATE lets one request win when the member leaves twice at once (a double
@@ -468,9 +499,13 @@ def leave_circle(circle: Circle, user: User, now: datetime | None = None) -> Non
     if membership is None or not _end_membership(circle, membership, now):
         raise Conflict(_("You are not a member of this circle."))
     calendar.send_cancel(circle, [user])
-    _notify(circle, "mail/circle_left.txt", exclude={user.id}, person=user,
-            subject=lambda: _("%(name)s left %(circle)s", name=user.display_name,
-                              circle=circle.name))
+    _notify(
+        circle,
+        "mail/circle_left.txt",
+        exclude={user.id},
+        person=user,
+        subject=lambda: _("%(name)s left %(circle)s", name=user.display_name, circle=circle.name),
+    )
 
 
 def remove_member(circle: Circle, member: User, by: User, now: datetime | None = None) -> None:
@@ -499,8 +534,9 @@ def may_end(circle: Circle, user: User) -> bool:
     """The organiser ends a circle early; its members may once the organiser has left it."""
     if is_organiser(circle, user):
         return True
-    organiser_left = any(m.user_id == circle.organiser_id and m.left_at is not None
-                         for m in circle.memberships)
+    organiser_left = any(
+        m.user_id == circle.organiser_id and m.left_at is not None for m in circle.memberships
+    )
     return organiser_left and membership_of(circle, user) is not None
 
 
@@ -509,17 +545,23 @@ def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = Non
     now = now or utcnow()
     require_view(circle, by)
     if not may_end(circle, by):
-        raise NotAllowed(_("Only the organiser can end this circle early. Ask them, or leave "
-                           "the circle yourself."))
+        raise NotAllowed(
+            _(
+                "Only the organiser can end this circle early. Ask them, or leave "
+                "the circle yourself."
+            )
+        )
     if circle.is_ended:
         raise Conflict(_("This circle has already ended."))
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
-        raise DomainError(_("Say in a few words why the circle ends (at most 300 characters)."),
-                          field="reason")
+        raise DomainError(
+            _("Say in a few words why the circle ends (at most 300 characters)."), field="reason"
+        )
     # One request ends it: a double click does not cancel and mail everything twice.
     ended = db.session.execute(
-        update(Circle).where(Circle.id == circle.id, Circle.ended_at.is_(None))
+        update(Circle)
+        .where(Circle.id == circle.id, Circle.ended_at.is_(None))
         .values(ended_at=now, ended_reason=reason)
         .execution_options(synchronize_session=False)
     )
@@ -528,14 +570,21 @@ def end_circle(circle: Circle, by: User, reason: str, now: datetime | None = Non
     db.session.refresh(circle, ["ended_at", "ended_reason"])
     # Seats held for the waiting list are released; those people hear nothing more.
     db.session.execute(
-        delete(WaitlistEntry).where(WaitlistEntry.circle_id == circle.id)
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.circle_id == circle.id)
         .execution_options(synchronize_session=False)
     )
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
     calendar.send_cancel(circle, circle.members)
-    _notify(circle, "mail/circle_ended.txt", exclude={by.id}, by=by, reason=reason,
-            subject=lambda: _("%(circle)s has ended", circle=circle.name))
+    _notify(
+        circle,
+        "mail/circle_ended.txt",
+        exclude={by.id},
+        by=by,
+        reason=reason,
+        subject=lambda: _("%(circle)s has ended", circle=circle.name),
+    )
 
 
 def rotate_invite(circle: Circle, by: User) -> str:
@@ -558,20 +607,29 @@ def _count_invitations(circle: Circle, by: User, count: int, now: datetime) -> N
     mine = counter_key("invites-person", str(by.id))
     theirs = counter_key("invites-circle", str(circle.id))
     if not ratelimits.take(mine, config["INVITES_PER_PERSON_PER_DAY"], day, now, count):
-        raise TooManyAttempts(_(
-            "You can send %(count)d invitations by mail a day, and this would go over that. "
-            "The invite link has no limit: share it in a chat or in a mail of your own.",
-            count=config["INVITES_PER_PERSON_PER_DAY"]), field="addresses")
+        raise TooManyAttempts(
+            _(
+                "You can send %(count)d invitations by mail a day, and this would go over that. "
+                "The invite link has no limit: share it in a chat or in a mail of your own.",
+                count=config["INVITES_PER_PERSON_PER_DAY"],
+            ),
+            field="addresses",
+        )
     if not ratelimits.take(theirs, config["INVITES_PER_CIRCLE_PER_DAY"], day, now, count):
         ratelimits.give_back(mine, count)
-        raise TooManyAttempts(_(
-            "This circle can send %(count)d invitations by mail a day, and this would go over "
-            "that. The invite link has no limit: share it in a chat or in a mail of your own.",
-            count=config["INVITES_PER_CIRCLE_PER_DAY"]), field="addresses")
+        raise TooManyAttempts(
+            _(
+                "This circle can send %(count)d invitations by mail a day, and this would go over "
+                "that. The invite link has no limit: share it in a chat or in a mail of your own.",
+                count=config["INVITES_PER_CIRCLE_PER_DAY"],
+            ),
+            field="addresses",
+        )
 
 
-def invite_by_email(circle: Circle, by: User, addresses: list[str],
-                    now: datetime | None = None) -> int:
+def invite_by_email(
+    circle: Circle, by: User, addresses: list[str], now: datetime | None = None
+) -> int:
     """Mail the invite link to up to ten addresses; return how many were sent."""
     if membership_of(circle, by) is None and not is_organiser(circle, by):
         raise NotAllowed(_("Only members and the organiser can invite people."))
@@ -582,18 +640,26 @@ def invite_by_email(circle: Circle, by: User, addresses: list[str],
     if not addresses:
         raise DomainError(_("Enter at least one email address."), field="addresses")
     if len(addresses) > MAX_EMAIL_INVITES:
-        raise DomainError(_("Invite at most %(count)d people at a time.",
-                            count=MAX_EMAIL_INVITES), field="addresses")
+        raise DomainError(
+            _("Invite at most %(count)d people at a time.", count=MAX_EMAIL_INVITES),
+            field="addresses",
+        )
     _count_invitations(circle, by, len(addresses), now or utcnow())
     link = external_url("circles.invite", token=circle.invite_token)
     for address in addresses:
         known = db.session.scalar(select(User).where(User.email_key == address.lower()))
         language = known.language if known else circle.language
         with force_locale(language):
-            subject = _("%(name)s invites you to join %(circle)s", name=by.display_name,
-                        circle=circle.name)
-            body = render_template("mail/circle_invite.txt", circle=circle, by=by, link=link,
-                                   tz=known.timezone if known else circle.timezone)
+            subject = _(
+                "%(name)s invites you to join %(circle)s", name=by.display_name, circle=circle.name
+            )
+            body = render_template(
+                "mail/circle_invite.txt",
+                circle=circle,
+                by=by,
+                link=link,
+                tz=known.timezone if known else circle.timezone,
+            )
         queue_mail(address, subject, body, kind="circle_invite")
     return len(addresses)
 
@@ -613,8 +679,9 @@ def _check_can_change(circle: Circle, meeting: Meeting, by: User) -> None:
         raise Conflict(_("Week %(week)d was already held; it cannot change.", week=meeting.week))
 
 
-def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time,
-                 now: datetime | None = None) -> Meeting:
+def move_meeting(
+    circle: Circle, meeting: Meeting, by: User, day: date, at: time, now: datetime | None = None
+) -> Meeting:
     """Move one meeting to another local date and time; the others stay where they are."""
     now = now or utcnow()
     _check_can_change(circle, meeting, by)
@@ -623,21 +690,33 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
     if abs(day - meeting.starts_at.date()) > MAX_MOVE:
         # Only the first and last week have room to wander; four weeks is plenty for them.
         raise DomainError(_("A meeting can move at most four weeks from its date."), field="day")
-    new_start = local_to_utc(day, at.replace(second=0, microsecond=0, tzinfo=None),
-                             circle.timezone)
+    new_start = local_to_utc(day, at.replace(second=0, microsecond=0, tzinfo=None), circle.timezone)
     previous, following = _neighbours(circle, meeting)
-    if not move_allowed(previous.starts_at if previous else None, new_start,
-                        following.starts_at if following else None):
+    if not move_allowed(
+        previous.starts_at if previous else None,
+        new_start,
+        following.starts_at if following else None,
+    ):
         raise DomainError(
-            _("Week %(week)d must stay after week %(before)d and before week %(after)d. "
-              "Choose a moment between them.", week=meeting.week,
-              before=meeting.week - 1, after=meeting.week + 1)
-            if previous and following else
-            _("Week %(week)d must stay before week %(after)d.", week=meeting.week,
-              after=meeting.week + 1)
-            if following else
-            _("Week %(week)d must stay after week %(before)d.", week=meeting.week,
-              before=meeting.week - 1),
+            _(
+                "Week %(week)d must stay after week %(before)d and before week %(after)d. "
+                "Choose a moment between them.",
+                week=meeting.week,
+                before=meeting.week - 1,
+                after=meeting.week + 1,
+            )
+            if previous and following
+            else _(
+                "Week %(week)d must stay before week %(after)d.",
+                week=meeting.week,
+                after=meeting.week + 1,
+            )
+            if following
+            else _(
+                "Week %(week)d must stay after week %(before)d.",
+                week=meeting.week,
+                before=meeting.week - 1,
+            ),
             field="day",
         )
     old_start = meeting.starts_at
@@ -649,17 +728,20 @@ def move_meeting(circle: Circle, meeting: Meeting, by: User, day: date, at: time
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
     notice = calendar.Notice(
-        "mail/meeting_moved.txt", kind="meeting_moved", plain_for=frozenset({by.id}),
+        "mail/meeting_moved.txt",
+        kind="meeting_moved",
+        plain_for=frozenset({by.id}),
         context={"meeting": meeting, "by": by, "old_start": old_start},
-        subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name,
-                          week=meeting.week))
+        subject=lambda: _("%(circle)s: week %(week)d moved", circle=circle.name, week=meeting.week),
+    )
     told = calendar.send_invitation(circle, circle.members, update=True, notice=notice)
     _tell(circle, notice, exclude={by.id} | {person.id for person in told})
     return meeting
 
 
-def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
-                 now: datetime | None = None) -> list[Meeting]:
+def skip_meeting(
+    circle: Circle, meeting: Meeting, by: User, *, shift: bool, now: datetime | None = None
+) -> list[Meeting]:
     """Skip a week's date: either the later weeks move one week back, or this week lapses.
 
     With ``shift`` the circle does not meet on that date and this week and every later one
@@ -677,8 +759,9 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
             raise Conflict(_("A later week was already held; skip without moving the others."))
         for later in changed:
             # A week at the circle's time stays at it (also after a DST gap had pushed it on).
-            later.starts_at = week_later(later.starts_at, circle.timezone,
-                                         None if later.moved else circle.local_time)
+            later.starts_at = week_later(
+                later.starts_at, circle.timezone, None if later.moved else circle.local_time
+            )
             later.slot += 1
             later.rescheduled()
     else:
@@ -687,10 +770,16 @@ def skip_meeting(circle: Circle, meeting: Meeting, by: User, *, shift: bool,
     _touch(circle, now, schedule_changed=True)
     db.session.flush()
     notice = calendar.Notice(
-        "mail/meeting_skipped.txt", kind="meeting_skipped", plain_for=frozenset({by.id}),
+        "mail/meeting_skipped.txt",
+        kind="meeting_skipped",
+        plain_for=frozenset({by.id}),
         context={"meeting": meeting, "by": by, "shift": shift, "old_start": old_start},
-        subject=lambda: _("%(circle)s: no meeting on the date of week %(week)d",
-                          circle=circle.name, week=meeting.week))
+        subject=lambda: _(
+            "%(circle)s: no meeting on the date of week %(week)d",
+            circle=circle.name,
+            week=meeting.week,
+        ),
+    )
     if shift:
         told = calendar.send_invitation(circle, circle.members, update=True, notice=notice)
     else:
@@ -708,9 +797,16 @@ def _touch(circle: Circle, now: datetime, *, schedule_changed: bool = False) -> 
 
 def _notify(circle: Circle, template: str, *, exclude: set[int], subject, **context) -> None:
     """Mail every current member (except ``exclude``) in their own language and time zone."""
-    _tell(circle, calendar.Notice(template, subject=subject, context=context,
-                                  kind=template.rsplit("/", 1)[-1].split(".")[0]),
-          exclude=exclude)
+    _tell(
+        circle,
+        calendar.Notice(
+            template,
+            subject=subject,
+            context=context,
+            kind=template.rsplit("/", 1)[-1].split(".")[0],
+        ),
+        exclude=exclude,
+    )
 
 
 def _tell(circle: Circle, notice: "calendar.Notice", *, exclude: set[int]) -> None:
@@ -729,8 +825,9 @@ def _mail_welcome(circle: Circle, user: User) -> None:
     link = external_url("circles.detail", circle_id=circle.id)
     with force_locale(user.language):
         subject = _("Welcome to %(circle)s", circle=circle.name)
-        body = render_template("mail/circle_welcome.txt", circle=circle, user=user,
-                               tz=user.timezone, link=link)
+        body = render_template(
+            "mail/circle_welcome.txt", circle=circle, user=user, tz=user.timezone, link=link
+        )
     queue_mail(user.email, subject, body, to_name=user.display_name, kind="circle_welcome")
 
 
@@ -762,8 +859,7 @@ def empty_dates(circle: Circle) -> list[datetime]:
     """Dates on the weekly grid where the circle decided not to meet (skipped and shifted)."""
     used = {m.slot for m in circle.meetings}
     return [
-        local_to_utc(circle.first_day + timedelta(weeks=slot), circle.local_time,
-                     circle.timezone)
+        local_to_utc(circle.first_day + timedelta(weeks=slot), circle.local_time, circle.timezone)
         for slot in range(max(used, default=0) + 1)
         if slot not in used
     ]
@@ -789,4 +885,3 @@ def current_week(circle: Circle, now: datetime) -> int | None:
     """The week the circle is in: that of its next meeting (None when all are over)."""
     meeting = next_meeting(circle, now)
     return meeting.week if meeting else None
-

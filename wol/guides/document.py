@@ -34,6 +34,8 @@ def follow_up_key(week: int) -> int:
 def is_follow_up(key: int) -> bool:
     """True for a key of the follow-up guide."""
     return key in FOLLOW_UP_WEEKS
+
+
 LAST_WEEK = 12
 MAX_AGENDA_MINUTES = 60
 # Pseudo-section ids under which the front matter, the introduction and the agenda (its ids and
@@ -205,17 +207,23 @@ def _check_exercises(body_lines: list[str], body_offset: int, where: str) -> Non
         mark = _EXERCISE_MARK_RE.search(line)
         if mark is None:
             if "{.exercise" in line:
-                raise GuideError(f"{where}: line {body_offset + number + 1}: an exercise mark"
-                                 " is written `{.exercise #id}` at the end of a list item")
+                raise GuideError(
+                    f"{where}: line {body_offset + number + 1}: an exercise mark"
+                    " is written `{.exercise #id}` at the end of a list item"
+                )
             continue
         here = f"{where}: line {body_offset + number + 1}"
         if _EXERCISE_ITEM_RE.match(line) is None:
-            raise GuideError(f"{here}: `{{.exercise #id}}` marks a list item; put it at the"
-                             " end of a line that starts with '-' or '1.'")
+            raise GuideError(
+                f"{here}: `{{.exercise #id}}` marks a list item; put it at the"
+                " end of a line that starts with '-' or '1.'"
+            )
         exercise_id = mark.group(1)
         if not _ID_RE.match(exercise_id):
-            raise GuideError(f"{here}: exercise id {exercise_id!r} must be lower-case letters,"
-                             " digits and hyphens")
+            raise GuideError(
+                f"{here}: exercise id {exercise_id!r} must be lower-case letters,"
+                " digits and hyphens"
+            )
         if exercise_id in seen:
             raise GuideError(f"{here}: exercise id {exercise_id!r} is used twice")
         seen.add(exercise_id)

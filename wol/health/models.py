@@ -15,8 +15,7 @@ class CircleStatusChange(db.Model):
     __tablename__ = "circle_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"),
-                                           index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -27,24 +27,34 @@ NUDGE_EVERY = timedelta(days=7)
 DIGEST_EVERY = timedelta(days=7)
 
 
-def _mail_members(circle: Circle, template: str, kind: str, subject, now: datetime,
-                  **context) -> int:
+def _mail_members(
+    circle: Circle, template: str, kind: str, subject, now: datetime, **context
+) -> int:
     """Mail every member in their own language, with the links that help a circle go on."""
     upcoming = next_meeting(circle, now)
     links = {
         "circle": external_url("circles.detail", circle_id=circle.id),
         "move": external_url("circles.move", circle_id=circle.id, week=upcoming.week)
-        if upcoming else None,
+        if upcoming
+        else None,
         "skip": external_url("circles.skip", circle_id=circle.id, week=upcoming.week)
-        if upcoming else None,
+        if upcoming
+        else None,
         "end": external_url("circles.end", circle_id=circle.id),
     }
     for member in circle.members:
         with force_locale(member.language):
             # Only those who may end the circle (its organiser, usually) get that link.
-            body = render_template(template, circle=circle, user=member, tz=member.timezone,
-                                   links=links, now=now, may_end=may_end(circle, member),
-                                   **context)
+            body = render_template(
+                template,
+                circle=circle,
+                user=member,
+                tz=member.timezone,
+                links=links,
+                now=now,
+                may_end=may_end(circle, member),
+                **context,
+            )
             queue_mail(member.email, subject(), body, to_name=member.display_name, kind=kind)
     return len(circle.members)
 
@@ -61,10 +71,15 @@ def status_nudges(changes: list[StatusChange], now: datetime) -> int:
         if circle is None or circle.is_ended:
             continue
         sent += _mail_members(
-            circle, "mail/circle_nudge.txt", "circle_nudge",
-            lambda c=circle, s=change.new: _("%(circle)s: %(status)s", circle=c.name,
-                                             status=status_label(s)),
-            now, health=change.health, status=change.new,
+            circle,
+            "mail/circle_nudge.txt",
+            "circle_nudge",
+            lambda c=circle, s=change.new: _(
+                "%(circle)s: %(status)s", circle=c.name, status=status_label(s)
+            ),
+            now,
+            health=change.health,
+            status=change.new,
             reason=lambda tz, h=change.health: describe(h, tz, now),
         )
     return sent
@@ -74,16 +89,25 @@ def organiser_nudge(circle: Circle, now: datetime) -> bool:
     """Send the stalled circle's members a friendly mail, at most once a week."""
     result = db.session.execute(
         update(Circle)
-        .where(Circle.id == circle.id,
-               or_(Circle.organiser_nudged_at.is_(None),
-                   Circle.organiser_nudged_at <= now - NUDGE_EVERY))
+        .where(
+            Circle.id == circle.id,
+            or_(
+                Circle.organiser_nudged_at.is_(None),
+                Circle.organiser_nudged_at <= now - NUDGE_EVERY,
+            ),
+        )
         .values(organiser_nudged_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
-    _mail_members(circle, "mail/organiser_nudge.txt", "organiser_nudge",
-                  lambda: _("%(circle)s: how is your circle doing?", circle=circle.name), now)
+    _mail_members(
+        circle,
+        "mail/organiser_nudge.txt",
+        "organiser_nudge",
+        lambda: _("%(circle)s: how is your circle doing?", circle=circle.name),
+        now,
+    )
     db.session.flush()
     return True
 
@@ -99,7 +123,8 @@ def _digest_due(user: User, now: datetime) -> bool:
 def organisers_due(now: datetime) -> list[User]:
     """Organisers and admins whose weekly digest is due."""
     people = db.session.scalars(
-        select(User).where(or_(User.is_organiser.is_(True), User.is_admin.is_(True)))
+        select(User)
+        .where(or_(User.is_organiser.is_(True), User.is_admin.is_(True)))
         .order_by(User.id)
     )
     return [user for user in people if _digest_due(user, now)]
@@ -111,11 +136,15 @@ def weekly_digests(now: datetime) -> int:
     for user in organisers_due(now):
         previous = user.digest_sent_at
         result = db.session.execute(
-            update(User).where(
+            update(User)
+            .where(
                 User.id == user.id,
-                User.digest_sent_at.is_(None) if previous is None
+                User.digest_sent_at.is_(None)
+                if previous is None
                 else User.digest_sent_at == previous,
-            ).values(digest_sent_at=now).execution_options(synchronize_session=False)
+            )
+            .values(digest_sent_at=now)
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             continue
@@ -130,11 +159,15 @@ def weekly_digests(now: datetime) -> int:
         with force_locale(user.language):
             subject = _("wol: your circles this week")
             body = render_template(
-                "mail/organiser_digest.txt", user=user, counts=counts, total=len(circles),
+                "mail/organiser_digest.txt",
+                user=user,
+                counts=counts,
+                total=len(circles),
                 changes=[(names[c.circle_id], c) for c in changed],
-                link=external_url("organise.dashboard"), label=status_label,
-                tz=user.timezone)
-        queue_mail(user.email, subject, body, to_name=user.display_name,
-                   kind="organiser_digest")
+                link=external_url("organise.dashboard"),
+                label=status_label,
+                tz=user.timezone,
+            )
+        queue_mail(user.email, subject, body, to_name=user.display_name, kind="organiser_digest")
         sent += 1
     return sent

@@ -125,9 +125,19 @@ def scope_of(user: User) -> list:
     return [] if user.is_admin else [Circle.organiser_id == user.id]
 
 
-_SUMMARY_COLUMNS = (Circle.id, Circle.name, Circle.language, Circle.timezone, Circle.first_day,
-                    Circle.organiser_id, User.organisation, Circle.ended_at,
-                    Circle.health_status, Circle.organiser_nudged_at, Circle.weeks)
+_SUMMARY_COLUMNS = (
+    Circle.id,
+    Circle.name,
+    Circle.language,
+    Circle.timezone,
+    Circle.first_day,
+    Circle.organiser_id,
+    User.organisation,
+    Circle.ended_at,
+    Circle.health_status,
+    Circle.organiser_nudged_at,
+    Circle.weeks,
+)
 
 
 def summaries(scope: list, now: datetime) -> list[CircleSummary]:
@@ -136,8 +146,10 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     circles = {
         row[0]: CircleSummary(*row)
         for row in db.session.execute(
-            select(*_SUMMARY_COLUMNS).join(User, User.id == Circle.organiser_id)
-            .where(*scope).order_by(Circle.id)
+            select(*_SUMMARY_COLUMNS)
+            .join(User, User.id == Circle.organiser_id)
+            .where(*scope)
+            .order_by(Circle.id)
         )
     }
     if not circles:
@@ -145,9 +157,16 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     # Plain values, yes/no instead of timestamps: this loop runs for every meeting of every
     # circle, so it builds tuples and converts one timestamp per row.
     meetings = db.session.execute(
-        select(Meeting.circle_id, Meeting.week, Meeting.starts_at,
-               Meeting.skipped_at.is_not(None), Meeting.held_at.is_not(None),
-               Meeting.not_held_at.is_not(None), Meeting.attended, Circle.duration_minutes)
+        select(
+            Meeting.circle_id,
+            Meeting.week,
+            Meeting.starts_at,
+            Meeting.skipped_at.is_not(None),
+            Meeting.held_at.is_not(None),
+            Meeting.not_held_at.is_not(None),
+            Meeting.attended,
+            Circle.duration_minutes,
+        )
         .join(Circle, Circle.id == Meeting.circle_id)
         .where(Meeting.circle_id.in_(ids))
     )
@@ -157,8 +176,11 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
         if summary is None:
             continue
         length = lengths.get(minutes) or lengths.setdefault(minutes, timedelta(minutes=minutes))
-        summary.meetings.append(MeetingFacts(week, starts_at, starts_at + length, bool(skipped),
-                                             _held(held, not_held), attended))
+        summary.meetings.append(
+            MeetingFacts(
+                week, starts_at, starts_at + length, bool(skipped), _held(held, not_held), attended
+            )
+        )
     counts = db.session.execute(
         select(Membership.circle_id, func.count())
         .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
@@ -169,9 +191,14 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
             circles[circle_id].members = count
     limits = thresholds()
     for summary in circles.values():
-        summary.health = circle_health(summary.meetings, summary.members, now,
-                                       ended_at=summary.ended_at, thresholds=limits,
-                                       last_week=summary.weeks)
+        summary.health = circle_health(
+            summary.meetings,
+            summary.members,
+            now,
+            ended_at=summary.ended_at,
+            thresholds=limits,
+            last_week=summary.weeks,
+        )
         summary.week = None if summary.ended_at else current_week(summary.meetings, now)
     return list(circles.values())
 
@@ -195,14 +222,16 @@ def record_changes(now: datetime) -> list[StatusChange]:
             continue
         unchanged = Circle.health_status.is_(None) if old is None else Circle.health_status == old
         result = db.session.execute(
-            update(Circle).where(Circle.id == summary.id, unchanged)
+            update(Circle)
+            .where(Circle.id == summary.id, unchanged)
             .values(health_status=new, health_changed_at=now)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             continue  # another tick saw the same change first
-        db.session.add(CircleStatusChange(circle_id=summary.id, from_status=old, to_status=new,
-                                          at=now))
+        db.session.add(
+            CircleStatusChange(circle_id=summary.id, from_status=old, to_status=new, at=now)
+        )
         changes.append(StatusChange(summary.id, old, new, summary.health))
     db.session.flush()
     return changes
@@ -212,8 +241,10 @@ def changes_since(circle_ids: list[int], since: datetime) -> list[CircleStatusCh
     """Status changes of these circles after ``since``, oldest first."""
     if not circle_ids:
         return []
-    return list(db.session.scalars(
-        select(CircleStatusChange)
-        .where(CircleStatusChange.circle_id.in_(circle_ids), CircleStatusChange.at > since)
-        .order_by(CircleStatusChange.at, CircleStatusChange.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(CircleStatusChange)
+            .where(CircleStatusChange.circle_id.in_(circle_ids), CircleStatusChange.at > since)
+            .order_by(CircleStatusChange.at, CircleStatusChange.id)
+        )
+    )

@@ -55,11 +55,13 @@ def thresholds_from_config(config: Mapping) -> Thresholds:
     """The thresholds set in the app's configuration (missing keys keep the defaults)."""
     default = Thresholds()
     return Thresholds(
-        min_members_to_start=int(config.get("HEALTH_MIN_MEMBERS_TO_START",
-                                            default.min_members_to_start)),
+        min_members_to_start=int(
+            config.get("HEALTH_MIN_MEMBERS_TO_START", default.min_members_to_start)
+        ),
         min_members=int(config.get("HEALTH_MIN_MEMBERS", default.min_members)),
-        unrecorded_grace=timedelta(days=float(config.get(
-            "HEALTH_UNRECORDED_GRACE_DAYS", default.unrecorded_grace.days))),
+        unrecorded_grace=timedelta(
+            days=float(config.get("HEALTH_UNRECORDED_GRACE_DAYS", default.unrecorded_grace.days))
+        ),
         low_attendance=int(config.get("HEALTH_LOW_ATTENDANCE", default.low_attendance)),
         misses_in_a_row=int(config.get("HEALTH_MISSES_IN_A_ROW", default.misses_in_a_row)),
         silent_days=int(config.get("HEALTH_SILENT_DAYS", default.silent_days)),
@@ -158,20 +160,38 @@ def circle_health(
 
     if run and len(run) >= thresholds.misses_in_a_row:
         kinds = {outcome for _, outcome in run}
-        code = ("not_held_in_a_row" if kinds == {_NOT_HELD} else
-                "not_recorded_in_a_row" if kinds == {_NOT_RECORDED} else "missed_in_a_row")
+        code = (
+            "not_held_in_a_row"
+            if kinds == {_NOT_HELD}
+            else "not_recorded_in_a_row"
+            if kinds == {_NOT_RECORDED}
+            else "missed_in_a_row"
+        )
         return Health(STALLED, Reason(code, date=run[0][0].starts_at, count=len(run)))
     quiet_since = last_held.starts_at if last_held else start
     if run and now - quiet_since >= timedelta(days=thresholds.silent_days):
-        return Health(STALLED, Reason("silent" if last_held else "silent_since_start",
-                                      date=quiet_since, count=(now - quiet_since).days))
+        return Health(
+            STALLED,
+            Reason(
+                "silent" if last_held else "silent_since_start",
+                date=quiet_since,
+                count=(now - quiet_since).days,
+            ),
+        )
     if run:
         meeting, outcome = run[-1]
         return Health(AT_RISK, Reason(outcome, date=meeting.starts_at, week=meeting.week))
     if last_held is not None:
         if last_held.attended is not None and last_held.attended <= thresholds.low_attendance:
-            return Health(AT_RISK, Reason("low_attendance", date=last_held.starts_at,
-                                          count=last_held.attended, week=last_held.week))
+            return Health(
+                AT_RISK,
+                Reason(
+                    "low_attendance",
+                    date=last_held.starts_at,
+                    count=last_held.attended,
+                    week=last_held.week,
+                ),
+            )
         return Health(ACTIVE, Reason("held", date=last_held.starts_at, week=last_held.week))
     return Health(ACTIVE, Reason("started", date=start))
 

@@ -33,8 +33,12 @@ def day_text(moment: datetime, tz: str, now: datetime | None = None) -> str:
     return format_date(local, "d MMMM" if same_year else "d MMMM y", locale=get_locale())
 
 
-def describe(health: Health, tz: str, now: datetime | None = None,
-             thresholds: Thresholds = Thresholds()) -> str:  # noqa: B008 - frozen
+def describe(
+    health: Health,
+    tz: str,
+    now: datetime | None = None,
+    thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen
+) -> str:
     """The reason for ``health`` in one sentence, dates in ``tz`` ("... since 3 March")."""
     reason = health.reason
     date = day_text(reason.date, tz, now) if reason.date is not None else ""
@@ -46,7 +50,10 @@ def describe(health: Health, tz: str, now: datetime | None = None,
         return ngettext(
             "%(num)d member so far; %(needed)d are needed by the first meeting on %(date)s.",
             "%(num)d members so far; %(needed)d are needed by the first meeting on %(date)s.",
-            num, needed=thresholds.min_members_to_start, date=date)
+            num,
+            needed=thresholds.min_members_to_start,
+            date=date,
+        )
     if code == "starts":
         return _("Starts on %(date)s with %(num)d members.", date=date, num=num)
     if code == "started":
@@ -58,30 +65,50 @@ def describe(health: Health, tz: str, now: datetime | None = None,
     if code == "not_held":
         return _("The meeting of %(date)s did not take place.", date=date)
     if code == "low_attendance":
-        return ngettext("Only %(num)d person attended on %(date)s.",
-                        "Only %(num)d people attended on %(date)s.", num, date=date)
+        return ngettext(
+            "Only %(num)d person attended on %(date)s.",
+            "Only %(num)d people attended on %(date)s.",
+            num,
+            date=date,
+        )
     if code == "not_held_in_a_row":
-        return ngettext("%(num)d meeting in a row not held since %(date)s.",
-                        "%(num)d meetings in a row not held since %(date)s.", num, date=date)
+        return ngettext(
+            "%(num)d meeting in a row not held since %(date)s.",
+            "%(num)d meetings in a row not held since %(date)s.",
+            num,
+            date=date,
+        )
     if code == "not_recorded_in_a_row":
-        return ngettext("%(num)d meeting in a row not recorded since %(date)s.",
-                        "%(num)d meetings in a row not recorded since %(date)s.", num,
-                        date=date)
+        return ngettext(
+            "%(num)d meeting in a row not recorded since %(date)s.",
+            "%(num)d meetings in a row not recorded since %(date)s.",
+            num,
+            date=date,
+        )
     if code == "missed_in_a_row":
         return ngettext(
             "%(num)d meeting in a row not held or not recorded since %(date)s.",
-            "%(num)d meetings in a row not held or not recorded since %(date)s.", num,
-            date=date)
+            "%(num)d meetings in a row not held or not recorded since %(date)s.",
+            num,
+            date=date,
+        )
     if code == "silent":
-        return ngettext("Nothing held since %(date)s (%(num)d day).",
-                        "Nothing held since %(date)s (%(num)d days).", num, date=date)
+        return ngettext(
+            "Nothing held since %(date)s (%(num)d day).",
+            "Nothing held since %(date)s (%(num)d days).",
+            num,
+            date=date,
+        )
     if code == "silent_since_start":
         return _("Nothing held since the first meeting on %(date)s.", date=date)
     if code == "finished":
         if reason.week in (None, 12):
             return _("Week 12 held on %(date)s.", date=date)
-        return _("Week %(week)d, the last of the follow-up, held on %(date)s.",
-                 week=reason.week, date=date)
+        return _(
+            "Week %(week)d, the last of the follow-up, held on %(date)s.",
+            week=reason.week,
+            date=date,
+        )
     if code == "ended":
         return _("Ended by a member on %(date)s.", date=date)
     if code == "too_few":

@@ -126,8 +126,9 @@ def _send_smtp(msg: EmailMessage, config: dict) -> None:
     """
     klass = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
     try:
-        with klass(config["SMTP_HOST"], config["SMTP_PORT"],
-                   timeout=config["SMTP_TIMEOUT"]) as smtp:
+        with klass(
+            config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]
+        ) as smtp:
             if config["SMTP_STARTTLS"] and not config["SMTP_SSL"]:
                 smtp.starttls()
             if config["SMTP_USER"]:
@@ -142,8 +143,12 @@ def _send_smtp(msg: EmailMessage, config: dict) -> None:
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure(f"{exc.smtp_code} {_decode(exc.smtp_error)}") from exc
         raise
-    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, TimeoutError,
-            ConnectionError) as exc:
+    except (
+        smtplib.SMTPServerDisconnected,
+        smtplib.SMTPConnectError,
+        TimeoutError,
+        ConnectionError,
+    ) as exc:
         raise ServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -154,8 +159,9 @@ def _decode(text) -> str:
 
 def _smtp_reason(recipients: dict) -> str:
     """The server's answers for refused recipients, as one line."""
-    return "; ".join(f"{addr}: {code} {_decode(message)}"
-                     for addr, (code, message) in recipients.items())
+    return "; ".join(
+        f"{addr}: {code} {_decode(message)}" for addr, (code, message) in recipients.items()
+    )
 
 
 def _send_file(mail: OutboxMail, msg: EmailMessage, config: dict) -> None:
@@ -226,8 +232,7 @@ def _deliver_one(mail_id: int, token: str, config: dict, now: datetime) -> str:
         msg = build_message(mail, config)
     except Exception as exc:  # noqa: BLE001 - one bad row must not stop the others
         log.exception("mail %s cannot be built", mail_id)
-        return _record(mail_id, token, now, FAILED, f"cannot be built: {type(exc).__name__}: "
-                       f"{exc}")
+        return _record(mail_id, token, now, FAILED, f"cannot be built: {type(exc).__name__}: {exc}")
     try:
         if config["MAIL_BACKEND"] == "smtp":
             _send_smtp(msg, config)
@@ -251,8 +256,12 @@ def _record(mail_id: int, token: str, now: datetime, status: str, error: str | N
     db.session.rollback()
     attempts = db.session.scalar(db.select(OutboxMail.attempts).where(OutboxMail.id == mail_id))
     attempts = (attempts or 0) + 1
-    values = {"attempts": attempts, "claim": None, "status": status,
-              "last_error": error[:500] if error else None}
+    values = {
+        "attempts": attempts,
+        "claim": None,
+        "status": status,
+        "last_error": error[:500] if error else None,
+    }
     outcome = {SENT: "sent", FAILED: "failed"}.get(status, "retry")
     if status == SENT:
         values["sent_at"] = now

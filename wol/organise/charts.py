@@ -37,8 +37,10 @@ def sparkline(points: list[tuple[int, int | None, str]], label: str, max_people:
             parts.append(f'<polyline points="{" ".join(segment)}" class="spark-line"/>')
         segment = []
         if kind in ("not_held", "not_recorded"):
-            parts.append(f'<line x1="{x - 2:.1f}" y1="{bottom:.1f}" x2="{x + 2:.1f}" '
-                         f'y2="{bottom:.1f}" class="spark-miss"/>')
+            parts.append(
+                f'<line x1="{x - 2:.1f}" y1="{bottom:.1f}" x2="{x + 2:.1f}" '
+                f'y2="{bottom:.1f}" class="spark-miss"/>'
+            )
     if len(segment) > 1:
         parts.append(f'<polyline points="{" ".join(segment)}" class="spark-line"/>')
     return Markup(  # noqa: S704 - numbers and escaped words only
@@ -48,8 +50,9 @@ def sparkline(points: list[tuple[int, int | None, str]], label: str, max_people:
     )
 
 
-def survival_chart(cohorts, title: str, description: str, week_label: str,
-                   axis_label: str) -> Markup:
+def survival_chart(
+    cohorts, title: str, description: str, week_label: str, axis_label: str
+) -> Markup:
     """Lines of how many circles of each start month reached week 1 to 12.
 
     ``cohorts`` have ``month``, ``started`` and ``reached`` (12 counts); the texts come
@@ -66,41 +69,58 @@ def survival_chart(cohorts, title: str, description: str, week_label: str,
     def y(count: int) -> float:
         return top + plot_h * (1 - count / biggest)
 
-    parts = [f"<title id=\"survival-title\">{escape(title)}</title>",
-             f"<desc id=\"survival-desc\">{escape(description)}</desc>"]
+    parts = [
+        f'<title id="survival-title">{escape(title)}</title>',
+        f'<desc id="survival-desc">{escape(description)}</desc>',
+    ]
     # Axes, week ticks and the count scale.
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
-                 f'y2="{top + plot_h}" class="axis"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h}" class="axis"/>'
+    )
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" class="axis"/>')
     for week in range(0, 13):
-        parts.append(f'<text x="{x(week):.1f}" y="{top + plot_h + 14}" class="tick" '
-                     f'text-anchor="middle">{week}</text>')
+        parts.append(
+            f'<text x="{x(week):.1f}" y="{top + plot_h + 14}" class="tick" '
+            f'text-anchor="middle">{week}</text>'
+        )
     for count in sorted({0, biggest // 2, biggest}):
-        parts.append(f'<text x="{left - 6}" y="{y(count) + 4:.1f}" class="tick" '
-                     f'text-anchor="end">{count}</text>')
-        parts.append(f'<line x1="{left}" y1="{y(count):.1f}" x2="{left + plot_w}" '
-                     f'y2="{y(count):.1f}" class="grid"/>')
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" class="axis-label" '
-                 f'text-anchor="middle">{escape(week_label)}</text>')
-    parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" class="axis-label" '
-                 f'text-anchor="middle" transform="rotate(-90 12 {top + plot_h / 2:.1f})">'
-                 f"{escape(axis_label)}</text>")
+        parts.append(
+            f'<text x="{left - 6}" y="{y(count) + 4:.1f}" class="tick" '
+            f'text-anchor="end">{count}</text>'
+        )
+        parts.append(
+            f'<line x1="{left}" y1="{y(count):.1f}" x2="{left + plot_w}" '
+            f'y2="{y(count):.1f}" class="grid"/>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" class="axis-label" '
+        f'text-anchor="middle">{escape(week_label)}</text>'
+    )
+    parts.append(
+        f'<text x="12" y="{top + plot_h / 2:.1f}" class="axis-label" '
+        f'text-anchor="middle" transform="rotate(-90 12 {top + plot_h / 2:.1f})">'
+        f"{escape(axis_label)}</text>"
+    )
     labels = []
     for index, cohort in enumerate(cohorts):
         counts = (cohort.started, *cohort.reached)
         points = " ".join(f"{x(week):.1f},{y(count):.1f}" for week, count in enumerate(counts))
         dash = DASHES[index % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<polyline points="{points}" class="survival-line line-{index % 6}"'
-                     f"{dash_attr}/>")
+        parts.append(
+            f'<polyline points="{points}" class="survival-line line-{index % 6}"{dash_attr}/>'
+        )
         labels.append([y(counts[-1]) + 4, index, cohort.month])
     # Month names at the line ends, pushed apart where lines end at the same count.
     labels.sort()
     for previous, label in zip(labels, labels[1:], strict=False):
         label[0] = max(label[0], previous[0] + 11)
     for label_y, index, month in labels:
-        parts.append(f'<text x="{x(12) + 6:.1f}" y="{label_y:.1f}" '
-                     f'class="line-label line-{index % 6}">{escape(month)}</text>')
+        parts.append(
+            f'<text x="{x(12) + 6:.1f}" y="{label_y:.1f}" '
+            f'class="line-label line-{index % 6}">{escape(month)}</text>'
+        )
     return Markup(  # noqa: S704 - numbers and escaped words only
         f'<svg class="survival-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="survival-title survival-desc">{"".join(parts)}</svg>'

@@ -31,11 +31,18 @@ from wol.urls import safe_next
 
 def _attendance_label(circle: CircleSummary, now) -> str:
     """The sparkline's text alternative: people present per week, in words."""
-    words = {"not_held": _("not held"), "not_recorded": _("not recorded"),
-             "skipped": _("skipped"), "upcoming": _("to come")}
+    words = {
+        "not_held": _("not held"),
+        "not_recorded": _("not recorded"),
+        "skipped": _("skipped"),
+        "upcoming": _("to come"),
+    }
     items = [
-        _("week %(week)d: %(value)s", week=week,
-          value=str(count) if count is not None else words.get(kind, "–"))
+        _(
+            "week %(week)d: %(value)s",
+            week=week,
+            value=str(count) if count is not None else words.get(kind, "–"),
+        )
         for week, count, kind in circle.attendance(now)
     ]
     return _("People present per week: %(list)s", list="; ".join(items))
@@ -59,16 +66,25 @@ def dashboard():
     page = page_of(rows, filters.page)
     tz = current_user.timezone
     cohorts = survival(chosen, now)
-    chart = survival_chart(
-        cohorts,
-        title=_("How far circles got, by start month"),
-        description=_("For each month in which circles started: how many of them held week 1, "
-                      "2 and so on up to 12. The table below the chart has the same numbers.")
-        + " " + _("Follow-up rounds of 4 or 6 weeks are not in the chart: it follows the "
-                  "twelve weeks. The completion rate counts them."),
-        week_label=_("week"),
-        axis_label=_("circles"),
-    ) if cohorts else None
+    chart = (
+        survival_chart(
+            cohorts,
+            title=_("How far circles got, by start month"),
+            description=_(
+                "For each month in which circles started: how many of them held week 1, "
+                "2 and so on up to 12. The table below the chart has the same numbers."
+            )
+            + " "
+            + _(
+                "Follow-up rounds of 4 or 6 weeks are not in the chart: it follows the "
+                "twelve weeks. The completion rate counts them."
+            ),
+            week_label=_("week"),
+            axis_label=_("circles"),
+        )
+        if cohorts
+        else None
+    )
     return render_template(
         "organise/dashboard.html",
         now=now,
@@ -79,8 +95,7 @@ def dashboard():
         page=page,
         organisations=organisations(circles),
         reasons={c.id: describe(c.health, tz, now) for c in page.rows},
-        sparks={c.id: sparkline(c.attendance(now), _attendance_label(c, now))
-                for c in page.rows},
+        sparks={c.id: sparkline(c.attendance(now), _attendance_label(c, now)) for c in page.rows},
         cohorts=cohorts,
         chart=chart,
         completion=completion(chosen, now),
@@ -101,9 +116,19 @@ def export():
     now = utcnow()
     circles, filters = _load(now)
     rows = table_rows(in_scope(circles, filters), filters)
-    header = [_("id"), _("circle"), _("language"), _("organisation"), _("status"),
-              _("reason"), _("current week"), _("last held"), _("members"),
-              _("people present per week"), _("first meeting")]
+    header = [
+        _("id"),
+        _("circle"),
+        _("language"),
+        _("organisation"),
+        _("status"),
+        _("reason"),
+        _("current week"),
+        _("last held"),
+        _("members"),
+        _("people present per week"),
+        _("first meeting"),
+    ]
     text = csv_text(rows, header, describe, status_label, current_user.timezone, now)
     name = f"wol-circles-{now.date().isoformat()}.csv"
     return Response(
@@ -129,11 +154,15 @@ def nudge(circle_id: int):
         return redirect(back)
     if organiser_nudge(circle, now):
         db.session.commit()
-        flash(_("The members of %(circle)s got a friendly mail.", circle=circle.name),
-              "success")
+        flash(_("The members of %(circle)s got a friendly mail.", circle=circle.name), "success")
     else:
         db.session.rollback()
-        flash(_("%(circle)s was nudged on %(date)s; you can nudge it again a week later.",
+        flash(
+            _(
+                "%(circle)s was nudged on %(date)s; you can nudge it again a week later.",
                 circle=circle.name,
-                date=day_text(circle.organiser_nudged_at, current_user.timezone, now)), "info")
+                date=day_text(circle.organiser_nudged_at, current_user.timezone, now),
+            ),
+            "info",
+        )
     return redirect(back)

@@ -36,9 +36,14 @@ class Filters:
 
     def query(self, **changes) -> dict:
         """URL parameters for these filters with ``changes`` (None drops a parameter)."""
-        values = {"status": self.status, "language": self.language,
-                  "organisation": self.organisation, "sort": self.sort,
-                  "dir": "desc" if self.descending else None, "page": self.page}
+        values = {
+            "status": self.status,
+            "language": self.language,
+            "organisation": self.organisation,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else None,
+            "page": self.page,
+        }
         values.update(changes)
         if values.get("sort") == "status":
             values["sort"] = None
@@ -76,9 +81,12 @@ def organisations(circles: list[CircleSummary]) -> list[str]:
 
 def in_scope(circles: list[CircleSummary], filters: Filters) -> list[CircleSummary]:
     """The circles of the chosen language and organisation (every status)."""
-    return [c for c in circles
-            if (filters.language is None or c.language == filters.language)
-            and (filters.organisation is None or c.organisation == filters.organisation)]
+    return [
+        c
+        for c in circles
+        if (filters.language is None or c.language == filters.language)
+        and (filters.organisation is None or c.organisation == filters.organisation)
+    ]
 
 
 def _sort_key(sort: str):
@@ -88,8 +96,7 @@ def _sort_key(sort: str):
         "status": lambda c: (STATUS_ORDER[c.status], c.name.casefold()),
         "name": lambda c: (c.name.casefold(), c.id),
         "week": lambda c: (c.week or 0, c.name.casefold()),
-        "last_held": lambda c: (c.last_held.starts_at if c.last_held else far,
-                                c.name.casefold()),
+        "last_held": lambda c: (c.last_held.starts_at if c.last_held else far, c.name.casefold()),
         "members": lambda c: (c.members, c.name.casefold()),
         "start": lambda c: (c.first_day, c.name.casefold()),
     }
@@ -116,7 +123,7 @@ def page_of(rows: list[CircleSummary], number: int, size: int = PAGE_SIZE) -> Pa
     """Rows of page ``number`` (a page past the end shows the last one)."""
     pages = max((len(rows) + size - 1) // size, 1)
     number = min(max(number, 1), pages)
-    return Page(rows[(number - 1) * size: number * size], number, pages, len(rows))
+    return Page(rows[(number - 1) * size : number * size], number, pages, len(rows))
 
 
 def status_counts(circles: list[CircleSummary]) -> dict[str, int]:
@@ -148,8 +155,11 @@ def survival(circles: list[CircleSummary], now: datetime, months: int = 12) -> l
             continue
         groups.setdefault(circle.first_day.strftime("%Y-%m"), []).append(circle.reached)
     cohorts = [
-        Cohort(month, len(reached), tuple(sum(1 for r in reached if r >= week)
-                                          for week in range(1, WEEKS + 1)))
+        Cohort(
+            month,
+            len(reached),
+            tuple(sum(1 for r in reached if r >= week) for week in range(1, WEEKS + 1)),
+        )
         for month, reached in sorted(groups.items())
     ]
     return cohorts[-months:]
@@ -174,8 +184,11 @@ class Completion:
 def completion(circles: list[CircleSummary], now: datetime) -> Completion:
     """Finished / ended early / stalled / still running among circles whose planned weeks
     are over: started 12+ weeks ago, or 4+ or 6+ weeks ago for a follow-up of that length."""
-    old = [c for c in circles if c.started_at is not None
-           and c.started_at <= now - timedelta(weeks=c.weeks)]
+    old = [
+        c
+        for c in circles
+        if c.started_at is not None and c.started_at <= now - timedelta(weeks=c.weeks)
+    ]
     counts = Counter(c.status for c in old)
     return Completion(
         total=len(old),
@@ -192,21 +205,34 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def csv_text(rows: list[CircleSummary], header: list[str], describe, label, tz: str,
-             now: datetime) -> str:
+def csv_text(
+    rows: list[CircleSummary], header: list[str], describe, label, tz: str, now: datetime
+) -> str:
     """The table as CSV: one line per circle, reasons in words, dates in ``tz``."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for c in rows:
         last = c.last_held
-        writer.writerow([_cell(v) for v in (
-            c.id, c.name, c.language, c.organisation or "", label(c.status),
-            describe(c.health, tz, now), c.week or "",
-            last.starts_at.astimezone(ZoneInfo(tz)).date().isoformat() if last else "",
-            c.members,
-            " ".join("–" if count is None else str(count)
-                     for _week, count, _kind in c.attendance(now)),
-            c.first_day.isoformat(),
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    c.id,
+                    c.name,
+                    c.language,
+                    c.organisation or "",
+                    label(c.status),
+                    describe(c.health, tz, now),
+                    c.week or "",
+                    last.starts_at.astimezone(ZoneInfo(tz)).date().isoformat() if last else "",
+                    c.members,
+                    " ".join(
+                        "–" if count is None else str(count)
+                        for _week, count, _kind in c.attendance(now)
+                    ),
+                    c.first_day.isoformat(),
+                )
+            ]
+        )
     return out.getvalue()

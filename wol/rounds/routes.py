@@ -34,8 +34,6 @@ def language_name_filter(code: str) -> str:
     return service.language_name(code)
 
 
-
-
 def _managed_round(round_id: int) -> Round:
     """The round the current user manages, or 404/403."""
     round_ = service.load_round(round_id)

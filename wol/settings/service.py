@@ -9,7 +9,12 @@ from wol.i18n import LANGUAGES, is_timezone
 
 
 def update_settings(
-    user: User, *, display_name: str, language: str, timezone: str, organisation: str | None,
+    user: User,
+    *,
+    display_name: str,
+    language: str,
+    timezone: str,
+    organisation: str | None,
     meeting_reminders: bool | None = None,
 ) -> User:
     """Save a person's settings after checking every value."""
