@@ -186,6 +186,9 @@ class Meeting(db.Model):
     __table_args__ = (
         UniqueConstraint("circle_id", "week", name="uq_meetings_circle_week"),
         CheckConstraint("week BETWEEN 1 AND 12", name="week_in_range"),
+        # The directory finds the circles still open (week 2 not yet over) by this index,
+        # instead of reading every listed circle's week 2.
+        Index("ix_meetings_week_starts_at", "week", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
