@@ -8,6 +8,7 @@ from wol.auth.models import User
 from wol.circles.models import Circle, Meeting, Membership
 from wol.circles.service import CircleDetails, create_circle, join_circle
 from wol.extensions import db
+from wol.mail.models import OutboxMail
 
 
 def make_circle(app, organiser: User, *, members=(), join=True, **overrides) -> Circle:
@@ -65,3 +66,24 @@ def seats_taken(app, circle_id: int) -> int:
     """The circle's seat counter."""
     with app.app_context():
         return db.session.get(Circle, circle_id).seats_taken
+
+
+def last_mail_id(app) -> int:
+    """The id of the newest mail in the outbox (0 when it is empty): mark a moment."""
+    with app.app_context():
+        return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
+
+
+def mails_since(app, address: str, since: int = 0) -> list[OutboxMail]:
+    """The mails queued to ``address`` after the mail ``since``, oldest first, detached."""
+    with app.app_context():
+        rows = list(
+            db.session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.to_addr == address, OutboxMail.id > since)
+                .order_by(OutboxMail.id)
+            )
+        )
+        for row in rows:
+            db.session.expunge(row)
+        return rows

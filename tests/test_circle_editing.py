@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.circles_helpers import make_circle
+from tests.circles_helpers import last_mail_id, mails_since, make_circle
 from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.extensions import db
-from wol.mail.models import OutboxMail
 
 
 def _circle(app, make_user, ann_language="en", **overrides):
@@ -44,25 +43,6 @@ def _form(**changes) -> dict:
     return data
 
 
-def _last_mail_id(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
-
-
-def _mails(app, address: str, since: int) -> list[OutboxMail]:
-    with app.app_context():
-        rows = list(
-            db.session.scalars(
-                select(OutboxMail)
-                .where(OutboxMail.to_addr == address, OutboxMail.id > since)
-                .order_by(OutboxMail.id)
-            )
-        )
-        for row in rows:
-            db.session.expunge(row)
-        return rows
-
-
 def _stored(app, circle_id: int) -> Circle:
     with app.app_context():
         circle = db.session.get(Circle, circle_id)
@@ -76,7 +56,7 @@ def test_organiser_renames_and_moves_the_circle_and_calendars_follow_once(
     circle = _circle(app, make_user)
     sequence = _stored(app, circle.id).calendar_sequence
     auth.login("ann@example.org")
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     response = client.post(
         f"/circles/{circle.id}/edit",
         data=_form(
@@ -95,15 +75,15 @@ def test_organiser_renames_and_moves_the_circle_and_calendars_follow_once(
         "Over open data.",
     )
     assert stored.calendar_sequence == sequence + 1
-    [mail] = _mails(app, "bram@example.org", since)
+    [mail] = mails_since(app, "bram@example.org", since)
     assert mail.kind == "circle_changed" and mail.calendar_method == "REQUEST"
     assert "Naam: Cirkel Open Overheid" in mail.body_text
     assert "Plaats: Zaal 2.01, Kunstberg" in mail.body_text
     assert "SUMMARY:Cirkel Open Overheid" in mail.calendar.replace("\r\n ", "")
     assert "LOCATION:Zaal 2.01\\, Kunstberg" in mail.calendar.replace("\r\n ", "")
-    [notice] = _mails(app, "noor@example.org", since)
+    [notice] = mails_since(app, "noor@example.org", since)
     assert notice.calendar is None and "Cirkel Open Overheid" in notice.body_text
-    [update] = _mails(app, "ann@example.org", since)
+    [update] = mails_since(app, "ann@example.org", since)
     assert update.kind == "calendar_update"
     with app.app_context():
         feed_token = db.session.scalar(
@@ -119,9 +99,9 @@ def test_a_chat_link_or_description_change_tells_members_without_a_calendar_upda
     circle = _circle(app, make_user)
     sequence = _stored(app, circle.id).calendar_sequence
     auth.login("ann@example.org")
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     client.post(f"/circles/{circle.id}/edit", data=_form(chat_url="https://slack.example.org/x"))
-    [mail] = _mails(app, "bram@example.org", since)
+    [mail] = mails_since(app, "bram@example.org", since)
     assert mail.calendar is None and "https://slack.example.org/x" in mail.body_text
     assert _stored(app, circle.id).calendar_sequence == sequence
 
@@ -129,10 +109,10 @@ def test_a_chat_link_or_description_change_tells_members_without_a_calendar_upda
 def test_nothing_changed_sends_nothing(app, make_user, client, auth):
     circle = _circle(app, make_user)
     auth.login("ann@example.org")
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     response = client.post(f"/circles/{circle.id}/edit", data=_form(), follow_redirects=True)
     assert "Nothing changed." in response.get_data(as_text=True)
-    assert _mails(app, "bram@example.org", since) == []
+    assert mails_since(app, "bram@example.org", since) == []
 
 
 def test_a_member_changes_the_place_and_links_but_not_the_name(app, make_user, client, auth):
@@ -198,7 +178,7 @@ def test_bad_input_gets_a_message_beside_the_field_and_nothing_is_written(
 ):
     circle = _circle(app, make_user, ann_language="nl")
     auth.login("ann@example.org")
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     response = client.post(
         f"/circles/{circle.id}/edit", data=_form(**{"place": "Zaal 5", **changes})
     )
@@ -208,7 +188,7 @@ def test_bad_input_gets_a_message_beside_the_field_and_nothing_is_written(
     assert message in page.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
     stored = _stored(app, circle.id)
     assert (stored.name, stored.place) == ("Cirkel Digitale Overheid", "Zaal 4.12")
-    assert _mails(app, "bram@example.org", since) == []
+    assert mails_since(app, "bram@example.org", since) == []
 
 
 def test_an_ended_circle_cannot_change(app, make_user, client, auth):

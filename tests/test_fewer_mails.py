@@ -1,55 +1,35 @@
 """One change, one mail: a moved or skipped week reaches each member once, with the calendar
 update inside; switching to the feed says what happens; the waiting list confirms a place."""
 
-from sqlalchemy import select
-
-from tests.circles_helpers import make_circle
-from wol.extensions import db
-from wol.mail.models import OutboxMail
-
-
-def _mails(app, address: str, since: int = 0) -> list[OutboxMail]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(OutboxMail)
-                .where(OutboxMail.to_addr == address, OutboxMail.id > since)
-                .order_by(OutboxMail.id)
-            )
-        )
-
-
-def _last_id(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
+from tests.circles_helpers import last_mail_id, mails_since, make_circle
 
 
 def test_a_moved_week_is_one_mail_that_carries_the_calendar_update(client, app, make_user, auth):
     bram = make_user(email="bram@example.org", language="nl")
     noor = make_user(email="noor@example.org", calendar_delivery="feed")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram, noor])
-    since = _last_id(app)
+    since = last_mail_id(app)
     auth.login("ann@example.org")
     client.post(f"/circles/{circle.id}/meetings/7/move", data={"day": "2026-04-16", "at": "14:00"})
-    [mail] = _mails(app, "bram@example.org", since)
+    [mail] = mails_since(app, "bram@example.org", since)
     assert mail.subject == "Cirkel Digitale Overheid: week 7 verplaatst"
     assert mail.calendar_method == "REQUEST" and "SEQUENCE" in mail.calendar
     assert "donderdag 16 april 2026, 14:00" in mail.body_text
     assert "agenda" in mail.body_text  # it says the calendar follows
     # Feed people get the notice alone; the one who moved it, the calendar update alone.
-    [notice] = _mails(app, "noor@example.org", since)
+    [notice] = mails_since(app, "noor@example.org", since)
     assert notice.calendar is None and "week 7" in notice.subject
-    [update] = _mails(app, "ann@example.org", since)
+    [update] = mails_since(app, "ann@example.org", since)
     assert update.calendar_method == "REQUEST"
 
 
 def test_a_skipped_week_is_one_mail_with_the_cancel_inside(client, app, make_user, auth):
     bram = make_user(email="bram@example.org")
     circle = make_circle(app, make_user(email="ann@example.org"), members=[bram])
-    since = _last_id(app)
+    since = last_mail_id(app)
     auth.login("ann@example.org")
     client.post(f"/circles/{circle.id}/meetings/5/skip", data={"shift": "no"})
-    [mail] = _mails(app, "bram@example.org", since)
+    [mail] = mails_since(app, "bram@example.org", since)
     assert "week 5" in mail.subject and mail.calendar_method == "CANCEL"
     assert "out of your calendar" in mail.body_text
 
@@ -57,10 +37,10 @@ def test_a_skipped_week_is_one_mail_with_the_cancel_inside(client, app, make_use
 def test_switching_to_the_feed_does_not_read_as_a_cancelled_circle(client, app, make_user, auth):
     ann = make_user(email="ann@example.org")
     make_circle(app, ann)
-    since = _last_id(app)
+    since = last_mail_id(app)
     auth.login("ann@example.org")
     client.post("/settings/calendar", data={"delivery": "feed"})
-    [mail] = _mails(app, "ann@example.org", since)
+    [mail] = mails_since(app, "ann@example.org", since)
     assert not mail.subject.startswith(("Cancelled", "Geannuleerd"))
     assert "calendar feed" in mail.subject
     assert mail.calendar_method == "CANCEL"  # the invited copies still leave the calendar
@@ -75,9 +55,9 @@ def test_joining_the_waiting_list_confirms_the_place(client, app, make_user, aut
         auth.login(address)
         assert client.post(f"/join/{circle.invite_token}/waitlist").status_code == 302
         auth.logout()
-    [first] = [m for m in _mails(app, "first@example.org") if m.kind == "waitlist_joined"]
+    [first] = [m for m in mails_since(app, "first@example.org") if m.kind == "waitlist_joined"]
     assert "You are first on the waiting list" in first.body_text
-    [second] = [m for m in _mails(app, "second@example.org") if m.kind == "waitlist_joined"]
+    [second] = [m for m in mails_since(app, "second@example.org") if m.kind == "waitlist_joined"]
     assert "wachtlijst" in second.subject and "2" in second.body_text
 
 
@@ -86,5 +66,5 @@ def test_an_invitation_subject_does_not_say_circle_twice(client, app, make_user,
     circle = make_circle(app, ann)
     auth.login("ann@example.org")
     client.post(f"/circles/{circle.id}/invite/email", data={"addresses": "bram@example.org"})
-    [mail] = _mails(app, "bram@example.org")
+    [mail] = mails_since(app, "bram@example.org")
     assert mail.subject == "Ann Peeters nodigt je uit voor Cirkel Digitale Overheid"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.circles_helpers import make_circle, meetings_of
+from tests.circles_helpers import last_mail_id, mails_since, make_circle, meetings_of
 from tests.icalcheck import run_checker
 from tests.itip import ClientStore
 from wol.auth.models import User
@@ -43,25 +43,6 @@ ZONES = [
 def z(value: datetime) -> str:
     """A UTC instant as icalcheck writes it."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _last_mail_id(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(db.func.max(OutboxMail.id))) or 0
-
-
-def _mails(app, address: str, since: int) -> list[OutboxMail]:
-    with app.app_context():
-        rows = list(
-            db.session.scalars(
-                select(OutboxMail)
-                .where(OutboxMail.to_addr == address, OutboxMail.id > since)
-                .order_by(OutboxMail.id)
-            )
-        )
-        for row in rows:
-            db.session.expunge(row)
-        return rows
 
 
 def _icalcheck(tmp_path, data: bytes, expected: list[str], name: str) -> None:
@@ -105,7 +86,7 @@ def test_from_week_6_later_meetings_move_across_the_october_change(app, make_use
             )
         )
         sequence = db.session.get(Circle, circle.id).calendar_sequence
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     # On Saturday 10 October, weeks 1-5 are over; from week 6 on: Thursdays at 14:00.
     _change(app, circle.id, ann, 6, 3, time(14, 0), datetime(2026, 10, 10, 9, tzinfo=UTC))
     after = meetings_of(app, circle.id)
@@ -121,15 +102,15 @@ def test_from_week_6_later_meetings_move_across_the_october_change(app, make_use
         assert changed.calendar_sequence == sequence + 1
 
     # One mail per member: Bram's carries the notice and the calendar update, in Dutch.
-    [mail] = _mails(app, "bram@example.org", since)
+    [mail] = mails_since(app, "bram@example.org", since)
     assert mail.kind == "weekly_time_changed" and mail.calendar_method == "REQUEST"
     assert "week 6" in mail.subject
     assert "donderdag" in mail.body_text and "donderdag 29 oktober 2026, 14:00" in mail.body_text
     assert f"SEQUENCE:{sequence + 1}" in mail.calendar
     # Noor takes the feed: the notice alone, no calendar. Ann made the change: the update alone.
-    [notice] = _mails(app, "noor@example.org", since)
+    [notice] = mails_since(app, "noor@example.org", since)
     assert notice.calendar is None and notice.kind == "weekly_time_changed"
-    [update] = _mails(app, "ann@example.org", since)
+    [update] = mails_since(app, "ann@example.org", since)
     assert update.kind == "calendar_update" and update.calendar_method == "REQUEST"
 
     expected = sorted(z(m.starts_at) for m in after)
@@ -155,7 +136,7 @@ def test_a_change_across_the_march_change_keeps_the_local_time(app, make_user, t
     assert {(d.strftime("%A"), d.strftime("%H:%M")) for d in local} == {("Monday", "08:30")}
     assert z(after[3].starts_at) == "2026-03-23T07:30:00Z"  # CET
     assert z(after[4].starts_at) == "2026-03-30T06:30:00Z"  # CEST
-    update = _mails(app, "ann@example.org", 0)[-1]
+    update = mails_since(app, "ann@example.org", 0)[-1]
     _icalcheck(
         tmp_path, update.calendar.encode(), sorted(z(m.starts_at) for m in after), "march-update"
     )
@@ -207,11 +188,11 @@ def test_a_change_that_puts_two_meetings_on_one_day_is_refused_and_nothing_moves
         )
         db.session.commit()
     before = meetings_of(app, circle.id)
-    since = _last_mail_id(app)
+    since = last_mail_id(app)
     with pytest.raises(DomainError, match="week 5 and week 6 would fall on the same day"):
         _change(app, circle.id, ann, 6, 0, time(18, 0), datetime(2026, 10, 1, tzinfo=UTC))
     assert [m.starts_at for m in meetings_of(app, circle.id)] == [m.starts_at for m in before]
-    assert _mails(app, "bram@example.org", since) == []
+    assert mails_since(app, "bram@example.org", since) == []
 
 
 def test_a_day_that_is_already_over_is_refused(app, make_user):
@@ -355,7 +336,7 @@ def test_two_changes_at_once_happen_one_after_the_other(app, make_user):
         circle = make_circle(app, ann, members=[bram, eva], first_day=first, today=today)
         with app.app_context():
             sequence = db.session.get(Circle, circle.id).calendar_sequence
-        since = _last_mail_id(app)
+        since = last_mail_id(app)
         path = f"/circles/{circle.id}/schedule"
         statuses = at_once(
             [
@@ -368,7 +349,7 @@ def test_two_changes_at_once_happen_one_after_the_other(app, make_user):
             assert db.session.get(Circle, circle.id).calendar_sequence == sequence + 2
         sequences = [
             int(re.search(r"SEQUENCE:(\d+)", m.calendar).group(1))
-            for m in _mails(app, ann.email, since)
+            for m in mails_since(app, ann.email, since)
             if m.calendar
         ]
         assert sorted(sequences) == [sequence + 1, sequence + 2], sequences
@@ -397,5 +378,5 @@ def test_a_newcomer_after_the_change_is_shown_and_mailed_the_new_weekly_time(
     page = client.get(f"/join/{circle.invite_token}").get_data(as_text=True)
     assert "Every Thursday at 14:00, twelve weeks" in page
     assert client.post(f"/join/{circle.invite_token}").status_code == 302
-    [welcome] = [m for m in _mails(app, "eva@example.org", 0) if m.kind == "circle_welcome"]
+    [welcome] = [m for m in mails_since(app, "eva@example.org", 0) if m.kind == "circle_welcome"]
     assert "every Thursday at 14:00" in welcome.body_text
