@@ -1,8 +1,7 @@
-"""The directory with 5,000 listed circles: the same number of queries as with 300, and an
-answer in reasonable time; invite-only circles are in no count."""
+"""The directory with 5,000 listed circles runs the same number of queries as with 300 (its speed
+is measured by ``make bench``, not asserted here); invite-only circles are in no count."""
 
 import re
-import time
 
 from tests.directory_helpers import seed_listed_circles
 from tests.test_query_counts import counted
@@ -17,15 +16,13 @@ PAGES = [
 ]
 
 
-def queries_and_seconds(app, client, path: str) -> tuple[int, float]:
-    """Statements and seconds for one GET of ``path`` (after a warm-up GET)."""
+def queries(app, client, path: str) -> int:
+    """Statements for one GET of ``path`` (after a warm-up GET)."""
     assert client.get(path).status_code == 200
     with counted(app) as statements:
-        started = time.perf_counter()
         response = client.get(path)
-        elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    return len(statements), elapsed
+    return len(statements)
 
 
 def test_the_directory_runs_a_fixed_number_of_queries(app, client, auth, make_user):
@@ -33,14 +30,13 @@ def test_the_directory_runs_a_fixed_number_of_queries(app, client, auth, make_us
     auth.login("ann@example.org")
     with app.app_context():
         seed_listed_circles(ann.id, 300)  # every page asked for has circles on it
-    small = {path: queries_and_seconds(app, client, path)[0] for path in PAGES}
+    small = {path: queries(app, client, path) for path in PAGES}
     with app.app_context():
         seed_listed_circles(ann.id, 4700)
     for path in PAGES:
-        count, seconds = queries_and_seconds(app, client, path)
+        count = queries(app, client, path)
         assert count == small[path], f"{path}: {small[path]} queries with 300, {count} with 5000"
         assert count <= 10
-        assert seconds < 3, f"{path} took {seconds:.2f} s"
 
 
 def test_invite_only_circles_are_in_no_count(app, client, auth, make_user):

@@ -1,8 +1,6 @@
 """The forming algorithm on plain values: hard rules always hold, nobody is left out without a
 true reason, and the goals come in their order."""
 
-import time
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -171,7 +169,8 @@ def test_moves_are_checked_against_the_hard_rules():
     assert violations(people, circles) == []
 
 
-def test_ten_thousand_sign_ups_in_two_seconds():
+def test_ten_thousand_sign_ups_are_placed_near_the_bound():
+    # How fast this runs is measured by bench/forming.py (make bench), not asserted here.
     import random
 
     rng = random.Random(7)
@@ -185,8 +184,6 @@ def test_ten_thousand_sign_ups_in_two_seconds():
         )
         for k in range(10_000)
     ]
-    start = time.perf_counter()
     proposal = form_circles(people)
-    assert time.perf_counter() - start < 4  # 2 s on an idle machine; room for a busy CI
     assert proposal.totals.placed >= 0.995 * proposal.totals.bound
     assert violations(people, proposal.circles) == []
