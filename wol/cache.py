@@ -9,12 +9,17 @@ keyed by the locale's name); the dashboard spent a third of its time there. The 
 keeps the catalog it found on the request, next to the locale it was found for, and uses it
 while that locale is the request's: ``force_locale`` (mail in the reader's language) and
 ``refresh`` put another locale object in place, so the catalog is looked up again for it.
+Templates reach that kept catalog straight from the application context (``catalog``), not
+through Flask's context proxies: the proxies took six look-ups per string, a third of the
+organisers' dashboard.
 """
 
 import secrets
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, render_template, request, session
-from flask_babel import Domain, get_locale
+from flask.globals import _cv_app
+from flask_babel import Domain, get_locale, get_translations
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -40,10 +45,36 @@ class RequestCachedDomain(Domain):
         return translations
 
 
+_NO_TRANSLATIONS = NullTranslations()
+
+
+def catalog():
+    """The catalog of the current locale: the one kept on the request when it is still the
+    request's locale, else looked up (and kept) the usual way."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return _NO_TRANSLATIONS
+    ctx = app_context.g.__dict__.get("_flask_babel")
+    if ctx is not None:
+        found = ctx.__dict__
+        kept_pair = found.get(_KEY)
+        if kept_pair is not None and kept_pair[0] is found.get("babel_locale"):
+            return kept_pair[1]
+    return get_translations()
+
+
 def install(app: Flask) -> None:
-    """Use the request-cached domain for translations (after Babel's init_app)."""
+    """Use the request-cached domain for translations, and let templates reach its catalog
+    directly (after Babel's init_app)."""
     if not isinstance(babel.__dict__.get("domain_instance"), RequestCachedDomain):
         babel.domain_instance = RequestCachedDomain(domain=app.extensions["babel"].default_domain)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    )
 
 
 TOKEN_PLACEHOLDER = f"wol-form-token-{secrets.token_hex(16)}"

@@ -165,7 +165,7 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         """A missing or stale form token."""
-        from flask_babel import gettext as _
+        from wol.i18n import gettext as _
 
         return error_page(400, _("The form had expired. Please reload the page and try again."))
 

@@ -1,7 +1,6 @@
 """Admin pages: granting roles, and mail that could not be delivered."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -10,6 +9,7 @@ from wol.admin import bp
 from wol.auth.models import ROLES, User
 from wol.auth.service import set_roles
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.mail.models import FAILED, PENDING, OutboxMail
 
 

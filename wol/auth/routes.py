@@ -1,7 +1,6 @@
 """Register, sign in, sign out, forgotten password."""
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from wol.auth import bp
@@ -26,6 +25,7 @@ from wol.auth.service import (
 from wol.auth.service import reset_password as apply_reset
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.i18n import select_locale
 from wol.urls import safe_next
 

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,6 +15,7 @@ from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
 from wol.forms import text_problem
 from wol.i18n import LANGUAGES, is_timezone
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.ratelimits import counter_key
 from wol.timestamps import utcnow

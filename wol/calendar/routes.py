@@ -4,7 +4,6 @@ import re
 import unicodedata
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wol.access import viewable_circle
@@ -12,6 +11,7 @@ from wol.calendar import bp, service
 from wol.calendar.forms import CalendarSettingsForm
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.urls import external_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"

@@ -20,8 +20,7 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -44,6 +43,8 @@ from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.document import FOLLOW_UP_WEEKS
 from wol.guides.service import guide_title
+from wol.i18n import gettext as _
+from wol.i18n import ngettext
 from wol.mail.service import queue_mail
 from wol.timestamps import utcnow
 from wol.tokens import find_by_token, looks_like_token

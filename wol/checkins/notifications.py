@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from wol.checkins.service import link_token, meeting_end
 from wol.circles.models import Circle, Meeting
 from wol.circles.service import load_circle
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.urls import external_url
 

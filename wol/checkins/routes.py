@@ -2,7 +2,6 @@
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wol.access import meeting_of, viewable_circle
@@ -13,6 +12,7 @@ from wol.circles.models import Circle, Meeting
 from wol.circles.service import load_circle
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 from wol.web import error_page
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 
@@ -20,6 +19,7 @@ from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, Meeting
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
+from wol.i18n import gettext as _
 
 WINDOW = timedelta(days=14)
 LINK_DAYS = 14

@@ -17,7 +17,6 @@ Services flush but never commit; the route commits once.
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from wol.auth.models import User
@@ -34,6 +33,7 @@ from wol.circles.schedule import (
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
 from wol.forms import text_problem
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 # What members may change besides the organiser; the rest is the organiser's.

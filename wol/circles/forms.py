@@ -5,7 +5,6 @@ from datetime import timedelta
 from babel.dates import get_day_names
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -38,6 +37,7 @@ from wol.forms import (
     strip_text,
     timezone_field,
 )
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 

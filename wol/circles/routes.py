@@ -3,8 +3,6 @@
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 from wtforms.fields.choices import SelectChoice
@@ -30,7 +28,8 @@ from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.forms import show_domain_error
-from wol.i18n import in_zone
+from wol.i18n import gettext as _
+from wol.i18n import in_zone, ngettext
 from wol.timestamps import today_in, utcnow
 
 

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -40,6 +39,7 @@ from wol.circles.schedule import (
 )
 from wol.errors import Conflict, DomainError, NotAllowed, TooManyAttempts
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.i18n import is_timezone
 from wol.mail.service import queue_mail
 from wol.ratelimits import counter_key

@@ -9,7 +9,6 @@ a free seat with the same conditional UPDATE a join uses: whatever happens at th
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +17,7 @@ from wol.circles import service as circles
 from wol.circles.models import MAX_MEMBERS, Circle, WaitlistEntry
 from wol.errors import Conflict, NotAllowed
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 

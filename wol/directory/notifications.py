@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 from flask import render_template
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from wol.directory.filters import DirectoryFilter
 from wol.directory.models import CircleAlert
 from wol.directory.service import alert_token, circle_facts, is_open
 from wol.extensions import db
+from wol.i18n import ngettext
 from wol.mail.service import queue_mail
 from wol.urls import external_url
 

@@ -1,7 +1,6 @@
 """Pages of the directory: find and join a circle, alerts, sharing settings, quiet periods."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wol.access import role_required, viewable_circle
@@ -13,6 +12,7 @@ from wol.directory.models import CircleAlert
 from wol.directory.quiet import REGION_OF_ZONE
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 IGNORED_NAMES = {

@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -35,6 +34,7 @@ from wol.directory.quiet import (
 )
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
+from wol.i18n import gettext as _
 
 PAGE_SIZE = 20
 MAX_DURATION = timedelta(minutes=240)

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from wol.guides.layer import english_part, part_source_text, part_text
 from wol.guides.library import GuideLibrary
 from wol.guides.models import DRAFT, NEEDS_REVIEW, GuideText, GuideTextRevision
 from wol.guides.store import bump_layer
+from wol.i18n import gettext as _
 
 MAX_TITLE = 200
 MAX_BODY = 20_000

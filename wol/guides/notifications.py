@@ -14,7 +14,6 @@ from datetime import datetime
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from wol.auth.models import User
@@ -24,6 +23,7 @@ from wol.guides.library import GuideLibrary
 from wol.guides.models import GuideLayerState, GuideText, GuideTextRevision
 from wol.guides.service import guide_service, load_library
 from wol.guides.store import set_state
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.urls import external_url
 

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -34,6 +33,7 @@ from wol.guides.service import (
     guide_view,
 )
 from wol.i18n import LANGUAGE_NAMES, LANGUAGES
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"

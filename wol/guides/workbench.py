@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -27,6 +26,7 @@ from wol.guides.service import (
     guide_service,
     guide_title,
 )
+from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"

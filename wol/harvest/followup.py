@@ -12,7 +12,6 @@ same moment) lands on the circle the first one made.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -24,6 +23,7 @@ from wol.extensions import db
 from wol.harvest import notifications
 from wol.harvest.models import FollowUp, FollowUpInvitation
 from wol.harvest.service import is_finished
+from wol.i18n import gettext as _
 from wol.personal.registry import erases, exports
 
 

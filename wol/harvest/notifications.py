@@ -2,10 +2,10 @@
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from wol.auth.models import User
 from wol.circles.models import Circle
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.urls import external_url
 

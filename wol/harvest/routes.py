@@ -2,7 +2,6 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +15,7 @@ from wol.extensions import db
 from wol.forms import show_domain_error
 from wol.harvest import bp, followup, service
 from wol.harvest.forms import FollowUpForm, HarvestForm, WithdrawForm
+from wol.i18n import gettext as _
 from wol.timestamps import today_in, utcnow
 
 

@@ -9,7 +9,6 @@ Services flush but never commit; the route commits once.
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +20,7 @@ from wol.extensions import db
 from wol.harvest.models import AUDIENCES, MAX_TEXT, PRIVATE, STORIES, Harvest
 from wol.health.service import health_of
 from wol.health.status import FINISHED
+from wol.i18n import gettext as _
 from wol.personal.registry import erases, exports
 
 TEXT_FIELDS = ("aim", "happened", "learned")

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from wol.auth.models import User
@@ -20,6 +19,7 @@ from wol.extensions import db
 from wol.health.service import StatusChange, changes_since, scope_of, summaries
 from wol.health.status import AT_RISK, STALLED, STATUSES
 from wol.health.words import describe, status_label
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.urls import external_url
 

@@ -4,11 +4,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from wol.health.status import Health, Thresholds
+from wol.i18n import gettext as _
+from wol.i18n import ngettext
 
 STATUS_LABELS = {
     "forming": _l("forming"),

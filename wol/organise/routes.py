@@ -1,7 +1,6 @@
 """The organisers' dashboard, its CSV export and the nudge button."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from wol.access import role_required
@@ -12,6 +11,7 @@ from wol.health.notifications import NUDGE_EVERY, organiser_nudge
 from wol.health.service import CircleSummary, health_of, scope_of, summaries, thresholds
 from wol.health.status import STALLED
 from wol.health.words import day_text, describe, status_label
+from wol.i18n import gettext as _
 from wol.organise import bp
 from wol.organise.charts import sparkline, survival_chart
 from wol.organise.service import (

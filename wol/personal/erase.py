@@ -9,7 +9,6 @@ registered in wol/personal/registry.py.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from wol.auth.models import User
@@ -17,6 +16,7 @@ from wol.circles import service as circles
 from wol.circles.models import Circle
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.personal.registry import erasers
 from wol.personal.sections import _erase_mails, is_finished
 from wol.tokens import new_token

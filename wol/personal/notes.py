@@ -5,7 +5,6 @@ Only the member reads or writes their own rows; every query here is bound to one
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,6 +17,7 @@ from wol.extensions import db
 from wol.forms import text_problem
 from wol.guides.document import Exercise, exercises
 from wol.guides.service import SOURCE_LANG, guide_view
+from wol.i18n import gettext as _
 from wol.personal.models import MAX_NOTE_CHARS, ExerciseTick, PrivateNote
 from wol.timestamps import utcnow
 

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
 
@@ -23,6 +22,7 @@ from wol import ratelimits
 from wol.access import meeting_of, viewable_circle
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.personal import bp, erase, notes
 from wol.personal.export import export_json, file_name
 from wol.personal.forms import DeleteAccountForm, NotesForm

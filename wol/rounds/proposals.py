@@ -10,8 +10,6 @@ The stored proposal (``Round.proposal``, JSON) holds ``circles`` (language, slot
 import json
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +20,8 @@ from wol.circles import service as circles
 from wol.circles.models import LANGUAGES, Circle, Membership, WaitlistEntry
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
+from wol.i18n import ngettext
 from wol.rounds import forming, notifications
 from wol.rounds.models import CONFIRMED, OPEN, Round, RoundCircle, Signup
 from wol.rounds.service import language_name, require_manage

@@ -3,8 +3,6 @@
 import io
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +12,8 @@ from wol.circles.forms import ConfirmForm
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.forms import language_choices, show_domain_error
+from wol.i18n import gettext
+from wol.i18n import gettext as _
 from wol.rounds import bp, proposals, service
 from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm
 from wol.rounds.models import Round

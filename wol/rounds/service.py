@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +17,7 @@ from wol.circles import service as circles
 from wol.circles.models import KINDS, LANGUAGES
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.i18n import is_timezone
 from wol.rounds.models import OPEN, Round, Signup
 from wol.rounds.slots import slot_code, slot_label

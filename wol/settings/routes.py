@@ -2,12 +2,12 @@
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wol.auth.models import organisation_suggestions
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.settings import bp
 from wol.settings.forms import SettingsForm
 from wol.settings.service import update_settings

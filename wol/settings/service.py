@@ -1,11 +1,10 @@
 """Rules for changing personal settings."""
 
-from flask_babel import gettext as _
-
 from wol.auth.models import User
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.i18n import LANGUAGES, is_timezone
+from wol.i18n import gettext as _
 
 
 def update_settings(

@@ -3,12 +3,12 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, update
 
 from wol.auth.models import User
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.sso.models import LoginLink
 from wol.sso.service import digest
 from wol.timestamps import utcnow

@@ -14,12 +14,12 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from flask import current_app
-from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from wol.errors import DomainError
+from wol.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wol.auth.routes import _start_session
 from wol.auth.service import authenticate, reserve_login_attempt
 from wol.errors import DomainError, TooManyAttempts
 from wol.extensions import db
+from wol.i18n import gettext as _
 from wol.i18n import select_locale
 from wol.sso import bp
 from wol.sso.forms import ConfirmForm, LinkByMailForm, LinkWithPasswordForm

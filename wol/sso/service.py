@@ -13,7 +13,6 @@ import requests
 from authlib.common.security import generate_token
 from flask import current_app, render_template, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from wol.auth.service import email_key, find_user_by_email, set_roles
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.i18n import LANGUAGES
+from wol.i18n import gettext as _
 from wol.mail.service import queue_mail
 from wol.sso.models import SsoAttempt, SsoIdentity, SsoPendingLink
 from wol.sso.provider import (
