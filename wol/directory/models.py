@@ -45,3 +45,19 @@ class QuietPeriodsVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<QuietPeriodsVersion {self.id} {self.saved_at:%Y-%m-%d %H:%M}>"
+
+
+class DirectoryVersion(db.Model):
+    """A counter raised by every transaction that changes what the directory shows (one row).
+
+    Processes keep the directory's open circles under the number they read; a new number means
+    their copy is out of date (wol/directory/changes.py).
+    """
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<DirectoryVersion {self.n}>"

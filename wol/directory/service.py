@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import select
 
 from wol.auth.models import User
 from wol.calendar import service as calendar
 from wol.circles import service as circles
-from wol.circles.models import MAX_MEMBERS, Circle, Meeting, Membership
-from wol.circles.schedule import local_to_utc
+from wol.circles.models import Circle, Membership
 from wol.directory.filters import CircleFacts, DirectoryFilter
+from wol.directory.listing import ListedCircle, open_listing, weekly_start
+from wol.directory.listing import place_suggestions as listing_place_suggestions
 from wol.directory.models import CircleAlert, QuietPeriodsVersion
 from wol.directory.quiet import (
     QuietHit,
@@ -37,7 +37,6 @@ from wol.extensions import db
 from wol.i18n import gettext as _
 
 PAGE_SIZE = 20
-MAX_DURATION = timedelta(minutes=240)
 MAX_ALERTS = 10
 ALERT_SALT = "wol-alert-off"
 SHIPPED_QUIET_PERIODS = Path(__file__).with_name("quiet-periods.txt")
@@ -225,7 +224,7 @@ def create_circle_skipping_quiet_weeks(
 class DirectoryEntry:
     """One circle on a directory page."""
 
-    circle: Circle
+    circle: ListedCircle
     weekly_start: datetime  # the first meeting on the circle's own weekly slot, UTC
     quiet: list[QuietHit]
     is_member: bool
@@ -241,108 +240,23 @@ class DirectoryPage:
     pages: int
 
 
-@lru_cache(maxsize=4096)
-def weekly_start(first_day: date, local_time, timezone: str) -> datetime:
-    """The UTC start of a circle's first weekly slot (week 1 may have been moved)."""
-    return local_to_utc(first_day, local_time, timezone)
-
-
-def _week2_over(now: datetime) -> list[int]:
-    """Circles whose week 2 began in the last four hours and has ended by ``now``.
-
-    Only these few need their own meeting length; week 2s that began earlier are over for
-    every circle, later ones for none, and the SQL decides those by itself.
-    """
-    week2 = aliased(Meeting)
-    rows = db.session.execute(
-        select(Circle.id, Circle.duration_minutes, week2.starts_at)
-        .join(week2, and_(week2.circle_id == Circle.id, week2.week == 2))
-        .where(
-            Circle.listed.is_(True), week2.starts_at > now - MAX_DURATION, week2.starts_at <= now
-        )
-    )
-    return [
-        row.id for row in rows if row.starts_at + timedelta(minutes=row.duration_minutes) <= now
-    ]
-
-
-def _open_statement(filt: DirectoryFilter, now: datetime, columns, over: list[int]):
-    """The circles open in the directory that pass the filters SQL can apply."""
-    week2 = aliased(Meeting)
-    stmt = (
-        select(*columns)
-        .join(week2, and_(week2.circle_id == Circle.id, week2.week == 2))
-        .where(
-            Circle.listed.is_(True),
-            Circle.ended_at.is_(None),
-            Circle.seats_taken < MAX_MEMBERS,
-            week2.starts_at > now - MAX_DURATION,
-        )
-    )
-    if over:
-        stmt = stmt.where(Circle.id.not_in(over))
-    if filt.lang:
-        stmt = stmt.where(Circle.language == filt.lang)
-    if filt.kind:
-        stmt = stmt.where(Circle.kind.in_(sorted(filt.kinds())))
-    if filt.place:
-        stmt = stmt.where(func.lower(Circle.place).contains(filt.place.lower(), autoescape=True))
-    months = filt.month_range()
-    if months:
-        stmt = stmt.where(Circle.first_day >= months[0], Circle.first_day < months[1])
-    return stmt
-
-
-ORDER = (Circle.first_day, Circle.local_time, Circle.id)
-
-
-def _page_ids(
-    filt: DirectoryFilter, viewer_tz: str, page: int, now: datetime
-) -> tuple[list[int], int, int]:
-    """The ids on ``page`` (clamped to the last page), the number of matches and the page."""
-    over = _week2_over(now)
-    if not filt.day and not filt.time:
-        # Everything is SQL: count, then fetch only the page.
-        total = db.session.scalar(_open_statement(filt, now, [func.count(Circle.id)], over)) or 0
-        page = min(page, max(1, -(-total // PAGE_SIZE)))
-        ids = list(
-            db.session.scalars(
-                _open_statement(filt, now, [Circle.id], over)
-                .order_by(*ORDER)
-                .limit(PAGE_SIZE)
-                .offset((page - 1) * PAGE_SIZE)
-            )
-        )
-        return ids, total, page
-    # Weekday and time of day are the viewer's: each circle's slot is converted in Python.
-    rows = db.session.execute(
-        _open_statement(
-            filt, now, [Circle.id, Circle.first_day, Circle.local_time, Circle.timezone], over
-        ).order_by(*ORDER)
-    )
-    ids = [
-        row.id
-        for row in rows
-        if filt.matches_slot(weekly_start(row.first_day, row.local_time, row.timezone), viewer_tz)
-    ]
-    page = min(page, max(1, -(-len(ids) // PAGE_SIZE)))
-    return ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], len(ids), page
-
-
 def directory_page(
     filt: DirectoryFilter, viewer: User, page: int, now: datetime, periods: list[QuietPeriod]
 ) -> DirectoryPage:
-    """One page of the open circles matching ``filt``, with a fixed number of queries."""
-    shown, total, page = _page_ids(filt, viewer.timezone, page, now)
+    """One page of the open circles matching ``filt``, with a fixed number of queries.
+
+    The open circles come from this process's copy (wol/directory/listing.py): the page reads
+    the directory's version, the viewer's memberships among the circles shown and, for circles
+    not shown before, what their entries show.
+    """
+    listing = open_listing(now)
+    ids = listing.matching(filt, viewer.timezone)
+    total = len(ids)
     pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     entries = []
     if shown:
-        by_id = {
-            c.id: c
-            for c in db.session.scalars(
-                select(Circle).where(Circle.id.in_(shown)).options(selectinload(Circle.meetings))
-            )
-        }
         member_of = set(
             db.session.scalars(
                 select(Membership.circle_id).where(
@@ -352,14 +266,13 @@ def directory_page(
                 )
             )
         )
-        for circle_id in shown:
-            circle = by_id[circle_id]
+        for circle in listing.entries(shown):
             entries.append(
                 DirectoryEntry(
                     circle,
-                    weekly_start(circle.first_day, circle.local_time, circle.timezone),
-                    circle_quiet_hits(circle, periods),
-                    circle_id in member_of,
+                    circle.weekly_start,
+                    quiet_hits(list(circle.meeting_days), periods, circle.timezone),
+                    circle.id in member_of,
                 )
             )
     return DirectoryPage(entries, total, page, pages)
@@ -367,20 +280,7 @@ def directory_page(
 
 def place_suggestions(limit: int = 100) -> list[str]:
     """Cities and sites of listed circles: the parts of their places, most used first."""
-    counts: dict[str, int] = {}
-    places = db.session.scalars(
-        select(Circle.place)
-        .where(Circle.listed.is_(True), Circle.ended_at.is_(None), Circle.place.is_not(None))
-        .group_by(Circle.place)
-        .order_by(func.count().desc())
-        .limit(1000)
-    )
-    for place in places:
-        # "Room 4.12, Kunstberg, Brussels": the site and the city, not the room.
-        for part in [p.strip() for p in place.split(",")][-2:]:
-            if 1 < len(part) <= 60:
-                counts[part] = counts.get(part, 0) + 1
-    return sorted(counts, key=lambda p: (-counts[p], p.casefold()))[:limit]
+    return listing_place_suggestions(limit)
 
 
 def is_open(circle: Circle, now: datetime) -> bool:
