@@ -42,7 +42,7 @@ from wol.circles.models import FULL_WEEKS, Circle, Meeting, Membership, guide_we
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.document import FOLLOW_UP_WEEKS
-from wol.guides.service import guide_title
+from wol.guides.service import guide_title, guide_titles
 from wol.i18n import gettext as _
 from wol.i18n import ngettext
 from wol.mail.service import queue_mail
@@ -295,15 +295,17 @@ def feed_version(user: User, now: datetime | None = None) -> tuple[str, datetime
     return etag, state.modified_at
 
 
+FEED_WEEKS = (*range(1, 13), *FOLLOW_UP_WEEKS)  # every guide week a feed's titles come from
+
+
 def _feed_etag(user_id: int, language: str, rows) -> str:
     """The ETag of a feed from its owner and the (id, calendar_sequence, updated_at, language)
     of the circles in it, ordered by id."""
     # The reader's language and the guides' week titles are part of the version: the feed's
     # texts are made of them, and translators can change a title at any time.
-    titles = {
-        lang: [guide_title(lang, week) for week in (*range(1, 13), *FOLLOW_UP_WEEKS)]
-        for lang in sorted({row[3] for row in rows})
-    }
+    # (Lists, as before: the same ETag for the same feed, so no calendar downloads again.)
+    languages = sorted({row[3] for row in rows})
+    titles = {lang: list(guide_titles(lang, FEED_WEEKS)) for lang in languages}
     basis = f"{FEED_FORMAT}:{user_id}:{language}:{titles}:" + ";".join(
         f"{row[0]}.{row[1]}.{row[2].timestamp()}" for row in rows
     )

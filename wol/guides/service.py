@@ -267,6 +267,14 @@ class GuideService:
         """What to show for ``week`` in ``lang`` (cached until the library changes)."""
         return self._cached(("view", lang, week), lambda library: build_view(library, lang, week))
 
+    def titles(self, lang: str, weeks: tuple[int, ...]) -> tuple[str, ...]:
+        """The titles of ``weeks`` in ``lang`` as readers see them, looked up together (a
+        calendar feed's version is made of them, on every poll)."""
+        return self._cached(
+            ("titles", lang, weeks),
+            lambda library: tuple(build_view(library, lang, week).title for week in weeks),
+        )
+
     def fragment(self, key: tuple, render: Callable[[], str]) -> str:
         """Rendered HTML for ``key`` (the caller puts everything it depends on in the key),
         rendered once per loaded library."""
@@ -359,6 +367,11 @@ def guide_view(lang: str, week: int) -> GuideView:
 def guide_title(lang: str, week: int) -> str:
     """The title of ``week`` as a reader of ``lang`` sees it ('' when there is none)."""
     return guide_view(lang, week).title
+
+
+def guide_titles(lang: str, weeks: tuple[int, ...]) -> tuple[str, ...]:
+    """The titles of ``weeks`` as a reader of ``lang`` sees them ('' where there is none)."""
+    return guide_service().titles(lang, weeks)
 
 
 @dataclass(frozen=True)
