@@ -7,11 +7,11 @@ accounts) as plain tuples; each card's rows give it a fingerprint, and a card is
 only when its fingerprint, the reader or the minute changed. Only the circles whose cards are
 missing are loaded as objects.
 
-What a card may show: anything read from those four tables (every column of them is in the
-fingerprint, so new columns are covered too), the guide title of its week, the reader's
-language and time zone (in the key) and the session's form token (put in on the way out). A
-card that should show something from another table must add those rows to ``_fingerprints``
-or be drawn outside the cache. Cards are kept per reader (the key holds the person), never
+What a card may show: anything read from the circles, their meetings and memberships (every
+column of them is in the fingerprint, so new columns are covered too), the members' names, the
+guide title of its week, the reader's language and time zone (in the key) and the session's
+form token (put in on the way out). A card that should show something else of a person, or
+from another table, must add it to ``_fingerprints`` or be drawn outside the cache. Cards are kept per reader (the key holds the person), never
 shared, and per process: every process reads the fingerprints from the database, so none shows
 a card older than the last change, whoever made it. Moments that arrive by themselves (a
 meeting starts, a check-in window opens) show within the minute.
@@ -20,7 +20,6 @@ meeting starts, a check-in window opens) show within the minute.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,7 +50,7 @@ class CardFacts:
     ended: bool
     next_week: int | None
     next_starts_at: datetime | None
-    fingerprint: str
+    fingerprint: int
 
 
 def _raw(*tables) -> list:
@@ -99,7 +98,8 @@ def _queries():
         )
         .where(meetings.c.circle_id.in_(ids))
         .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id),
-        select(memberships.c.circle_id, *_raw(memberships, users))
+        # Of the members' accounts only the name: it is all of a person a card shows.
+        select(memberships.c.circle_id, *_raw(memberships), users.c.display_name)
         .join(users, users.c.id == memberships.c.user_id)
         .where(memberships.c.circle_id.in_(ids))
         .order_by(memberships.c.circle_id, memberships.c.id),
@@ -123,9 +123,8 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
     for row in circle_rows:
         meeting_rows = by_circle[row.id]
         upcoming = _next_meeting(meeting_rows, row.duration_minutes, now)
-        digest = hashlib.sha256(
-            repr((tuple(row), [tuple(m) for m in meeting_rows], members[row.id])).encode()
-        ).hexdigest()
+        # Python's hash of the plain values: cards are kept per process, where it is stable.
+        digest = hash((tuple(row), tuple(map(tuple, meeting_rows)), tuple(members[row.id])))
         facts.append(
             CardFacts(
                 id=row.id,
