@@ -87,13 +87,15 @@ class ListedCircle:
 @dataclass
 class Listing:
     """The open circles at one version of the directory, until the first week 2 among them
-    ends; with the answers to the filters asked so far and the circles shown so far."""
+    ends; with the answers to the filters asked so far, and the circles shown so far with
+    their entries as drawn."""
 
     version: int | None
     circles: list[OpenCircle]
     valid_until: datetime
     matches: dict = field(default_factory=dict)
     shown: dict[int, ListedCircle] = field(default_factory=dict)
+    drawn: dict = field(default_factory=dict)  # entries' HTML (wol/directory/views.py)
 
     def matching(self, filt: DirectoryFilter, viewer_tz: str) -> list[int]:
         """Ids of the open circles that fit ``filt``, in the directory's order."""

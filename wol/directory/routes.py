@@ -10,6 +10,7 @@ from wol.directory.filters import DAYPARTS, WEEKDAYS, DirectoryFilter, page_numb
 from wol.directory.forms import QuietPeriodsForm, SharingForm
 from wol.directory.models import CircleAlert
 from wol.directory.quiet import REGION_OF_ZONE
+from wol.directory.views import entries_html
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.i18n import gettext as _
@@ -50,6 +51,7 @@ def index():
         "directory/index.html",
         filt=filt,
         result=result,
+        entries_html=entries_html(result.listing, result.entries, filt, current_user.timezone),
         weekdays=WEEKDAYS,
         dayparts=DAYPARTS,
         months=months,

@@ -20,7 +20,7 @@ from wol.calendar import service as calendar
 from wol.circles import service as circles
 from wol.circles.models import Circle, Membership
 from wol.directory.filters import CircleFacts, DirectoryFilter
-from wol.directory.listing import ListedCircle, open_listing, weekly_start
+from wol.directory.listing import ListedCircle, Listing, open_listing, weekly_start
 from wol.directory.listing import place_suggestions as listing_place_suggestions
 from wol.directory.models import CircleAlert, QuietPeriodsVersion
 from wol.directory.quiet import (
@@ -238,6 +238,7 @@ class DirectoryPage:
     total: int
     page: int
     pages: int
+    listing: Listing | None = None  # the kept open circles the page came from
 
 
 def directory_page(
@@ -275,7 +276,7 @@ def directory_page(
                     circle.id in member_of,
                 )
             )
-    return DirectoryPage(entries, total, page, pages)
+    return DirectoryPage(entries, total, page, pages, listing)
 
 
 def place_suggestions(limit: int = 100) -> list[str]:

@@ -1,0 +1,51 @@
+"""Directory entries, drawn once and kept with the open circles they show.
+
+Twenty entries a page, each with three dates in the reader's language and a join form, were
+two thirds of a directory page once its circles were kept. An entry shows nothing but its
+circle as kept (wol/directory/listing.py), whether the reader is a member, the holidays its
+meetings fall in, the filter (hidden in its join form), the language and the reader's zone:
+it is drawn once for each of these and kept inside the listing, so a new version of the
+directory draws it anew. The form token is the session's, put in on the way out.
+"""
+
+from flask import current_app, render_template
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from wol.cache import TOKEN_PLACEHOLDER
+from wol.directory.filters import DirectoryFilter
+from wol.directory.listing import Listing
+
+ENTRY_TEMPLATE = "directory/_entry.html"
+MAX_DRAWN = 5000
+
+
+def entries_html(listing: Listing, entries: list, filt: DirectoryFilter, viewer_tz: str) -> list:
+    """The directory entries of a page as HTML, drawn once per what they show."""
+    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    language = str(get_locale())
+    query = filt.query_string()
+    drawn = listing.drawn
+    if len(drawn) >= MAX_DRAWN:
+        drawn.clear()
+    token = generate_csrf()
+    pieces = []
+    for entry in entries:
+        holidays = tuple((hit.week, hit.period) for hit in entry.quiet)
+        key = (entry.circle.id, entry.is_member, holidays, query, language, viewer_tz)
+        html = drawn.get(key) if keep else None
+        if html is None:
+            html = Markup(  # noqa: S704 - a template render, escaped by Jinja
+                render_template(
+                    ENTRY_TEMPLATE,
+                    entry=entry,
+                    filt=filt,
+                    viewer_tz=viewer_tz,
+                    csrf_token=lambda: TOKEN_PLACEHOLDER,
+                )
+            )
+            if keep:
+                drawn[key] = html
+        pieces.append(Markup(html.replace(TOKEN_PLACEHOLDER, token)))  # noqa: S704 - as drawn
+    return pieces
