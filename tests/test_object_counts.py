@@ -8,6 +8,7 @@ before and after; only everybody else grows.
 
 from collections import Counter
 from contextlib import contextmanager
+from io import BytesIO
 
 import pytest
 from sqlalchemy import event
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
+from tests.test_rounds import round_form
 from wol.auth.models import User
 from wol.directory.service import PAGE_SIZE
 from wol.extensions import db
@@ -175,3 +177,42 @@ def test_the_front_page_is_kept_but_each_visitor_gets_their_own_form_token(app):
     token = re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)
     switched = first.post("/language", data={"lang": "en", "csrf_token": token, "next": "/"})
     assert switched.status_code == 302
+
+
+def _signups_csv(first: int, last: int) -> bytes:
+    """Sign-ups of people ``first`` to ``last`` (no accounts), as the import reads them."""
+    rows = [
+        f"person{n}@example.org,Person {n},Team {n % 7},nl,Tuesday 12:00,person{n + 1}@example.org,"
+        for n in range(first, last + 1)
+    ]
+    return ("email,name,department,languages,slots,be-with,not-with\n" + "\n".join(rows)).encode()
+
+
+def test_the_forming_page_does_the_same_work_with_five_times_the_sign_ups(app, make_user):
+    """The organiser's round page, drawn anew after the sign-ups changed and then kept: the
+    same statements and objects with 20 sign-ups and with 100, and no sign-up as an object."""
+    make_user(email="els@example.org", roles={"organiser"})
+    client = signed_in(app, "els@example.org")
+    created = client.post("/rounds/new", data=round_form())
+    path = created.headers["Location"]
+
+    def work_after_import(first: int, last: int) -> tuple:
+        imported = client.post(
+            f"{path}/import",
+            data={"file": (BytesIO(_signups_csv(first, last)), "signups.csv")},
+            content_type="multipart/form-data",
+        )
+        assert imported.status_code == 302, imported.get_data(as_text=True)
+        with counted(app) as (statements, objects):
+            page = client.get(path)
+        assert page.status_code == 200 and f"Person {last}" in page.get_data(as_text=True)
+        drawn = (len(statements), objects)
+        kept_statements, kept_objects, _ = work_of(app, client, path)
+        return drawn, (kept_statements, kept_objects)
+
+    small = work_after_import(1, 20)
+    large = work_after_import(21, 100)
+    assert large == small, f"{small} with 20 sign-ups, {large} with 100"
+    (drawn_statements, drawn_objects), (kept_statements, kept_objects) = large
+    assert "Signup" not in drawn_objects and sum(drawn_objects.values()) <= 3, drawn_objects
+    assert kept_statements == drawn_statements - 1  # the sign-ups are read only when changed

@@ -14,7 +14,7 @@ from wol.extensions import db
 from wol.forms import language_choices, show_domain_error
 from wol.i18n import gettext
 from wol.i18n import gettext as _
-from wol.rounds import bp, proposals, service
+from wol.rounds import bp, proposals, service, views
 from wol.rounds.forms import ImportForm, MoveForm, RoundForm, SignupForm
 from wol.rounds.models import Round
 from wol.rounds.slots import slot_label
@@ -34,9 +34,10 @@ def language_name_filter(code: str) -> str:
     return service.language_name(code)
 
 
-def _managed_round(round_id: int) -> Round:
-    """The round the current user manages, or 404/403."""
-    round_ = service.load_round(round_id)
+def _managed_round(round_id: int, with_signups: bool = True) -> Round:
+    """The round the current user manages (its sign-ups loaded unless told not to), or
+    404/403."""
+    round_ = service.load_round(round_id) if with_signups else db.session.get(Round, round_id)
     if round_ is None:
         abort(404)
     if not service.can_manage(round_, current_user):
@@ -104,7 +105,7 @@ def _render_detail(
     return render_template(
         "rounds/detail.html",
         round=round_,
-        overview=service.overview(round_),
+        signups=views.signups_part(round_),
         signup_url=url_for("rounds.signup", token=round_.signup_token, _external=False),
         is_open=service.is_open(round_, utcnow()),
         import_form=import_form or ImportForm(formdata=None),
@@ -123,7 +124,8 @@ def _render_detail(
 @login_required
 def detail(round_id: int):
     """Sign-ups, counts per language and time, the link, import, and forming."""
-    return _render_detail(_managed_round(round_id))
+    # The sign-ups are read as rows, and only when they changed (wol/rounds/views.py).
+    return _render_detail(_managed_round(round_id, with_signups=False))
 
 
 @bp.post("/rounds/<int:round_id>/link/rotate")

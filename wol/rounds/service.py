@@ -355,44 +355,7 @@ def _language_code(value: str) -> str | None:
     return names.get(value.strip().lower())
 
 
-# --- the round page -----------------------------------------------------------------------
-
-
-@dataclass
-class Overview:
-    """Counts an organiser sees: per language and slot, and the requests."""
-
-    total: int
-    per_pair: dict[tuple[str, str], int]
-    per_language: dict[str, int]
-    per_slot: dict[str, int]
-    be_with: int
-    be_with_unknown: int
-
-
-def overview(round_: Round) -> Overview:
-    """Counts of the round's sign-ups per language, per slot and per pair of both."""
-    signups = round_.signups
-    keys = {s.email_key for s in signups}
-    per_pair = {(lang, slot): 0 for lang in round_.language_list for slot in round_.slot_list}
-    per_language = dict.fromkeys(round_.language_list, 0)
-    per_slot = dict.fromkeys(round_.slot_list, 0)
-    for s in signups:
-        for lang in s.languages.split():
-            per_language[lang] = per_language.get(lang, 0) + 1
-            for slot in s.slots.split():
-                per_pair[(lang, slot)] = per_pair.get((lang, slot), 0) + 1
-        for slot in s.slots.split():
-            per_slot[slot] = per_slot.get(slot, 0) + 1
-    asked = [s.be_with for s in signups if s.be_with]
-    return Overview(
-        len(signups),
-        per_pair,
-        per_language,
-        per_slot,
-        len(asked),
-        sum(1 for a in asked if a not in keys),
-    )
+# --- the round page (its counts and sign-ups: wol/rounds/views.py) --------------------------
 
 
 def language_name(code: str) -> str:
