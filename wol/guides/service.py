@@ -275,6 +275,11 @@ class GuideService:
             lambda library: tuple(build_view(library, lang, week).title for week in weeks),
         )
 
+    def derived(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()`` once per library and layer for ``key``: for values made from the guides
+        alone (a week's exercises, say), which every request would otherwise make again."""
+        return self._cached(("derived", *key), lambda _library: build())
+
     def fragment(self, key: tuple, render: Callable[[], str]) -> str:
         """Rendered HTML for ``key`` (the caller puts everything it depends on in the key),
         rendered once per loaded library."""

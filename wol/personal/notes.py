@@ -16,7 +16,7 @@ from wol.errors import DomainError, NotAllowed
 from wol.extensions import db
 from wol.forms import text_problem
 from wol.guides.document import Exercise, exercises
-from wol.guides.service import SOURCE_LANG, guide_view
+from wol.guides.service import SOURCE_LANG, guide_service, guide_view
 from wol.i18n import gettext as _
 from wol.personal.models import MAX_NOTE_CHARS, ExerciseTick, PrivateNote
 from wol.timestamps import utcnow
@@ -31,15 +31,20 @@ class ChecklistItem:
     done: bool
 
 
-def week_exercises(lang: str, week: int) -> list[tuple[Exercise, str]]:
-    """The week's exercises in the English order, worded in ``lang`` where it has them."""
+def week_exercises(lang: str, week: int) -> tuple[tuple[Exercise, str], ...]:
+    """The week's exercises in the English order, worded in ``lang`` where it has them (made
+    once per guide library: they are read from the guides' Markdown)."""
+    return guide_service().derived(("exercises", lang, week), lambda: _week_exercises(lang, week))
+
+
+def _week_exercises(lang: str, week: int) -> tuple[tuple[Exercise, str], ...]:
     english = guide_view(SOURCE_LANG, week).doc
     own_doc = guide_view(lang, week).doc if lang != SOURCE_LANG else None
     own = {ex.id: ex for ex in exercises(own_doc)} if own_doc and own_doc.lang == lang else {}
     listed = []
     for ex in exercises(english) if english else ():
         listed.append((own[ex.id], lang) if ex.id in own else (ex, SOURCE_LANG))
-    return listed
+    return tuple(listed)
 
 
 def _insert():
