@@ -42,7 +42,7 @@ from wol.circles.models import FULL_WEEKS, Circle, Meeting, Membership, guide_we
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.guides.document import FOLLOW_UP_WEEKS
-from wol.guides.service import guide_title, guide_titles
+from wol.guides.service import guide_titles
 from wol.i18n import gettext as _
 from wol.i18n import ngettext
 from wol.mail.service import queue_mail
@@ -90,8 +90,8 @@ def _texts(circle) -> _Texts:
         summary=_("%(circle)s · week %(week)d: %(title)s"),
         description=description,
         held=_("Held: the circle recorded this meeting."),
-        titles=tuple(
-            guide_title(circle.language, guide_week_of(weeks, week)) for week in range(1, weeks + 1)
+        titles=guide_titles(
+            circle.language, tuple(guide_week_of(weeks, week) for week in range(1, weeks + 1))
         ),
         base_url=current_app.config["BASE_URL"],
         host=calendar_host(),
