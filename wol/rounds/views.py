@@ -37,8 +37,9 @@ from wol.rounds.service import language_name
 from wol.rounds.slots import slot_label
 
 TABLE_TEMPLATE = "rounds/_signups.html"
-# One entry per round and language, replaced when its sign-ups change.
-KEPT_ROUNDS = 500
+# One entry per round and language, replaced when its sign-ups change (an entry of 500
+# sign-ups holds some 100 kB of HTML).
+KEPT_ROUNDS = 100
 
 
 @dataclass(frozen=True)
