@@ -1,11 +1,12 @@
 """Account rules: registration, authentication with rate limits, and password resets."""
 
+import functools
 import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -319,15 +320,23 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
+@functools.cache
+def _session_user_query():
+    """The user of an open session (built once: every signed-in request runs it)."""
+    return (
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
 def load_session_user(session_id: str) -> User | None:
     """The user of a session id from a cookie (``user id:secret``), if that session is open."""
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
         return None
     user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.token_hash == _token_hash(token))
+        _session_user_query(), {"user_id": int(user_id), "token_hash": _token_hash(token)}
     )
     if user is not None:
         user.session_token = token
