@@ -100,6 +100,13 @@ def test_a_moved_meeting_and_a_check_in_show_at_once(app, circle):
     page = bob.get("/home").get_data(as_text=True)
     assert "Did week 2 take place?" not in page and "Week 2 was held." in page
 
+    def skip_week_3():
+        meeting(circle, 3).skipped_at = datetime.now(UTC)
+
+    assert "Next meeting: week 3" in page
+    change(app, skip_week_3)
+    assert "Next meeting: week 4" in bob.get("/home").get_data(as_text=True)
+
 
 def test_a_card_is_never_shown_to_someone_else(app, circle):
     bob_page = signed_in(app, "bob@example.org").get("/home").get_data(as_text=True)

@@ -11,10 +11,11 @@ What a card may show: anything read from the circles, their meetings and members
 column of them is in the fingerprint, so new columns are covered too), the members' names, the
 guide title of its week, the reader's language and time zone (in the key) and the session's
 form token (put in on the way out). A card that should show something else of a person, or
-from another table, must add it to ``_fingerprints`` or be drawn outside the cache. Cards are kept per reader (the key holds the person), never
-shared, and per process: every process reads the fingerprints from the database, so none shows
-a card older than the last change, whoever made it. Moments that arrive by themselves (a
-meeting starts, a check-in window opens) show within the minute.
+from another table, must add it to ``_fingerprints`` or be drawn outside the cache. Cards are
+kept per reader (the key holds the person), never shared, and per process: every process reads
+the fingerprints from the database, so none shows a card older than the last change, whoever
+made it. Moments that arrive by themselves (a meeting starts, a check-in window opens) show
+within the minute.
 """
 
 from __future__ import annotations
@@ -88,14 +89,8 @@ def _queries():
         )
         .where(circles.c.id.in_(theirs))
         .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
-        select(
-            meetings.c.circle_id,
-            meetings.c.week,
-            meetings.c.starts_at,
-            meetings.c.held_at,
-            meetings.c.skipped_at,
-            *_raw(meetings),
-        )
+        # Only the start is read as a moment; held and skipped are only tested for NULL.
+        select(meetings.c.circle_id, meetings.c.week, meetings.c.starts_at, *_raw(meetings))
         .where(meetings.c.circle_id.in_(ids))
         .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id),
         # Of the members' accounts only the name: it is all of a person a card shows.
@@ -142,7 +137,7 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
 def _next_meeting(rows, duration_minutes: int, now: datetime):
     """The first meeting row not held, not skipped and not yet over (as next_meeting)."""
     for row in rows:
-        if row.held_at is None and row.skipped_at is None:
+        if row.meetings__held_at is None and row.meetings__skipped_at is None:
             if row.starts_at + timedelta(minutes=duration_minutes) > now:
                 return row
     return None
