@@ -140,38 +140,79 @@ _SUMMARY_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class SummaryRows:
+    """What ``summaries`` reads, as tuples of plain values: equal rows give equal summaries at the
+    same moment, so a page can keep what it made of them (wol/organise/views.py). The same data
+    comes back in the same order from the same query; another order only draws a page again."""
+
+    circles: tuple
+    meetings: tuple
+    members: tuple
+
+
+def summary_rows(scope: list) -> SummaryRows:
+    """The rows of every circle matching the ``scope`` conditions, in three queries."""
+    ids = select(Circle.id).where(*scope)
+    circles = tuple(
+        map(
+            tuple,
+            db.session.execute(
+                select(*_SUMMARY_COLUMNS)
+                .join(User, User.id == Circle.organiser_id)
+                .where(*scope)
+                .order_by(Circle.id)
+            ),
+        )
+    )
+    if not circles:
+        return SummaryRows((), (), ())
+    # Yes/no instead of timestamps: fewer values to convert for every meeting of every circle.
+    meetings = tuple(
+        map(
+            tuple,
+            db.session.execute(
+                select(
+                    Meeting.circle_id,
+                    Meeting.week,
+                    Meeting.starts_at,
+                    Meeting.skipped_at.is_not(None),
+                    Meeting.held_at.is_not(None),
+                    Meeting.not_held_at.is_not(None),
+                    Meeting.attended,
+                    Circle.duration_minutes,
+                )
+                .join(Circle, Circle.id == Meeting.circle_id)
+                .where(Meeting.circle_id.in_(ids))
+            ),
+        )
+    )
+    members = tuple(
+        map(
+            tuple,
+            db.session.execute(
+                select(Membership.circle_id, func.count())
+                .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
+                .group_by(Membership.circle_id)
+            ),
+        )
+    )
+    return SummaryRows(circles, meetings, members)
+
+
 def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     """Every circle matching the ``scope`` conditions with its health, in three queries."""
-    ids = select(Circle.id).where(*scope)
-    circles = {
-        row[0]: CircleSummary(*row)
-        for row in db.session.execute(
-            select(*_SUMMARY_COLUMNS)
-            .join(User, User.id == Circle.organiser_id)
-            .where(*scope)
-            .order_by(Circle.id)
-        )
-    }
+    return summaries_of(summary_rows(scope), now)
+
+
+def summaries_of(rows: SummaryRows, now: datetime) -> list[CircleSummary]:
+    """The circles of ``rows`` with their health at ``now``."""
+    circles = {row[0]: CircleSummary(*row) for row in rows.circles}
     if not circles:
         return []
-    # Plain values, yes/no instead of timestamps: this loop runs for every meeting of every
-    # circle, so it builds tuples and converts one timestamp per row.
-    meetings = db.session.execute(
-        select(
-            Meeting.circle_id,
-            Meeting.week,
-            Meeting.starts_at,
-            Meeting.skipped_at.is_not(None),
-            Meeting.held_at.is_not(None),
-            Meeting.not_held_at.is_not(None),
-            Meeting.attended,
-            Circle.duration_minutes,
-        )
-        .join(Circle, Circle.id == Meeting.circle_id)
-        .where(Meeting.circle_id.in_(ids))
-    )
+    # This loop runs for every meeting of every circle: it builds tuples and adds one length.
     lengths: dict[int, timedelta] = {}
-    for circle_id, week, starts_at, skipped, held, not_held, attended, minutes in meetings:
+    for circle_id, week, starts_at, skipped, held, not_held, attended, minutes in rows.meetings:
         summary = circles.get(circle_id)
         if summary is None:
             continue
@@ -181,12 +222,7 @@ def summaries(scope: list, now: datetime) -> list[CircleSummary]:
                 week, starts_at, starts_at + length, bool(skipped), _held(held, not_held), attended
             )
         )
-    counts = db.session.execute(
-        select(Membership.circle_id, func.count())
-        .where(Membership.left_at.is_(None), Membership.circle_id.in_(ids))
-        .group_by(Membership.circle_id)
-    )
-    for circle_id, count in counts:
+    for circle_id, count in rows.members:
         if circle_id in circles:
             circles[circle_id].members = count
     limits = thresholds()
