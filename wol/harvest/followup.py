@@ -9,10 +9,11 @@ one "go on together" per finished circle: a second click (or a second member cli
 same moment) lands on the circle the first one made.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
@@ -161,21 +162,23 @@ def invitation_for(circle: Circle, user: User) -> FollowUpInvitation | None:
     )
 
 
+@functools.cache
+def _invitations_query():
+    """Open invitations of one person (built once: every home page asks)."""
+    return (
+        select(FollowUpInvitation)
+        .options(joinedload(FollowUpInvitation.circle), joinedload(FollowUpInvitation.invited_by))
+        .where(
+            FollowUpInvitation.user_id == bindparam("user_id"),
+            FollowUpInvitation.circle.has(Circle.ended_at.is_(None)),
+        )
+        .order_by(FollowUpInvitation.created_at, FollowUpInvitation.id)
+    )
+
+
 def invitations_of(user: User) -> list[FollowUpInvitation]:
     """Open invitations to follow-up circles, for the home page (one query)."""
-    return list(
-        db.session.scalars(
-            select(FollowUpInvitation)
-            .options(
-                joinedload(FollowUpInvitation.circle), joinedload(FollowUpInvitation.invited_by)
-            )
-            .where(
-                FollowUpInvitation.user_id == user.id,
-                FollowUpInvitation.circle.has(Circle.ended_at.is_(None)),
-            )
-            .order_by(FollowUpInvitation.created_at, FollowUpInvitation.id)
-        )
-    )
+    return list(db.session.scalars(_invitations_query(), {"user_id": user.id}))
 
 
 def confirm(circle: Circle, user: User, now: datetime) -> bool:
