@@ -4,6 +4,7 @@ import io
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
@@ -225,23 +226,45 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
         departments=[
             sorted({signups[k].department for k in c["members"]}) for c in data["circles"]
         ],
-        targets=_move_targets(round_, data),
+        move_options=_move_options(round_, data),
     ), status
 
 
-def _move_targets(round_: Round, data: dict) -> dict[str, list[tuple[str, str]]]:
-    """Per person, the circles of a language and time they chose (a move there may still be
-    refused, with the reason), and "no circle"."""
-    out = (("out", _("No circle (leave out)")),)
+def _move_options(round_: Round, data: dict):
+    """``options(key, current)``: the drawn ``<option>``s of a person's move list, without the
+    place they are in now: the circles of a language and time they chose (a move there may
+    still be refused, with the reason), and "no circle".
+
+    Each circle's option is drawn once, and people who chose the same languages and times share
+    one list: a round of 500 people and 100 circles put 50,000 circle names into words before.
+    """
+
+    def option(value: str, label: str) -> Markup:
+        return Markup('<option value="{}">{}</option>').format(value, label)
+
+    circles = [
+        (str(n), c["language"], c["slot"], option(str(n), _("Circle %(number)d", number=n + 1)))
+        for n, c in enumerate(data["circles"])
+    ]
+    out = ("out", option("out", _("No circle (leave out)")))
+    lists: dict[tuple[str, str], list[tuple[str, Markup]]] = {}
     targets = {}
     for s in round_.signups:
-        languages, slots = set(s.languages.split()), set(s.slots.split())
-        targets[s.email_key] = [
-            (str(n), _("Circle %(number)d", number=n + 1))
-            for n, c in enumerate(data["circles"])
-            if c["language"] in languages and c["slot"] in slots
-        ] + list(out)
-    return targets
+        chosen = (s.languages, s.slots)
+        if chosen not in lists:
+            languages, slots = set(s.languages.split()), set(s.slots.split())
+            lists[chosen] = [
+                (value, drawn)
+                for value, language, slot, drawn in circles
+                if language in languages and slot in slots
+            ] + [out]
+        targets[s.email_key] = lists[chosen]
+
+    def options(key: str, current: str) -> Markup:
+        # Each option is escaped already (drawn above): joined as text, not escaped again.
+        return Markup("".join(drawn for value, drawn in targets[key] if value != current))  # noqa: S704
+
+    return options
 
 
 @bp.get("/rounds/<int:round_id>/proposal")
