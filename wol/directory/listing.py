@@ -30,6 +30,7 @@ from wol.circles.models import MAX_MEMBERS, Circle, Meeting
 from wol.circles.schedule import local_to_utc
 from wol.directory import changes
 from wol.directory.filters import DirectoryFilter
+from wol.directory.quiet import QuietHit, QuietPeriod, quiet_hits
 from wol.extensions import db
 
 MAX_DURATION = timedelta(minutes=240)
@@ -96,6 +97,7 @@ class Listing:
     matches: dict = field(default_factory=dict)
     shown: dict[int, ListedCircle] = field(default_factory=dict)
     drawn: dict = field(default_factory=dict)  # entries' HTML (wol/directory/views.py)
+    holidays: dict = field(default_factory=dict)  # quiet periods -> {circle id: hits}
 
     def matching(self, filt: DirectoryFilter, viewer_tz: str) -> list[int]:
         """Ids of the open circles that fit ``filt``, in the directory's order."""
@@ -116,6 +118,20 @@ class Listing:
         if missing:
             self.shown.update(_read_shown(missing))
         return [self.shown[circle_id] for circle_id in ids]
+
+    def quiet_hits(self, circle: ListedCircle, periods: tuple[QuietPeriod, ...]) -> list[QuietHit]:
+        """The circle's meetings in a quiet period (worked out once per list of periods)."""
+        found = self.holidays.get(periods)
+        if found is None:
+            if len(self.holidays) >= 4:
+                self.holidays.clear()
+            found = self.holidays[periods] = {}
+        hits = found.get(circle.id)
+        if hits is None:
+            hits = found[circle.id] = quiet_hits(
+                list(circle.meeting_days), periods, circle.timezone
+            )
+        return hits
 
 
 def _fits(filt: DirectoryFilter, circle: OpenCircle, viewer_tz: str) -> bool:

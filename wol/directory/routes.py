@@ -1,6 +1,11 @@
 """Pages of the directory: find and join a circle, alerts, sharing settings, quiet periods."""
 
+from datetime import date
+from functools import lru_cache
+
+from babel.dates import format_date
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from wol.access import role_required, viewable_circle
@@ -232,8 +237,10 @@ def quiet_periods():
 @bp.app_template_filter("month_name")
 def month_name(month: str) -> str:
     """ "2027-03" as "March 2027" in the reader's language."""
-    from datetime import date
+    return _month_name(month, str(get_locale()))
 
-    from flask_babel import format_date
 
-    return format_date(date.fromisoformat(f"{month}-01"), "LLLL y")
+@lru_cache(maxsize=1024)
+def _month_name(month: str, language: str) -> str:
+    """A month's name and year in ``language`` (the filter form shows thirteen each page)."""
+    return format_date(date.fromisoformat(f"{month}-01"), "LLLL y", locale=language)

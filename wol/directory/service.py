@@ -257,6 +257,7 @@ def directory_page(
     page = min(page, pages)
     shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     entries = []
+    holidays = tuple(periods)
     if shown:
         member_of = set(
             db.session.scalars(
@@ -272,7 +273,7 @@ def directory_page(
                 DirectoryEntry(
                     circle,
                     circle.weekly_start,
-                    quiet_hits(list(circle.meeting_days), periods, circle.timezone),
+                    listing.quiet_hits(circle, holidays),
                     circle.id in member_of,
                 )
             )
