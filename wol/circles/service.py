@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wol import ratelimits
 from wol.auth.models import User
@@ -155,9 +155,9 @@ def load_circle(circle_id: int) -> Circle | None:
         select(Circle)
         .where(Circle.id == circle_id)
         .options(
-            selectinload(Circle.memberships).selectinload(Membership.user),
+            selectinload(Circle.memberships).joinedload(Membership.user, innerjoin=True),
             selectinload(Circle.meetings),
-            selectinload(Circle.organiser),
+            joinedload(Circle.organiser, innerjoin=True),
         )
     )
 
