@@ -1,11 +1,13 @@
 """The organiser's round page keeps its list of sign-ups between views (wol/rounds/views.py):
-whatever changes the sign-ups, and whoever changes them, shows at the next view."""
+whatever changes the sign-ups, and whoever changes them, shows at the next view. The list of
+rounds counts their sign-ups without loading them."""
 
 import re
 
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.test_object_counts import counted
 from tests.test_rounds import CSV_GOOD, open_round, sign_up, token_of, upload
 from wol import create_app
 from wol.extensions import db
@@ -127,3 +129,31 @@ def test_a_sign_up_made_through_another_process_shows(client, app, app_config, m
             db.engine.dispose()
     assert "Person 2" in people(client, round_id)
     assert counts(client, round_id).startswith("2 sign-ups ")
+
+
+def test_the_list_of_rounds_counts_their_sign_ups_without_loading_them(client, app, make_user, els):
+    first = open_round(client, title="Spring circles")
+    open_round(client, title="Autumn circles")
+    for n in range(1, 4):
+        sign_up(app, make_user, first, n)
+    make_user(email="admin@example.org", roles={"admin"})
+    make_user(email="olga@example.org", roles={"organiser"})
+
+    def rows(viewer) -> list[str]:
+        """The rounds listed, newest first: title, sign-ups, deadline, state."""
+        page = viewer.get("/rounds").get_data(as_text=True)
+        body = page[page.index("<tbody>") : page.index("</tbody>")]
+        return [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+    listed = rows(client)
+    assert len(listed) == 2
+    assert listed[0].startswith("Autumn circles 0 ") and listed[0].endswith(" Open")
+    assert listed[1].startswith("Spring circles 3 ") and listed[1].endswith(" Open")
+    # An admin sees every round; another organiser sees none of Els's.
+    assert len(rows(signed_in(app, "admin@example.org"))) == 2
+    assert "No rounds yet." in signed_in(app, "olga@example.org").get("/rounds").get_data(
+        as_text=True
+    )
+    with counted(app) as (statements, objects):
+        assert client.get("/rounds").status_code == 200
+    assert "Signup" not in objects and objects["Round"] == 2, dict(objects)

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer, selectinload
 
 from wol.auth.models import User
 from wol.circles import service as circles
@@ -151,12 +151,18 @@ def require_manage(round_: Round, user: User) -> None:
         raise NotAllowed(_("Only the organiser of this round can see it."))
 
 
-def rounds_of(user: User) -> list[Round]:
-    """The rounds ``user`` organises, newest first."""
-    query = select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+def rounds_of(user: User) -> list[tuple[Round, int]]:
+    """The rounds ``user`` organises (every round for an admin), newest first, each with its
+    number of sign-ups (counted by the database: the sign-ups themselves are not loaded)."""
+    signups = select(func.count(Signup.id)).where(Signup.round_id == Round.id).scalar_subquery()
+    query = (
+        select(Round, signups)
+        .options(defer(Round.proposal))
+        .order_by(Round.created_at.desc(), Round.id.desc())
+    )
     if not user.is_admin:
         query = query.where(Round.organiser_id == user.id)
-    return list(db.session.scalars(query.options(selectinload(Round.signups))))
+    return [(round_, count) for round_, count in db.session.execute(query)]
 
 
 def rotate_link(round_: Round, by: User) -> str:
