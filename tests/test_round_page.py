@@ -157,3 +157,24 @@ def test_the_list_of_rounds_counts_their_sign_ups_without_loading_them(client, a
     with counted(app) as (statements, objects):
         assert client.get("/rounds").status_code == 200
     assert "Signup" not in objects and objects["Round"] == 2, dict(objects)
+
+
+def test_the_proposal_page_reads_the_sign_ups_as_rows(client, app, els):
+    """The proposal page shows names and departments, never as sign-up objects: the same
+    statements and objects with 10 people and with 40."""
+    round_id = open_round(client)
+
+    def work_with(first: int, last: int) -> tuple:
+        rows = "\n".join(
+            f"p{n}@example.org,P{n},Team {n % 3},nl,Tuesday 12:00,," for n in range(first, last + 1)
+        )
+        assert upload(client, round_id, CSV_GOOD.splitlines()[0] + "\n" + rows).status_code == 302
+        assert client.post(f"/rounds/{round_id}/form").status_code == 302
+        client.get(f"/rounds/{round_id}/proposal")
+        with counted(app) as (statements, objects):
+            page = client.get(f"/rounds/{round_id}/proposal").get_data(as_text=True)
+        assert f"P{last}" in page and "Team 2" in page
+        return len(statements), objects
+
+    small, large = work_with(1, 10), work_with(11, 40)
+    assert small == large and "Signup" not in large[1], (small, large)

@@ -210,7 +210,7 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
     data = round_.proposal_data()
     if data is None:
         return redirect(url_for("rounds.detail", round_id=round_.id))
-    signups = {s.email_key: s for s in round_.signups}
+    signups = {s.email_key: s for s in views.signup_rows(round_.id)}
     form = move_form or MoveForm()
     return render_template(
         "rounds/proposal.html",
@@ -226,17 +226,19 @@ def _render_proposal(round_: Round, move_form: MoveForm | None = None, status: i
         departments=[
             sorted({signups[k].department for k in c["members"]}) for c in data["circles"]
         ],
-        move_options=_move_options(round_, data),
+        move_options=_move_options(signups.values(), data),
     ), status
 
 
-def _move_options(round_: Round, data: dict):
+def _move_options(signups, data: dict):
     """``options(key, current)``: the drawn ``<option>``s of a person's move list, without the
     place they are in now: the circles of a language and time they chose (a move there may
-    still be refused, with the reason), and "no circle".
+    still be refused, with the reason), and "no circle". ``signups``: rows with ``email_key``,
+    ``languages`` and ``slots``.
 
     Each circle's option is drawn once, and people who chose the same languages and times share
-    one list: a round of 500 people and 100 circles put 50,000 circle names into words before.
+    one list: with 500 people in about 100 circles, some 15,000 circle names were put into words
+    and drawn one by one before.
     """
 
     def option(value: str, label: str) -> Markup:
@@ -249,7 +251,7 @@ def _move_options(round_: Round, data: dict):
     out = ("out", option("out", _("No circle (leave out)")))
     lists: dict[tuple[str, str], list[tuple[str, Markup]]] = {}
     targets = {}
-    for s in round_.signups:
+    for s in signups:
         chosen = (s.languages, s.slots)
         if chosen not in lists:
             languages, slots = set(s.languages.split()), set(s.slots.split())
@@ -271,7 +273,7 @@ def _move_options(round_: Round, data: dict):
 @login_required
 def proposal(round_id: int):
     """Each proposed circle, the totals, and who is left out and why."""
-    return _render_proposal(_managed_round(round_id))
+    return _render_proposal(_managed_round(round_id, with_signups=False))
 
 
 @bp.post("/rounds/<int:round_id>/proposal/move")

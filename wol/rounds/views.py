@@ -111,9 +111,10 @@ def _fingerprint(round_id: int) -> tuple:
     return tuple(db.session.execute(_fingerprint_query(), {"round_id": round_id}).one())
 
 
-def _draw(round_: Round) -> SignupsPart:
-    """Read the sign-ups (only the columns shown) and draw their part of the page."""
-    rows = db.session.execute(
+def signup_rows(round_id: int) -> list:
+    """The round's sign-ups as plain rows of what the organiser's pages show (never whom a
+    person would not like to be with), in the order they came."""
+    return db.session.execute(
         select(
             Signup.name,
             Signup.email,
@@ -123,9 +124,14 @@ def _draw(round_: Round) -> SignupsPart:
             Signup.slots,
             Signup.be_with,
         )
-        .where(Signup.round_id == round_.id)
+        .where(Signup.round_id == round_id)
         .order_by(Signup.id)
     ).all()
+
+
+def _draw(round_: Round) -> SignupsPart:
+    """Read the sign-ups (only the columns shown) and draw their part of the page."""
+    rows = signup_rows(round_.id)
     # Most people choose among a few combinations: put each into words once.
     languages_text: dict[str, str] = {}
     slots_text: dict[str, str] = {}
