@@ -1,7 +1,8 @@
 """The home page's circle cards are kept between visits, and never show anything old: a change
 to the circle, a meeting, a membership, a member's name or a check-in shows on the very next
 visit, whoever made it and however (here straight in the database, as another process would),
-and a card is never shown to another person."""
+and a card is never shown to another person. The same for the circle page's table of
+meetings."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -126,3 +127,35 @@ def test_the_readers_language_is_part_of_the_card(app, circle):
         ),
     )
     assert "Leden" in bob.get("/home").get_data(as_text=True)
+
+
+def test_the_circle_pages_table_of_meetings_shows_changes_at_once(app, circle):
+    """The table of meetings on the circle page is drawn once and kept, like the cards: a
+    meeting moved, held or skipped by another process shows on the next view, and each reader
+    sees the times in their own zone."""
+    bob = signed_in(app, "bob@example.org")
+    page = bob.get(f"/circles/{circle}").get_data(as_text=True)
+    assert "12:00" in page and "14:00" not in page
+
+    def move_week_5():
+        week5 = meeting(circle, 5)
+        week5.starts_at = week5.starts_at + timedelta(hours=2)
+
+    change(app, move_week_5)
+    assert "14:00" in bob.get(f"/circles/{circle}").get_data(as_text=True)
+
+    def held():
+        meeting(circle, 2).held_at = datetime.now(UTC)
+
+    assert 'id="week-2" class="state-held' not in page
+    change(app, held)
+    assert 'id="week-2" class="state-held' in bob.get(f"/circles/{circle}").get_data(as_text=True)
+
+    def elsewhere():
+        db.session.scalar(select(User).where(User.email == "bob@example.org")).timezone = (
+            "America/New_York"
+        )
+
+    change(app, elsewhere)
+    page = bob.get(f"/circles/{circle}").get_data(as_text=True)
+    assert "14:00" not in page and "08:00" in page  # 14:00 in Brussels is 08:00 in New York

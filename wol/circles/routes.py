@@ -23,6 +23,7 @@ from wol.circles.forms import (
     weekday_choices,
 )
 from wol.circles.models import FULL_WEEKS, Circle
+from wol.circles.views import meetings_table
 from wol.directory import service as directory
 from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
@@ -85,19 +86,23 @@ def new():
 def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, status=200):
     """Render the circle page for the current user."""
     now = utcnow()
+    membership = service.membership_of(circle, current_user)
+    upcoming = service.next_meeting(circle, now)
+    states = {
+        m.week: service.meeting_state(m, circle, now, current_user.timezone)
+        for m in circle.meetings
+    }
     return render_template(
         "circles/detail.html",
         circle=circle,
         now=now,
-        membership=service.membership_of(circle, current_user),
+        membership=membership,
         is_organiser=service.is_organiser(circle, current_user),
-        states={
-            m.week: service.meeting_state(m, circle, now, current_user.timezone)
-            for m in circle.meetings
-        },
-        schedule_rows=service.schedule_rows(circle),
+        meetings_table=meetings_table(
+            circle, service.schedule_rows(circle), states, upcoming, membership is not None, now
+        ),
         weekly_slot=editing.weekly_slot(circle),
-        next_meeting=service.next_meeting(circle, now),
+        next_meeting=upcoming,
         invite_url=url_for("circles.invite", token=circle.invite_token),
         invite_form=invite_form or InviteEmailForm(),
         confirm=ConfirmForm(),

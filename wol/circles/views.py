@@ -24,16 +24,18 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import bindparam, select, type_coerce, union
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
 
 from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, kept
+from wol.checkins.service import WINDOW as CHECKIN_WINDOW
 from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
@@ -198,3 +200,58 @@ def _load(ids: list[int]) -> list[Circle]:
             )
         )
     )
+
+
+# --- the circle page's table of meetings -------------------------------------------------------
+
+TABLE_TEMPLATE = "circles/_meetings_table.html"
+
+
+def _columns(instance) -> tuple:
+    """Every column value of a loaded object (new columns included by themselves)."""
+    return tuple(getattr(instance, attr.key) for attr in sa_inspect(type(instance)).column_attrs)
+
+
+def meetings_table(
+    circle: Circle, rows: list, states: dict, upcoming: Meeting | None, member: bool, now
+) -> Markup:
+    """The circle page's table of meetings, drawn once per everything it shows.
+
+    The table is the largest part of the circle page and the same on every visit between two
+    changes. Its key holds every column of the circle and of its meetings (what the rows and
+    the empty dates are made of), the states worked out for ``now``, the next meeting, the weeks
+    whose check-in is open to this reader, the language, the reader's zone and the site's URL
+    prefix: a change to any of them draws it again. It holds no form, so nobody's token.
+    """
+    record_open = frozenset(
+        meeting.week
+        for meeting in circle.meetings
+        if member and not meeting.is_skipped and now - CHECKIN_WINDOW < meeting.starts_at <= now
+    )
+    key = (
+        _columns(circle),
+        tuple(_columns(meeting) for meeting in circle.meetings),
+        tuple(sorted(states.items())),
+        upcoming.id if upcoming is not None else None,
+        record_open,
+        str(get_locale()),
+        str(get_timezone()),
+        request.script_root,
+    )
+    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    tables = kept(current_app, "circle-meetings", limit=5_000)
+    table = tables.get(key) if keep else None
+    if table is None:
+        table = Markup(  # noqa: S704 - a template render, escaped by Jinja
+            render_template(
+                TABLE_TEMPLATE,
+                circle=circle,
+                schedule_rows=rows,
+                states=states,
+                next_meeting=upcoming,
+                record_open=record_open,
+            )
+        )
+        if keep:
+            tables[key] = table
+    return table
