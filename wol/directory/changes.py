@@ -143,9 +143,11 @@ def _raise_before_commit(session: Session) -> None:
     session.execute(statement)
 
 
-def _forget(session: Session) -> None:
-    """After a rollback: nothing of it was committed."""
-    session.info.pop(PENDING, None)
+def _forget(session: Session, transaction) -> None:
+    """When a session's outermost transaction ends: whatever it noted is committed (and counted)
+    or rolled back. A savepoint that rolls back leaves the notes of what came before it."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def install() -> None:
@@ -154,7 +156,7 @@ def install() -> None:
         ("after_flush", _note_flush),
         ("do_orm_execute", _note_statement),
         ("before_commit", _raise_before_commit),
-        ("after_rollback", _forget),
+        ("after_transaction_end", _forget),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
