@@ -1,7 +1,7 @@
 """The organiser's round page: the counts and the list of who signed up, drawn once and kept
 while the sign-ups stay the same.
 
-A round of 500 sign-ups took some 42 ms of CPU per view: 500 sign-ups loaded as objects, and
+A round of 500 sign-ups took some 40 ms of CPU per view: 500 sign-ups loaded as objects, and
 each row's languages and times put into words again (a Babel look-up of the day names per time,
 a thousand per view). Now one aggregate statement reads what the sign-ups look like (the
 round's ``version``, their number, the sum of their ids and the latest ``updated_at``); the
@@ -11,13 +11,15 @@ when it changed are the sign-ups read again, as plain rows of the columns the pa
 Why the fingerprint covers everything the kept part is made of: every change to a sign-up goes
 through wol/rounds/service.py, which raises the round's ``version`` and sets the sign-up's
 ``updated_at``; a sign-up that goes without that (erasure of a person in a confirmed round, a
-cascade from a deleted account) lowers the number of sign-ups. None of the four ever returns to
-an earlier value (the version only rises, and while it stays the same, sign-ups can only go),
-so a part drawn from rows read after the fingerprint is never shown for a newer state. What the
-part shows besides the sign-ups' columns is the reader's language (in the key); anything else
-(the round's own columns, whether it is still open, the form tokens) is drawn on every view.
-Kept per process: every process reads the fingerprint from the database, so none shows a list
-older than the last change, whoever made it.
+cascade from a deleted account) lowers the number of sign-ups. The four together never come
+back to values they had before (the version only rises, and while it stays the same, sign-ups
+can only go), so a part drawn from rows read after the fingerprint (perhaps newer ones) is never
+shown for a later state. What the part shows besides the sign-ups' columns is the reader's
+language (in the key); anything else (the round's own columns, whether it is still open, the
+form tokens) is drawn on every view. Only requests that changed nothing draw the page (an
+import that is refused rolls back first). Kept per process: every process reads the
+fingerprint from the database, so none shows a list older than the last change, whoever made
+it.
 """
 
 from __future__ import annotations
