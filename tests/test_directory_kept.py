@@ -77,6 +77,10 @@ def test_a_circle_leaves_when_its_week_2_ends_without_any_change(app, make_user)
             select(Meeting).where(Meeting.circle_id == circle.id, Meeting.week == 2)
         )
         ends_at = week2.starts_at + timedelta(minutes=circle.duration_minutes)
+        # Read before week 2 starts: kept until it starts, when its end is known.
+        early = open_listing(week2.starts_at - timedelta(days=1))
+        assert [c.id for c in early.circles] == [circle.id]
+        assert early.valid_until == week2.starts_at
         before = open_listing(ends_at - timedelta(minutes=1))
         assert [c.id for c in before.circles] == [circle.id]
         assert before.valid_until == ends_at

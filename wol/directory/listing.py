@@ -10,8 +10,9 @@ for circles it has not shown before, their names and meeting days.
 
 What is kept is what the version covers: every column of circles (but the health tick's) and
 the week, start and skip of meetings. Moments that arrive by themselves are kept to the
-moment: a circle leaves the directory when its week 2 ends, so a copy is read again once the
-first week 2 among its circles is over. Who is a member is read for every page, never kept.
+moment: a circle leaves the directory when its week 2 ends, so a copy is read again when the
+first week 2 among its circles starts (from then on its end is known) and when it ends. Who is
+a member is read for every page, never kept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -45,9 +47,9 @@ def weekly_start(first_day: date, local_time: time, timezone: str) -> datetime:
     return local_to_utc(first_day, local_time, timezone)
 
 
-@dataclass(frozen=True)
-class OpenCircle:
-    """What a filter looks at in an open circle, in the directory's order."""
+class OpenCircle(NamedTuple):
+    """What a filter looks at in an open circle, in the directory's order (a tuple: a listing
+    holds thousands)."""
 
     id: int
     language: str
@@ -88,7 +90,7 @@ class ListedCircle:
 @dataclass
 class Listing:
     """The open circles at one version of the directory, until the first week 2 among them
-    ends; with the answers to the filters asked so far, and the circles shown so far with
+    starts or ends; with the answers to the filters asked so far, and the circles shown so far with
     their entries as drawn."""
 
     version: int | None
@@ -178,26 +180,20 @@ def _read_open(version: int | None, now: datetime) -> Listing:
         )
         .order_by(*ORDER)
     )
-    circles, valid_until, lengths = [], NEVER, {}
-    for row in rows:
-        length = lengths.get(row.duration_minutes)
-        if length is None:
-            length = lengths[row.duration_minutes] = timedelta(minutes=row.duration_minutes)
-        ends_at = row.starts_at + length
-        if ends_at <= now:
-            continue
-        valid_until = min(valid_until, ends_at)
-        circles.append(
-            OpenCircle(
-                row.id,
-                row.language,
-                row.kind,
-                row.place,
-                row.first_day,
-                row.local_time,
-                row.timezone,
-            )
-        )
+    circles, valid_until, later = [], NEVER, []
+    for circle_id, language, kind, place, first_day, local_time, zone, minutes, starts_at in rows:
+        if starts_at <= now:
+            # Under way: open until it ends, when the copy is read again.
+            ends_at = starts_at + timedelta(minutes=minutes)
+            if ends_at <= now:
+                continue
+            valid_until = min(valid_until, ends_at)
+        else:
+            later.append(starts_at)
+        circles.append(OpenCircle(circle_id, language, kind, place, first_day, local_time, zone))
+    if later:
+        # Read again when the first of the others starts: from then on, its end is known.
+        valid_until = min(valid_until, min(later))
     return Listing(version, circles, valid_until)
 
 
