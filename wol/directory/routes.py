@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 from wol.access import role_required, viewable_circle
 from wol.circles.forms import ConfirmForm
 from wol.directory import bp, service
-from wol.directory.filters import DAYPARTS, WEEKDAYS, DirectoryFilter, page_number
+from wol.directory.filters import DirectoryFilter, page_number
 from wol.directory.forms import QuietPeriodsForm, SharingForm
 from wol.directory.models import CircleAlert
 from wol.directory.quiet import REGION_OF_ZONE
-from wol.directory.views import entries_html
+from wol.directory.views import entries_html, filters_html
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.i18n import gettext as _
@@ -57,10 +57,9 @@ def index():
         filt=filt,
         result=result,
         entries_html=entries_html(result.listing, result.entries, filt, current_user.timezone),
-        weekdays=WEEKDAYS,
-        dayparts=DAYPARTS,
-        months=months,
-        places=service.place_suggestions(),
+        filters_html=filters_html(
+            result.listing, filt, months, service.place_suggestions(), current_user.timezone
+        ),
         confirm=ConfirmForm(),
         has_alert=any(a.query == filt.query_string() for a in service.alerts_of(current_user)),
     )

@@ -14,16 +14,46 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from wol.cache import TOKEN_PLACEHOLDER
-from wol.directory.filters import DirectoryFilter
+from wol.directory.filters import DAYPARTS, WEEKDAYS, DirectoryFilter
 from wol.directory.listing import Listing
 
 ENTRY_TEMPLATE = "directory/_entry.html"
+FILTERS_TEMPLATE = "directory/_filters.html"
 MAX_DRAWN = 5000
+
+
+def _keeping() -> bool:
+    """Whether drawn parts may be kept (not while templates are being edited)."""
+    return not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+
+
+def filters_html(
+    listing: Listing, filt: DirectoryFilter, months: list[str], places: list[str], viewer_tz: str
+) -> Markup:
+    """The filter form, drawn once per filter, language, zone and months for this version of
+    the directory (its place suggestions are the version's)."""
+    key = ("filters", str(get_locale()), viewer_tz, filt.query_string(), tuple(months))
+    html = listing.drawn.get(key) if _keeping() else None
+    if html is None:
+        html = Markup(  # noqa: S704 - a template render, escaped by Jinja
+            render_template(
+                FILTERS_TEMPLATE,
+                filt=filt,
+                weekdays=WEEKDAYS,
+                dayparts=DAYPARTS,
+                months=months,
+                places=places,
+                viewer_tz=viewer_tz,
+            )
+        )
+        if _keeping():
+            listing.drawn[key] = html
+    return html
 
 
 def entries_html(listing: Listing, entries: list, filt: DirectoryFilter, viewer_tz: str) -> list:
     """The directory entries of a page as HTML, drawn once per what they show."""
-    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    keep = _keeping()
     language = str(get_locale())
     query = filt.query_string()
     drawn = listing.drawn
