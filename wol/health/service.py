@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, type_coerce, update
+from sqlalchemy.types import NullType
 
 from wol.auth.models import User
 from wol.circles.models import Circle, Meeting, Membership
@@ -167,7 +168,8 @@ def summary_rows(scope: list) -> SummaryRows:
     )
     if not circles:
         return SummaryRows((), (), ())
-    # Yes/no instead of timestamps: fewer values to convert for every meeting of every circle.
+    # Yes/no instead of timestamps, and the start as the database gives it (converted only when
+    # summaries are made of the rows): this runs for every meeting of every circle.
     meetings = tuple(
         map(
             tuple,
@@ -175,7 +177,7 @@ def summary_rows(scope: list) -> SummaryRows:
                 select(
                     Meeting.circle_id,
                     Meeting.week,
-                    Meeting.starts_at,
+                    type_coerce(Meeting.starts_at, NullType()),
                     Meeting.skipped_at.is_not(None),
                     Meeting.held_at.is_not(None),
                     Meeting.not_held_at.is_not(None),
@@ -200,6 +202,14 @@ def summary_rows(scope: list) -> SummaryRows:
     return SummaryRows(circles, meetings, members)
 
 
+def _start_reader():
+    """What turns a meeting's start, as the database gives it, into an aware datetime: the
+    column type's own reading, for this database."""
+    dialect = db.session.get_bind(mapper=inspect(Meeting)).dialect
+    column_type = Meeting.__table__.c.starts_at.type.dialect_impl(dialect)
+    return column_type.result_processor(dialect, None) or (lambda value: value)
+
+
 def summaries(scope: list, now: datetime) -> list[CircleSummary]:
     """Every circle matching the ``scope`` conditions with its health, in three queries."""
     return summaries_of(summary_rows(scope), now)
@@ -212,10 +222,12 @@ def summaries_of(rows: SummaryRows, now: datetime) -> list[CircleSummary]:
         return []
     # This loop runs for every meeting of every circle: it builds tuples and adds one length.
     lengths: dict[int, timedelta] = {}
-    for circle_id, week, starts_at, skipped, held, not_held, attended, minutes in rows.meetings:
+    read_start = _start_reader()
+    for circle_id, week, start, skipped, held, not_held, attended, minutes in rows.meetings:
         summary = circles.get(circle_id)
         if summary is None:
             continue
+        starts_at = read_start(start)
         length = lengths.get(minutes) or lengths.setdefault(minutes, timedelta(minutes=minutes))
         summary.meetings.append(
             MeetingFacts(
