@@ -17,6 +17,7 @@ a 304 from the feed at 0.90 or more, p99 under 100 ms.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -294,7 +295,19 @@ def sign_in(base: str, email: str) -> str:
         if redirect.code not in (302, 303):
             raise
         cookies.update(_cookies(redirect.headers.get_all("Set-Cookie") or []))
+    # The first page after signing in puts a form token in the session; a browser keeps the
+    # cookie it comes back with. Without this every request of the run would make a new token
+    # and send a new cookie, which no real visitor's browser asks for.
+    _visit(base + "/home", cookies)
     return _cookie_header(cookies)
+
+
+def _visit(url: str, cookies: dict[str, str]) -> http.client.HTTPResponse:
+    """GET ``url`` with ``cookies`` and keep what it sets, as a browser does; the response."""
+    request = urllib.request.Request(url, headers={"Cookie": _cookie_header(cookies)})
+    with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as response:
+        cookies.update(_cookies(response.headers.get_all("Set-Cookie") or []))
+        return response
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -333,9 +346,10 @@ def etag_of(base: str, path: str) -> str:
 def revisit_headers(base: str, path: str) -> dict[str, str]:
     """What a browser that opened ``path`` before sends when it opens it again: its cookie
     (an anonymous visitor's page carries the visitor's form token) and the page's ETag."""
-    with urllib.request.urlopen(base + path, timeout=30) as response:
-        cookie = _cookie_header(_cookies(response.headers.get_all("Set-Cookie") or []))
-        return {"Cookie": cookie, "If-None-Match": response.headers["ETag"] or "-"}
+    cookies: dict[str, str] = {}
+    _visit(base + path, cookies)  # the first visit: a session with a form token
+    etag = _visit(base + path, cookies).headers["ETag"]  # the cookie as it stays from now on
+    return {"Cookie": _cookie_header(cookies), "If-None-Match": etag or "-"}
 
 
 def drive(
