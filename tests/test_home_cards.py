@@ -152,9 +152,9 @@ def test_the_circle_pages_table_of_meetings_shows_changes_at_once(app, circle):
     assert 'id="week-2" class="state-held' in bob.get(f"/circles/{circle}").get_data(as_text=True)
 
     def elsewhere():
-        db.session.scalar(select(User).where(User.email == "bob@example.org")).timezone = (
-            "America/New_York"
-        )
+        db.session.scalar(
+            select(User).where(User.email == "bob@example.org")
+        ).timezone = "America/New_York"
 
     change(app, elsewhere)
     page = bob.get(f"/circles/{circle}").get_data(as_text=True)
