@@ -39,6 +39,7 @@ from wol.checkins.service import WINDOW as CHECKIN_WINDOW
 from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
+from wol.health.service import start_reader
 
 CARD_TEMPLATE = "main/_circle_card.html"
 
@@ -91,8 +92,9 @@ def _queries():
         )
         .where(circles.c.id.in_(theirs))
         .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
-        # Only the start is read as a moment; held and skipped are only tested for NULL.
-        select(meetings.c.circle_id, meetings.c.week, meetings.c.starts_at, *_raw(meetings))
+        # All as stored: held and skipped are only tested for NULL, and a start is read as a
+        # moment only where the next meeting is looked for (start_reader).
+        select(meetings.c.circle_id, meetings.c.week, *_raw(meetings))
         .where(meetings.c.circle_id.in_(ids))
         .order_by(meetings.c.circle_id, meetings.c.week, meetings.c.id),
         # Of the members' accounts only the name: it is all of a person a card shows.
@@ -111,15 +113,16 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
     if not ids:
         return []
     by_circle: dict[int, list] = {circle_id: [] for circle_id in ids}
-    for row in db.session.execute(meetings_query, {"ids": ids}):
+    for row in db.session.execute(meetings_query, {"ids": ids}).all():
         by_circle[row.circle_id].append(row)
     members: dict[int, list] = {circle_id: [] for circle_id in ids}
-    for row in db.session.execute(members_query, {"ids": ids}):
+    for row in db.session.execute(members_query, {"ids": ids}).all():
         members[row.circle_id].append(tuple(row))
+    read_start = start_reader()
     facts = []
     for row in circle_rows:
         meeting_rows = by_circle[row.id]
-        upcoming = _next_meeting(meeting_rows, row.duration_minutes, now)
+        upcoming = _next_meeting(meeting_rows, row.duration_minutes, now, read_start)
         # Python's hash of the plain values: cards are kept per process, where it is stable.
         digest = hash((tuple(row), tuple(map(tuple, meeting_rows)), tuple(members[row.id])))
         facts.append(
@@ -128,20 +131,24 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
                 language=row.language,
                 weeks=row.weeks,
                 ended=row.ended_at is not None,
-                next_week=upcoming.week if upcoming is not None else None,
-                next_starts_at=upcoming.starts_at if upcoming is not None else None,
+                next_week=upcoming[0] if upcoming is not None else None,
+                next_starts_at=upcoming[1] if upcoming is not None else None,
                 fingerprint=digest,
             )
         )
     return facts
 
 
-def _next_meeting(rows, duration_minutes: int, now: datetime):
-    """The first meeting row not held, not skipped and not yet over (as next_meeting)."""
+def _next_meeting(
+    rows, duration_minutes: int, now: datetime, read_start
+) -> tuple[int, datetime] | None:
+    """Week and start of the first meeting row not held, not skipped and not yet over (as
+    next_meeting)."""
     for row in rows:
         if row.meetings__held_at is None and row.meetings__skipped_at is None:
-            if row.starts_at + timedelta(minutes=duration_minutes) > now:
-                return row
+            starts_at = read_start(row.meetings__starts_at)
+            if starts_at + timedelta(minutes=duration_minutes) > now:
+                return row.week, starts_at
     return None
 
 

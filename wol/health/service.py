@@ -202,7 +202,7 @@ def summary_rows(scope: list) -> SummaryRows:
     return SummaryRows(circles, meetings, members)
 
 
-def _start_reader():
+def start_reader():
     """What turns a meeting's start, as the database gives it, into an aware datetime: the
     column type's own reading, for this database."""
     dialect = db.session.get_bind(mapper=inspect(Meeting)).dialect
@@ -222,7 +222,7 @@ def summaries_of(rows: SummaryRows, now: datetime) -> list[CircleSummary]:
         return []
     # This loop runs for every meeting of every circle: it builds tuples and adds one length.
     lengths: dict[int, timedelta] = {}
-    read_start = _start_reader()
+    read_start = start_reader()
     for circle_id, week, start, skipped, held, not_held, attended, minutes in rows.meetings:
         summary = circles.get(circle_id)
         if summary is None:
