@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
@@ -84,6 +84,31 @@ def follow_up_by(circle: Circle, user: User) -> FollowUp | None:
             FollowUp.circle_id.is_not(None),
         )
     )
+
+
+@functools.cache
+def _follow_ups_query():
+    """A circle's started follow-ups that are together or one person's (built once)."""
+    return (
+        select(FollowUp)
+        .options(joinedload(FollowUp.circle))
+        .where(
+            FollowUp.from_circle_id == bindparam("circle_id"),
+            FollowUp.circle_id.is_not(None),
+            or_(FollowUp.together.is_(True), FollowUp.started_by_id == bindparam("user_id")),
+        )
+    )
+
+
+def follow_ups_for(circle: Circle, user: User) -> tuple[FollowUp | None, FollowUp | None]:
+    """The circle's "go on together" follow-up and the one ``user`` started (which may be the
+    same), read in one query: what the finished circle's page offers."""
+    found = db.session.scalars(
+        _follow_ups_query(), {"circle_id": circle.id, "user_id": user.id}
+    ).all()
+    together = next((f for f in found if f.together), None)
+    own = next((f for f in found if f.started_by_id == user.id), None)
+    return together, own
 
 
 def _existing(circle: Circle, starter: User, together: bool) -> FollowUp | None:

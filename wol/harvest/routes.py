@@ -266,11 +266,11 @@ def harvest_panel(circle: Circle):
     if not service.harvest_open(circle, now):
         return None
     finished = service.is_finished(circle, now)
-    own = followup.follow_up_by(circle, current_user) if finished else None
+    together, own = followup.follow_ups_for(circle, current_user) if finished else (None, None)
     return {
         "finished": finished,
         "mine": service.harvest_of(circle, current_user),
-        "together": followup.follow_up_together(circle) if finished else None,
+        "together": together,
         "own": own if own is not None and not own.together else None,
     }
 
