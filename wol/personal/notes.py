@@ -3,9 +3,10 @@
 Only the member reads or writes their own rows; every query here is bound to one user.
 """
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -53,25 +54,34 @@ def _insert():
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
+@functools.cache
+def _note_query():
+    """A person's note of a meeting (built once: every meeting page asks)."""
+    return select(PrivateNote.body).where(
+        PrivateNote.user_id == bindparam("user_id"),
+        PrivateNote.meeting_id == bindparam("meeting_id"),
+    )
+
+
+@functools.cache
+def _ticks_query():
+    """A person's ticks of a meeting (built once: every meeting page asks)."""
+    return select(ExerciseTick.exercise_id).where(
+        ExerciseTick.user_id == bindparam("user_id"),
+        ExerciseTick.meeting_id == bindparam("meeting_id"),
+    )
+
+
 def note_of(user: User, meeting: Meeting) -> str:
     """What ``user`` wrote for ``meeting`` ("" when nothing)."""
-    body = db.session.scalar(
-        select(PrivateNote.body).where(
-            PrivateNote.user_id == user.id, PrivateNote.meeting_id == meeting.id
-        )
-    )
+    body = db.session.scalar(_note_query(), {"user_id": user.id, "meeting_id": meeting.id})
     return body or ""
 
 
 def ticks_of(user: User, meeting: Meeting) -> set[str]:
     """Ids of the exercises ``user`` ticked for ``meeting``."""
-    return set(
-        db.session.scalars(
-            select(ExerciseTick.exercise_id).where(
-                ExerciseTick.user_id == user.id, ExerciseTick.meeting_id == meeting.id
-            )
-        )
-    )
+    found = db.session.scalars(_ticks_query(), {"user_id": user.id, "meeting_id": meeting.id})
+    return set(found)
 
 
 def checklist(
