@@ -91,8 +91,7 @@ def anonymous_page(template: str) -> str:
         current_user.is_authenticated
         or session.get("_flashes")
         or request.query_string
-        or current_app.debug
-        or current_app.config.get("TEMPLATES_AUTO_RELOAD")
+        or not keeping(current_app)
     ):
         return render_template(template)
     key = (template, str(get_locale()), request.path, request.script_root)
@@ -101,6 +100,12 @@ def anonymous_page(template: str) -> str:
     if page is None:
         page = pages[key] = render_template(template, csrf_token=lambda: TOKEN_PLACEHOLDER)
     return page.replace(TOKEN_PLACEHOLDER, generate_csrf())
+
+
+def keeping(app: Flask) -> bool:
+    """Whether drawn pages and parts may be kept: not while templates are being edited (debug
+    or template reloading), where every view must show the template as it is now."""
+    return not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
 
 
 def kept(app: Flask, name: str, limit: int = 20_000) -> dict:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
 
 from wol.auth.models import User
-from wol.cache import TOKEN_PLACEHOLDER, kept
+from wol.cache import TOKEN_PLACEHOLDER, keeping, kept
 from wol.checkins.service import WINDOW as CHECKIN_WINDOW
 from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
@@ -157,7 +157,7 @@ def home_cards(user, now: datetime) -> list[Markup]:
     facts = _fingerprints(user.id, now)
     facts.sort(key=lambda f: (f.ended, f.next_starts_at is None, f.next_starts_at or now))
     reader = (user.id, str(get_locale()), str(get_timezone()), now.replace(second=0, microsecond=0))
-    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    keep = keeping(current_app)
     cards_kept = kept(current_app, "home-cards")
     cards: dict[int, Markup] = {}
     keys = {}
@@ -245,7 +245,7 @@ def meetings_table(
         str(get_timezone()),
         request.script_root,
     )
-    keep = not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+    keep = keeping(current_app)
     tables = kept(current_app, "circle-meetings", limit=5_000)
     table = tables.get(key) if keep else None
     if table is None:

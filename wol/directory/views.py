@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from wol.cache import TOKEN_PLACEHOLDER
+from wol.cache import TOKEN_PLACEHOLDER, keeping
 from wol.directory.filters import DAYPARTS, WEEKDAYS, DirectoryFilter
 from wol.directory.listing import Listing
 
@@ -22,18 +22,13 @@ FILTERS_TEMPLATE = "directory/_filters.html"
 MAX_DRAWN = 5000
 
 
-def _keeping() -> bool:
-    """Whether drawn parts may be kept (not while templates are being edited)."""
-    return not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"))
-
-
 def filters_html(
     listing: Listing, filt: DirectoryFilter, months: list[str], places: list[str], viewer_tz: str
 ) -> Markup:
     """The filter form, drawn once per filter, language, zone and months for this version of
     the directory (its place suggestions are the version's)."""
     key = ("filters", str(get_locale()), viewer_tz, filt.query_string(), tuple(months))
-    html = listing.drawn.get(key) if _keeping() else None
+    html = listing.drawn.get(key) if keeping(current_app) else None
     if html is None:
         html = Markup(  # noqa: S704 - a template render, escaped by Jinja
             render_template(
@@ -46,14 +41,14 @@ def filters_html(
                 viewer_tz=viewer_tz,
             )
         )
-        if _keeping():
+        if keeping(current_app):
             listing.drawn[key] = html
     return html
 
 
 def entries_html(listing: Listing, entries: list, filt: DirectoryFilter, viewer_tz: str) -> list:
     """The directory entries of a page as HTML, drawn once per what they show."""
-    keep = _keeping()
+    keep = keeping(current_app)
     language = str(get_locale())
     query = filt.query_string()
     drawn = listing.drawn

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from wol.cache import TOKEN_PLACEHOLDER, kept
+from wol.cache import TOKEN_PLACEHOLDER, keeping, kept
 from wol.health.service import SummaryRows
 
 MAX_KEPT = 256
@@ -27,7 +27,7 @@ MAX_KEPT = 256
 def dashboard_body(user, rows: SummaryRows, now: datetime, draw: Callable[[], str]) -> Markup:
     """The dashboard's body for ``user`` at ``now``: ``draw()`` once per minute, rows, reader,
     language and address (``draw`` renders with ``csrf_token`` giving the placeholder)."""
-    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+    if not keeping(current_app):
         body = draw()
     else:
         key = (

@@ -32,7 +32,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
-from wol.cache import kept
+from wol.cache import keeping, kept
 from wol.extensions import db
 from wol.rounds.models import Round, Signup
 from wol.rounds.service import language_name
@@ -166,7 +166,7 @@ def _draw(round_: Round) -> SignupsPart:
 def signups_part(round_: Round) -> SignupsPart:
     """The counts and the "who signed up" table of ``round_``, in the reader's language: the
     kept ones while the sign-ups did not change, else drawn afresh (and kept)."""
-    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+    if not keeping(current_app):
         return _draw(round_)
     # The languages and times offered are counted per column: a changed offer is another part.
     fingerprint = (*_fingerprint(round_.id), round_.languages, round_.slots)
