@@ -36,13 +36,21 @@ class RequestCachedDomain(Domain):
         ctx = g.get("_flask_babel") if g else None
         if ctx is None:
             return super().get_translations()
-        locale = getattr(ctx, "babel_locale", None)
-        kept = getattr(ctx, _KEY, None)
-        if locale is not None and kept is not None and kept[0] is locale:
-            return kept[1]
+        found = _kept_catalog(ctx)
+        if found is not None:
+            return found
         translations = super().get_translations()
         setattr(ctx, _KEY, (get_locale(), translations))
         return translations
+
+
+def _kept_catalog(ctx):
+    """The catalog kept on Babel's request state ``ctx`` while the locale it was found for is
+    still the request's, else None."""
+    found = ctx.__dict__
+    pair = found.get(_KEY)
+    locale = found.get("babel_locale")
+    return pair[1] if pair is not None and locale is not None and pair[0] is locale else None
 
 
 _NO_TRANSLATIONS = NullTranslations()
@@ -55,12 +63,8 @@ def catalog():
     if app_context is None:
         return _NO_TRANSLATIONS
     ctx = app_context.g.__dict__.get("_flask_babel")
-    if ctx is not None:
-        found = ctx.__dict__
-        kept_pair = found.get(_KEY)
-        if kept_pair is not None and kept_pair[0] is found.get("babel_locale"):
-            return kept_pair[1]
-    return get_translations()
+    found = _kept_catalog(ctx) if ctx is not None else None
+    return found if found is not None else get_translations()
 
 
 def install(app: Flask) -> None:
