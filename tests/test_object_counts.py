@@ -20,6 +20,7 @@ from tests.directory_helpers import seed_listed_circles
 from tests.test_rounds import round_form
 from wol.auth.models import User
 from wol.extensions import db
+from wol.timestamps import utcnow
 
 PAGES = {
     "home of a member": ("bob", "/home"),
@@ -55,11 +56,19 @@ def counted(app):
 
 
 def work_of(app, client, path: str, headers: dict | None = None) -> tuple[int, Counter, int]:
-    """(statements, objects by class, status) of one GET of ``path``, after a warm-up."""
-    client.get(path, headers=headers)  # first use (guide files, caches) is not page work
-    with counted(app) as (statements, objects):
-        status = client.get(path, headers=headers).status_code
-    return len(statements), objects, status
+    """(statements, objects by class, status) of one GET of ``path``, after a warm-up.
+
+    Home cards and the dashboard are kept per minute: when a new minute starts between the
+    warm-up and the GET, they are drawn afresh and the GET measures other work than its twin
+    in the other organisation. Such a pair is measured again.
+    """
+    while True:
+        minute = utcnow().replace(second=0, microsecond=0)
+        client.get(path, headers=headers)  # first use (guide files, caches) is not page work
+        with counted(app) as (statements, objects):
+            status = client.get(path, headers=headers).status_code
+        if utcnow().replace(second=0, microsecond=0) == minute:
+            return len(statements), objects, status
 
 
 def signed_in(app, email: str | None):
