@@ -35,7 +35,7 @@ from sqlalchemy.types import NullType
 
 from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, keeping, kept
-from wol.checkins.service import WINDOW as CHECKIN_WINDOW
+from wol.checkins.service import window as checkin_window
 from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
@@ -233,7 +233,7 @@ def meetings_table(
     record_open = frozenset(
         meeting.week
         for meeting in circle.meetings
-        if member and not meeting.is_skipped and now - CHECKIN_WINDOW < meeting.starts_at <= now
+        if member and not meeting.is_skipped and checkin_window(meeting, now) == "open"
     )
     key = (
         _columns(circle),
