@@ -15,6 +15,8 @@ organisers' dashboard.
 """
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, render_template, request, session
@@ -24,6 +26,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wol.extensions import babel
+
+T = TypeVar("T")
 
 _KEY = "wol_translations"
 
@@ -91,18 +95,13 @@ def anonymous_page(template: str) -> str:
     configuration: what differs between such visitors is the form token in the header, put in
     afresh each time. Signed-in people, pending messages and query strings are drawn as usual.
     """
-    if (
-        current_user.is_authenticated
-        or session.get("_flashes")
-        or request.query_string
-        or not keeping(current_app)
-    ):
+    if current_user.is_authenticated or session.get("_flashes") or request.query_string:
         return render_template(template)
-    key = (template, str(get_locale()), request.path, request.script_root)
-    pages = kept(current_app, "anonymous-pages")
-    page = pages.get(key)
-    if page is None:
-        page = pages[key] = render_template(template, csrf_token=lambda: TOKEN_PLACEHOLDER)
+    page = drawn_once(
+        "anonymous-pages",
+        (template, str(get_locale()), request.path, request.script_root),
+        lambda: render_template(template, csrf_token=lambda: TOKEN_PLACEHOLDER),
+    )
     return page.replace(TOKEN_PLACEHOLDER, generate_csrf())
 
 
@@ -110,6 +109,21 @@ def keeping(app: Flask) -> bool:
     """Whether drawn pages and parts may be kept: not while templates are being edited (debug
     or template reloading), where every view must show the template as it is now."""
     return not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))
+
+
+def drawn_once(name: str, key, draw: Callable[[], T], *, basis=None, limit: int = 20_000) -> T:
+    """``draw()`` once for ``key``, kept in this process's store ``name`` while ``basis`` (what
+    it was drawn from, compared in full) stays the same; drawn every time while not
+    ``keeping``. The key and the basis together must hold everything the drawing shows."""
+    if not keeping(current_app):
+        return draw()
+    store = kept(current_app, name, limit)
+    found = store.get(key)
+    if found is not None and found[0] == basis:
+        return found[1]
+    value = draw()
+    store[key] = (basis, value)
+    return value
 
 
 def kept(app: Flask, name: str, limit: int = 20_000) -> dict:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
 
 from wol.auth.models import User
-from wol.cache import TOKEN_PLACEHOLDER, keeping, kept
+from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.checkins.service import window as checkin_window
 from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
@@ -245,11 +245,10 @@ def meetings_table(
         str(get_timezone()),
         request.script_root,
     )
-    keep = keeping(current_app)
-    tables = kept(current_app, "circle-meetings", limit=5_000)
-    table = tables.get(key) if keep else None
-    if table is None:
-        table = Markup(  # noqa: S704 - a template render, escaped by Jinja
+    return drawn_once(
+        "circle-meetings",
+        key,
+        lambda: Markup(  # noqa: S704 - a template render, escaped by Jinja
             render_template(
                 TABLE_TEMPLATE,
                 circle=circle,
@@ -258,7 +257,6 @@ def meetings_table(
                 next_meeting=upcoming,
                 record_open=record_open,
             )
-        )
-        if keep:
-            tables[key] = table
-    return table
+        ),
+        limit=5_000,
+    )

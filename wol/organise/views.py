@@ -13,12 +13,12 @@ on the next visit. The form token is the session's, put in on the way out.
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import current_app, request
+from flask import request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from wol.cache import TOKEN_PLACEHOLDER, keeping, kept
+from wol.cache import TOKEN_PLACEHOLDER, drawn_once
 from wol.health.service import SummaryRows
 
 MAX_KEPT = 256
@@ -27,25 +27,16 @@ MAX_KEPT = 256
 def dashboard_body(user, rows: SummaryRows, now: datetime, draw: Callable[[], str]) -> Markup:
     """The dashboard's body for ``user`` at ``now``: ``draw()`` once per minute, rows, reader,
     language and address (``draw`` renders with ``csrf_token`` giving the placeholder)."""
-    if not keeping(current_app):
-        body = draw()
-    else:
-        key = (
-            hash(rows),
-            user.id,
-            user.is_admin,
-            user.timezone,
-            str(get_locale()),
-            request.full_path,
-            request.script_root,
-            now.replace(second=0, microsecond=0),
-        )
-        bodies = kept(current_app, "dashboard-bodies", limit=MAX_KEPT)
-        found = bodies.get(key)
-        # The rows themselves are compared, not only their hash: equal rows, equal page.
-        if found is not None and found[0] == rows:
-            body = found[1]
-        else:
-            body = draw()
-            bodies[key] = (rows, body)
+    key = (
+        hash(rows),
+        user.id,
+        user.is_admin,
+        user.timezone,
+        str(get_locale()),
+        request.full_path,
+        request.script_root,
+        now.replace(second=0, microsecond=0),
+    )
+    # The rows themselves are compared, not only their hash: equal rows, equal page.
+    body = drawn_once("dashboard-bodies", key, draw, basis=rows, limit=MAX_KEPT)
     return Markup(body.replace(TOKEN_PLACEHOLDER, generate_csrf()))  # noqa: S704 - as drawn

@@ -32,7 +32,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
-from wol.cache import keeping, kept
+from wol.cache import drawn_once, keeping
 from wol.extensions import db
 from wol.rounds.models import Round, Signup
 from wol.rounds.service import language_name
@@ -170,11 +170,10 @@ def signups_part(round_: Round) -> SignupsPart:
         return _draw(round_)
     # The languages and times offered are counted per column: a changed offer is another part.
     fingerprint = (*_fingerprint(round_.id), round_.languages, round_.slots)
-    key = (round_.id, str(get_locale()))
-    parts = kept(current_app, "round-signups", limit=KEPT_ROUNDS)
-    found = parts.get(key)
-    if found is not None and found[0] == fingerprint:
-        return found[1]
-    part = _draw(round_)
-    parts[key] = (fingerprint, part)
-    return part
+    return drawn_once(
+        "round-signups",
+        (round_.id, str(get_locale())),
+        lambda: _draw(round_),
+        basis=fingerprint,
+        limit=KEPT_ROUNDS,
+    )
