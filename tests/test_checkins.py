@@ -20,7 +20,11 @@ from wol.timestamps import utcnow
 
 
 def running_circle(app, make_user, members=3, weeks_ago=1, **overrides):
-    """A circle whose week 1 was ``weeks_ago`` weeks ago, with its organiser and members."""
+    """A circle whose week ``weeks_ago + 1`` meets tomorrow (so its week 1 was a day less than
+    ``weeks_ago`` weeks ago), with its organiser and members.
+
+    Tomorrow, not today: a meeting today at noon has started or not depending on the hour the
+    suite runs, and so would what the pages offer."""
     today = date.today()
     ann = make_user(email="ann@example.org", display_name="Ann Peeters")
     others = [make_user(display_name=f"Member {n}") for n in range(members)]
@@ -28,7 +32,7 @@ def running_circle(app, make_user, members=3, weeks_ago=1, **overrides):
         app,
         ann,
         members=others,
-        first_day=today - timedelta(weeks=weeks_ago),
+        first_day=today + timedelta(days=1) - timedelta(weeks=weeks_ago),
         today=today,
         **overrides,
     )

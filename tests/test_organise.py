@@ -30,7 +30,10 @@ def els(make_user, auth):
 
 
 def circle_of(app, organiser, members, weeks_ago, held="", **overrides):
-    """A circle whose week ``weeks_ago + 1`` is today; ``held`` marks weeks H(eld)/N(ot)."""
+    """A circle whose week ``weeks_ago + 1`` meets tomorrow; ``held`` marks weeks H(eld)/N(ot).
+
+    Tomorrow, not today: a meeting today at noon has started or not depending on the hour the
+    suite runs, and so would the dashboard's counts."""
     today = date.today()
     # Registered while it ran: a circle can be entered up to 12 weeks after its start.
     circle = make_circle(
@@ -38,7 +41,7 @@ def circle_of(app, organiser, members, weeks_ago, held="", **overrides):
         organiser,
         members=members,
         join=False,
-        first_day=today - timedelta(weeks=weeks_ago),
+        first_day=today + timedelta(days=1) - timedelta(weeks=weeks_ago),
         today=today - timedelta(weeks=max(weeks_ago - 11, 0)),
         **overrides,
     )
