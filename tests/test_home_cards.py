@@ -27,6 +27,11 @@ def signed_in(app, email):
 def circle(app, make_user):
     """Ann organises a circle (without being in it) that met for the first time eight days
     ago; Bob is in it."""
+    return open_data_circle(app, make_user)
+
+
+def open_data_circle(app, make_user) -> int:
+    """The id of the circle of the ``circle`` fixture, made."""
     ann = make_user(email="ann@example.org", language="en")
     bob = make_user(email="bob@example.org", display_name="Bob Peeters", language="en")
     today = datetime.now(UTC).date()

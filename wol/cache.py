@@ -15,7 +15,8 @@ organisers' dashboard.
 """
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from babel.support import NullTranslations
@@ -103,6 +104,22 @@ def anonymous_page(template: str) -> str:
         lambda: render_template(template, csrf_token=lambda: TOKEN_PLACEHOLDER),
     )
     return page.replace(TOKEN_PLACEHOLDER, generate_csrf())
+
+
+@contextmanager
+def token_placeholder() -> Iterator[None]:
+    """While drawing something to keep: every form token drawn inside (``csrf_token()``, and the
+    token fields of forms built inside) is ``TOKEN_PLACEHOLDER``, to be replaced by the
+    session's own token on the way out. Flask-WTF keeps the request's token on ``g``."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    saved = g.pop(name, None)
+    setattr(g, name, TOKEN_PLACEHOLDER)
+    try:
+        yield
+    finally:
+        g.pop(name, None)
+        if saved is not None:
+            setattr(g, name, saved)
 
 
 def keeping(app: Flask) -> bool:

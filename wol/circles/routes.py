@@ -4,10 +4,13 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from wtforms.fields.choices import SelectChoice
 
 from wol.access import meeting_of, viewable_circle
+from wol.cache import TOKEN_PLACEHOLDER, token_placeholder
 from wol.circles import bp, editing, service
 from wol.circles import waitlist as waiting_lists
 from wol.circles.forms import (
@@ -23,7 +26,7 @@ from wol.circles.forms import (
     weekday_choices,
 )
 from wol.circles.models import FULL_WEEKS, Circle
-from wol.circles.views import meetings_table
+from wol.circles.views import HARVEST_SLOT, circle_body, meetings_table
 from wol.directory import service as directory
 from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
@@ -84,32 +87,50 @@ def new():
 
 
 def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, status=200):
-    """Render the circle page for the current user."""
+    """Render the circle page for the current user (its body kept while nothing it shows
+    changes; drawn afresh when it shows the invite form's errors)."""
     now = utcnow()
-    membership = service.membership_of(circle, current_user)
+    viewer = current_user._get_current_object()
     upcoming = service.next_meeting(circle, now)
-    states = {
-        m.week: service.meeting_state(m, circle, now, current_user.timezone)
-        for m in circle.meetings
-    }
+
+    def draw() -> str:
+        membership = service.membership_of(circle, viewer)
+        states = {
+            m.week: service.meeting_state(m, circle, now, viewer.timezone) for m in circle.meetings
+        }
+        with token_placeholder():
+            return render_template(
+                "circles/_detail_body.html",
+                circle=circle,
+                now=now,
+                membership=membership,
+                is_organiser=service.is_organiser(circle, viewer),
+                meetings_table=meetings_table(
+                    circle, service.schedule_rows(circle), states, upcoming, bool(membership), now
+                ),
+                weekly_slot=editing.weekly_slot(circle),
+                next_meeting=upcoming,
+                invite_url=url_for("circles.invite", token=circle.invite_token),
+                invite_form=invite_form or InviteEmailForm(),
+                confirm=ConfirmForm(),
+                may_end=service.may_end(circle, viewer),
+                may_invite=service.may_invite(circle, viewer),
+                quiet=directory.coming_quiet_hits(circle, today_in(viewer.timezone)),
+                sharing_form=SharingForm(obj=circle),
+                harvest_slot=HARVEST_SLOT,
+            )
+
+    body = draw() if invite_form is not None else circle_body(circle, viewer, upcoming, now, draw)
+    # As plain text: Markup's replace would escape the panel's HTML.
+    body = (
+        str(body)
+        .replace(TOKEN_PLACEHOLDER, generate_csrf())
+        .replace(HARVEST_SLOT, render_template("harvest/_panel.html", circle=circle))
+    )
     return render_template(
         "circles/detail.html",
         circle=circle,
-        now=now,
-        membership=membership,
-        is_organiser=service.is_organiser(circle, current_user),
-        meetings_table=meetings_table(
-            circle, service.schedule_rows(circle), states, upcoming, membership is not None, now
-        ),
-        weekly_slot=editing.weekly_slot(circle),
-        next_meeting=upcoming,
-        invite_url=url_for("circles.invite", token=circle.invite_token),
-        invite_form=invite_form or InviteEmailForm(),
-        confirm=ConfirmForm(),
-        may_end=service.may_end(circle, current_user),
-        may_invite=service.may_invite(circle, current_user),
-        quiet=directory.coming_quiet_hits(circle, today_in(current_user.timezone)),
-        sharing_form=SharingForm(obj=circle),
+        body=Markup(body),  # noqa: S704 - drawn by Jinja, escaped there
     ), status
 
 

@@ -21,6 +21,8 @@ within the minute.
 from __future__ import annotations
 
 import functools
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -260,3 +262,45 @@ def meetings_table(
         ),
         limit=5_000,
     )
+
+
+# --- the circle page ----------------------------------------------------------------------------
+
+BODY_TEMPLATE = "circles/_detail_body.html"
+HARVEST_SLOT = f"wol-harvest-slot-{secrets.token_hex(16)}"
+
+
+def circle_body(
+    circle: Circle, viewer, upcoming: Meeting | None, now: datetime, draw: Callable[[], str]
+) -> Markup:
+    """The circle page between its header and footer: ``draw()`` once per everything it shows.
+
+    A circle page drew some 150 template lines and a table of twelve meetings on every visit,
+    the same between two changes. What it shows is made from the circle, its meetings, its
+    memberships with the members' names, the organiser's name, the viewer's own account (roles,
+    zone, calendar delivery, address), the guide title of the coming week, the language, the
+    site's URL prefix and the moment to the minute (``upcoming``, the next meeting, follows from
+    them): all of it is in the key, compared in full,
+    so a change by any process draws the page again on its next visit, and moments that arrive
+    by themselves (a meeting starts, a check-in opens) show within the minute. Not in it: the
+    harvest panel (the viewer's harvest and follow-ups, other tables) goes in afterwards at
+    ``HARVEST_SLOT``, and the form token is the session's, put in on the way out.
+    """
+    view = guide_view(circle.language, circle.guide_week(upcoming.week)) if upcoming else None
+    key = (
+        circle.id,
+        viewer.id,
+        str(get_locale()),
+        request.script_root,
+        now.replace(second=0, microsecond=0),
+    )
+    basis = (
+        _columns(circle),
+        tuple(_columns(meeting) for meeting in circle.meetings),
+        tuple(_columns(membership) for membership in circle.memberships),
+        tuple((user.id, user.display_name) for user in circle.members),
+        circle.organiser.display_name if circle.organiser is not None else None,
+        _columns(viewer),
+        view and (view.title, view.shown_lang),
+    )
+    return Markup(drawn_once("circle-pages", key, draw, basis=basis, limit=5_000))  # noqa: S704

@@ -1,0 +1,176 @@
+"""The circle page is drawn once and kept between visits (wol/circles/views.py circle_body), and
+never shows anything old or anybody else's: a change to the circle, its members, their names or
+the reader's own account shows on the very next visit, whoever made it (here straight in the
+database, as another process would); each reader and each browser gets its own page and form
+token; the harvest panel is the reader's own."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import template_rendered
+from sqlalchemy import select
+
+from tests.circles_helpers import make_circle
+from tests.test_home_cards import change, meeting, open_data_circle, signed_in
+from wol.auth.models import User
+from wol.circles.models import Circle
+from wol.circles.service import join_circle, leave_circle
+from wol.extensions import db
+from wol.harvest.models import Harvest
+
+BODY = "circles/_detail_body.html"
+
+
+@pytest.fixture
+def circle(app, make_user):
+    """Ann organises a circle (without being in it) that met for the first time eight days
+    ago; Bob is in it."""
+    return open_data_circle(app, make_user)
+
+
+def bodies_drawn(app, visit) -> int:
+    """How often ``visit()`` drew the circle page's body."""
+    drawn = []
+
+    def record(sender, template, context, **extra):
+        if template.name == BODY:
+            drawn.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        visit()
+    return len(drawn)
+
+
+def by_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_a_second_visit_is_served_from_the_kept_page(app, circle):
+    bob = signed_in(app, "bob@example.org")
+    first = bob.get(f"/circles/{circle}")
+    assert first.status_code == 200 and "Cirkel Open Data" in first.get_data(as_text=True)
+    again = []
+    assert bodies_drawn(app, lambda: again.append(bob.get(f"/circles/{circle}"))) == 0
+    assert again[0].get_data(as_text=True) == first.get_data(as_text=True)
+
+
+def test_changes_by_another_process_show_at_once(app, make_user, circle):
+    bob = signed_in(app, "bob@example.org")
+    url = f"/circles/{circle}"
+    assert "Cirkel Open Data" in bob.get(url).get_data(as_text=True)
+
+    change(
+        app, lambda: setattr(db.session.get(Circle, circle), "description", "Open data, ons werk")
+    )
+    assert "Open data, ons werk" in bob.get(url).get_data(as_text=True)
+
+    def held():
+        week = meeting(circle, 2)
+        week.held_at = datetime.now(UTC)
+        week.attended = 1
+
+    assert 'id="week-2" class="state-held' not in bob.get(url).get_data(as_text=True)
+    change(app, held)
+    assert 'id="week-2" class="state-held' in bob.get(url).get_data(as_text=True)
+
+    cas = make_user(display_name="Cas Janssens")
+    change(app, lambda: join_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    page = bob.get(url).get_data(as_text=True)
+    assert "Cas Janssens" in page and "(2/5)" in page
+
+    change(app, lambda: setattr(db.session.get(User, cas.id), "display_name", "Cas J."))
+    assert "Cas J." in bob.get(url).get_data(as_text=True)
+
+    change(app, lambda: leave_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    assert "Cas J." not in bob.get(url).get_data(as_text=True)
+
+    change(app, lambda: setattr(by_email("ann@example.org"), "display_name", "Ann Organiser"))
+    assert "Organised by Ann Organiser" in bob.get(url).get_data(as_text=True)
+
+
+def test_the_readers_own_account_is_part_of_the_page(app, circle):
+    bob = signed_in(app, "bob@example.org")
+    url = f"/circles/{circle}"
+    assert "came to bob@example.org as one invitation" in bob.get(url).get_data(as_text=True)
+
+    change(app, lambda: setattr(by_email("bob@example.org"), "calendar_delivery", "feed"))
+    page = bob.get(url).get_data(as_text=True)
+    assert "These meetings are in your calendar feed" in page
+    assert "as one invitation" not in page
+
+    change(app, lambda: setattr(by_email("bob@example.org"), "language", "nl"))
+    assert "Leden" in bob.get(url).get_data(as_text=True)
+
+
+def test_a_page_is_never_shown_to_someone_else(app, circle):
+    bob_page = signed_in(app, "bob@example.org").get(f"/circles/{circle}").get_data(as_text=True)
+    ann_page = signed_in(app, "ann@example.org").get(f"/circles/{circle}").get_data(as_text=True)
+    # Ann organises without being a member: she may remove Bob and renew the link; Bob may not.
+    assert "Remove Bob" in ann_page and "Renew the link" in ann_page
+    assert "Remove Bob" not in bob_page and "Renew the link" not in bob_page
+    assert "Leave this circle" in bob_page and "Leave this circle" not in ann_page
+
+
+def test_each_browser_gets_its_own_form_token(app, circle):
+    """Two browsers of the same organiser: the kept page carries each session's own token, and
+    a form sent from either page is accepted."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    desk, phone = signed_in_with_token(app), signed_in_with_token(app)
+    url = f"/circles/{circle}"
+    desk_page = desk.get(url).get_data(as_text=True)
+    phone_page = phone.get(url).get_data(as_text=True)
+    desk_token, phone_token = token_in(desk_page), token_in(phone_page)
+    assert desk_token and phone_token and desk_token != phone_token
+    assert "wol-form-token-" not in desk_page + phone_page
+    renewed = phone.post(f"/circles/{circle}/invite/rotate", data={"csrf_token": phone_token})
+    assert renewed.status_code == 302
+
+
+def signed_in_with_token(app):
+    """Ann signed in through the real form, form token and all."""
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"email": "ann@example.org", "password": "correct horse battery"}
+        | {"csrf_token": token_in(login)},
+    )
+    assert client.get("/home").status_code == 200
+    return client
+
+
+def token_in(page: str) -> str:
+    marker = 'name="csrf_token" type="hidden" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def test_the_harvest_panel_is_the_readers_own(app, make_user):
+    """Week 12 is held: each member sees their own harvest state on the kept page."""
+    ann = make_user(email="ann@example.org")
+    bob = make_user(email="bob@example.org", display_name="Bob Peeters")
+    today = datetime.now(UTC).date()
+    made = make_circle(
+        app,
+        ann,
+        members=[bob],
+        language="en",
+        first_day=today - timedelta(weeks=12),
+        today=today - timedelta(weeks=12),
+    )
+
+    def finish():
+        week12 = meeting(made.id, 12)
+        week12.held_at = datetime.now(UTC)
+        week12.attended = 2
+
+    change(app, finish)
+    change(
+        app,
+        lambda: db.session.add(Harvest(circle_id=made.id, user_id=bob.id, aim="Open data")),
+    )
+    url = f"/circles/{made.id}"
+    bob_page = signed_in(app, "bob@example.org").get(url).get_data(as_text=True)
+    ann_page = signed_in(app, "ann@example.org").get(url).get_data(as_text=True)
+    assert "You wrote your harvest." in bob_page
+    assert "Write your harvest" in ann_page and "You wrote your harvest." not in ann_page
