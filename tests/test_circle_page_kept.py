@@ -4,6 +4,7 @@ the reader's own account shows on the very next visit, whoever made it (here str
 database, as another process would); each reader and each browser gets its own page and form
 token; the harvest panel is the reader's own."""
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from wol.circles.models import Circle
 from wol.circles.service import join_circle, leave_circle
 from wol.extensions import db
 from wol.harvest.models import Harvest
+from wol.timestamps import utcnow
 
 BODY = "circles/_detail_body.html"
 
@@ -41,16 +43,28 @@ def bodies_drawn(app, visit) -> int:
     return len(drawn)
 
 
+def visit(client, url: str, responses: list) -> None:
+    responses.append(client.get(url))
+
+
 def by_email(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
 def test_a_second_visit_is_served_from_the_kept_page(app, circle):
+    """Measured again when a new minute starts between the two visits: the page is kept per
+    minute, so such a visit draws it afresh, as it should."""
     bob = signed_in(app, "bob@example.org")
-    first = bob.get(f"/circles/{circle}")
+    bob.get("/home")  # the message of signing in is shown here, not on the pages compared
+    for _ in range(3):
+        minute = utcnow().replace(second=0, microsecond=0)
+        first = bob.get(f"/circles/{circle}")
+        again: list = []
+        drawn = bodies_drawn(app, functools.partial(visit, bob, f"/circles/{circle}", again))
+        if utcnow().replace(second=0, microsecond=0) == minute:
+            break
     assert first.status_code == 200 and "Cirkel Open Data" in first.get_data(as_text=True)
-    again = []
-    assert bodies_drawn(app, lambda: again.append(bob.get(f"/circles/{circle}"))) == 0
+    assert drawn == 0
     assert again[0].get_data(as_text=True) == first.get_data(as_text=True)
 
 
