@@ -1,15 +1,15 @@
-"""The circle page is drawn once and kept between visits (wol/circles/views.py circle_body), and
-never shows anything old or anybody else's: a change to the circle, its members, their names or
-the reader's own account shows on the very next visit, whoever made it (here straight in the
-database, as another process would); each reader and each browser gets its own page and form
-token; the harvest panel is the reader's own."""
+"""The circle page is drawn once and kept between visits (wol/circles/views.py
+kept_circle_page), and never shows anything old or anybody else's: a change to the circle, its
+members, their names or the reader's own account shows on the very next visit, whoever made it
+(here straight in the database, as another process would); each reader and each browser gets
+its own page and form token; the harvest panel is the reader's own."""
 
 import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from tests.circles_helpers import make_circle
 from tests.test_home_cards import change, meeting, open_data_circle, signed_in
@@ -188,3 +188,59 @@ def test_the_harvest_panel_is_the_readers_own(app, make_user):
     ann_page = signed_in(app, "ann@example.org").get(url).get_data(as_text=True)
     assert "You wrote your harvest." in bob_page
     assert "Write your harvest" in ann_page and "You wrote your harvest." not in ann_page
+
+
+def test_bulk_and_hand_written_changes_show_at_once(app, circle):
+    """A bulk UPDATE, and SQL written by hand through a session, cannot be told apart by circle:
+    they raise every circle's page (row 0 of circle_versions)."""
+    bob = signed_in(app, "bob@example.org")
+    url = f"/circles/{circle}"
+    assert "Zaal 9" not in bob.get(url).get_data(as_text=True)
+
+    change(
+        app,
+        lambda: db.session.execute(
+            update(Circle).where(Circle.id == circle).values(place="Zaal 9.01")
+        ),
+    )
+    assert "Zaal 9.01" in bob.get(url).get_data(as_text=True)
+
+    change(
+        app,
+        lambda: db.session.execute(
+            text("UPDATE circles SET place = 'Zaal 9.02' WHERE id = :id"), {"id": circle}
+        ),
+    )
+    assert "Zaal 9.02" in bob.get(url).get_data(as_text=True)
+
+
+def test_a_check_in_by_another_member_shows_at_once(app, make_user, circle):
+    """Cas records week 2 through the page's own form; Bob's kept page shows it."""
+    cas = make_user(email="cas@example.org", display_name="Cas Janssens")
+    change(app, lambda: join_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    bob = signed_in(app, "bob@example.org")
+    url = f"/circles/{circle}"
+    assert 'id="week-2" class="state-held' not in bob.get(url).get_data(as_text=True)
+    recorded = signed_in(app, "cas@example.org").post(
+        f"/circles/{circle}/meetings/2/checkin", data={"held": "yes"}
+    )
+    assert recorded.status_code in (302, 303)
+    assert 'id="week-2" class="state-held' in bob.get(url).get_data(as_text=True)
+
+
+def test_a_change_does_not_redraw_other_circles(app, make_user, circle):
+    """A change raises its own circle's number only: another circle's kept page stays."""
+    ann = db_user(app, "ann@example.org")
+    other = make_circle(app, ann, members=[], name="Cirkel Elders", language="en")
+    organiser = signed_in(app, "ann@example.org")
+    organiser.get(f"/circles/{other.id}")
+    change(app, lambda: setattr(db.session.get(Circle, circle), "place", "Zaal 3"))
+    assert bodies_drawn(app, lambda: organiser.get(f"/circles/{other.id}")) == 0
+    assert bodies_drawn(app, lambda: organiser.get(f"/circles/{circle}")) == 1
+
+
+def db_user(app, email: str) -> User:
+    with app.app_context():
+        user = by_email(email)
+        db.session.expunge(user)
+        return user

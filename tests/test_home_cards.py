@@ -7,10 +7,11 @@ meetings."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.circles_helpers import make_circle
 from tests.conftest import PASSWORD
+from tests.test_query_counts import counted
 from wol.auth.models import User
 from wol.circles.models import Circle, Meeting
 from wol.circles.service import join_circle, leave_circle
@@ -164,3 +165,30 @@ def test_the_circle_pages_table_of_meetings_shows_changes_at_once(app, circle):
     change(app, elsewhere)
     page = bob.get(f"/circles/{circle}").get_data(as_text=True)
     assert "14:00" not in page and "08:00" in page  # 14:00 in Brussels is 08:00 in New York
+
+
+def test_a_bulk_change_shows_at_once(app, circle):
+    """A bulk UPDATE cannot be told apart by circle: it raises every circle's version."""
+    bob = signed_in(app, "bob@example.org")
+    assert "Zaal 9.01" not in bob.get("/home").get_data(as_text=True)
+    change(
+        app,
+        lambda: db.session.execute(
+            update(Circle).where(Circle.id == circle).values(place="Zaal 9.01")
+        ),
+    )
+    assert "Zaal 9.01" in bob.get("/home").get_data(as_text=True)
+
+
+def test_a_second_visit_reads_no_meetings(app, circle):
+    """The rows of a card are kept under the circle's version: a visit with nothing changed
+    reads the version stamps, not the circle's meetings and members."""
+    bob = signed_in(app, "bob@example.org")
+    bob.get("/home")
+    with counted(app) as statements:
+        assert bob.get("/home").status_code == 200
+    assert not [s for s in statements if "FROM meetings" in s or "FROM memberships JOIN" in s]
+    change(app, lambda: setattr(db.session.get(Circle, circle), "place", "Zaal 7.01"))
+    with counted(app) as statements:
+        assert "Zaal 7.01" in bob.get("/home").get_data(as_text=True)
+    assert [s for s in statements if "FROM meetings" in s]

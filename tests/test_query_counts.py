@@ -11,6 +11,7 @@ from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.circles.service import join_circle
 from wol.extensions import db
+from wol.timestamps import utcnow
 
 
 @contextmanager
@@ -31,11 +32,18 @@ def counted(app):
 
 
 def queries_for(app, client, path: str) -> int:
-    """How many statements one GET of ``path`` runs."""
-    client.get(path)  # warm up: first-use loading is not page work
-    with counted(app) as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
+    """How many statements one GET of ``path`` runs, after a warm-up.
+
+    Circle pages, home cards and the dashboard are kept per minute: when a new minute starts
+    between the warm-up and the GET, the GET draws afresh and measures other work than its
+    twin. Such a GET is measured again."""
+    while True:
+        minute = utcnow().replace(second=0, microsecond=0)
+        client.get(path)  # warm up: first-use loading is not page work
+        with counted(app) as statements:
+            assert client.get(path).status_code == 200
+        if utcnow().replace(second=0, microsecond=0) == minute:
+            return len(statements)
 
 
 @pytest.mark.parametrize(

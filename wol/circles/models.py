@@ -3,6 +3,7 @@
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -233,3 +234,16 @@ class Meeting(db.Model):
 
     def __repr__(self) -> str:
         return f"<Meeting circle={self.circle_id} week={self.week} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+class CircleVersion(db.Model):
+    """A number per circle, raised by every transaction that changes what its page shows; row
+    0 by changes that cannot be told apart by circle (wol/circles/versions.py)."""
+
+    __tablename__ = "circle_versions"
+
+    circle_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    def __repr__(self) -> str:
+        return f"<CircleVersion {self.circle_id}: {self.n}>"

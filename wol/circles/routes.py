@@ -26,12 +26,20 @@ from wol.circles.forms import (
     weekday_choices,
 )
 from wol.circles.models import FULL_WEEKS, Circle
-from wol.circles.views import HARVEST_SLOT, circle_body, meetings_table
+from wol.circles.views import (
+    HARVEST_SLOT,
+    CirclePage,
+    keep_circle_page,
+    kept_circle_page,
+    meetings_table,
+)
 from wol.directory import service as directory
 from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.forms import show_domain_error
+from wol.harvest.routes import ending_of
+from wol.harvest.service import harvest_open, is_finished
 from wol.i18n import gettext as _
 from wol.i18n import in_zone, ngettext
 from wol.timestamps import today_in, utcnow
@@ -86,15 +94,21 @@ def new():
     return render_template("circles/new.html", form=form, quiet=None), status
 
 
-def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, status=200):
-    """Render the circle page for the current user (its body kept while nothing it shows
-    changes; drawn afresh when it shows the invite form's errors)."""
+def _render_detail(
+    circle: Circle,
+    invite_form: InviteEmailForm | None = None,
+    status=200,
+    stamp: tuple[int, int] | None = None,
+):
+    """Render the circle page for the current user: its body is kept under the circle's
+    ``stamp`` (read before the circle was loaded; None: not kept), and drawn afresh when it
+    shows the invite form's errors."""
     now = utcnow()
     viewer = current_user._get_current_object()
     upcoming = service.next_meeting(circle, now)
+    membership = service.membership_of(circle, viewer)
 
     def draw() -> str:
-        membership = service.membership_of(circle, viewer)
         states = {
             m.week: service.meeting_state(m, circle, now, viewer.timezone) for m in circle.meetings
         }
@@ -120,25 +134,43 @@ def _render_detail(circle: Circle, invite_form: InviteEmailForm | None = None, s
                 harvest_slot=HARVEST_SLOT,
             )
 
-    body = draw() if invite_form is not None else circle_body(circle, viewer, upcoming, now, draw)
-    # As plain text: Markup's replace would escape the panel's HTML.
-    body = (
-        str(body)
-        .replace(TOKEN_PLACEHOLDER, generate_csrf())
-        .replace(HARVEST_SLOT, render_template("harvest/_panel.html", circle=circle))
-    )
+    # The harvest panel is the reader's own (their harvest and follow-ups): put in per visit.
+    harvest = membership is not None and harvest_open(circle, now)
+    finished = harvest and is_finished(circle, now)
+    if invite_form is not None:
+        stamp = None
+    page = keep_circle_page(circle, viewer, upcoming, now, stamp, draw, harvest, finished)
+    return _show(page, viewer), status
+
+
+def _show(page: CirclePage, viewer) -> str:
+    """A drawn or kept circle page, with the session's form token and the reader's harvest
+    panel."""
+    panel = ""
+    if page.harvest:
+        panel = render_template(
+            "harvest/_panel.html",
+            ending=ending_of(page.circle_id, page.finished, viewer),
+            panel_circle=page.circle_id,
+        )
+    body = page.body.replace(TOKEN_PLACEHOLDER, generate_csrf()).replace(HARVEST_SLOT, panel)
     return render_template(
         "circles/detail.html",
-        circle=circle,
+        name=page.name,
         body=Markup(body),  # noqa: S704 - drawn by Jinja, escaped there
-    ), status
+    )
 
 
 @bp.get("/circles/<int:circle_id>")
 @login_required
 def detail(circle_id: int):
     """The circle page: members, the twelve meetings and what the viewer may do."""
-    return _render_detail(viewable_circle(circle_id))
+    viewer = current_user._get_current_object()
+    stamp, page = kept_circle_page(circle_id, viewer, utcnow())
+    if page is not None:
+        # Kept for this reader under the circle's current version: they may see it.
+        return _show(page, viewer)
+    return _render_detail(viewable_circle(circle_id), stamp=stamp)
 
 
 def _circle_of_invite(token: str) -> Circle:

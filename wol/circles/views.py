@@ -1,21 +1,22 @@
 """Circle cards of the home page, drawn once and kept while nothing they show changes.
 
 A person who looks after forty circles opened a home page of forty cards: some nine hundred ORM
-objects loaded and forty cards drawn, on every visit. Now three column-only queries read the
-rows the cards are made of (the circles, their meetings, their memberships with the members'
-accounts) as plain tuples; each card's rows give it a fingerprint, and a card is drawn again
-only when its fingerprint, the reader or the minute changed. Only the circles whose cards are
-missing are loaded as objects.
+objects loaded and forty cards drawn, on every visit. Now one query reads the person's circles
+with their version stamps (wol/circles/versions.py); the rows a card is made of (the circle,
+its meetings, its memberships with the members' names) are read as plain tuples only for the
+circles whose stamp moved on since this process last read them, and kept. Each card's rows
+give it a fingerprint, and a card is drawn again only when its fingerprint, the reader or the
+minute changed. Only the circles whose cards are missing are loaded as objects.
 
 What a card may show: anything read from the circles, their meetings and memberships (every
 column of them is in the fingerprint, so new columns are covered too), the members' names, the
 guide title of its week, the reader's language and time zone (in the key) and the session's
 form token (put in on the way out). A card that should show something else of a person, or
-from another table, must add it to ``_fingerprints`` or be drawn outside the cache. Cards are
-kept per reader (the key holds the person), never shared, and per process: every process reads
-the fingerprints from the database, so none shows a card older than the last change, whoever
-made it. Moments that arrive by themselves (a meeting starts, a check-in window opens) show
-within the minute.
+from another table, must add it to ``_card_rows`` and make its changes raise the circle's
+version (wol/circles/versions.py), or be drawn outside the cache. Cards are kept per reader
+(the key holds the person), never shared, and per process: every process reads the stamps
+from the database, so none shows a card older than the last change, whoever made it. Moments
+that arrive by themselves (a meeting starts, a check-in window opens) show within the minute.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, select, type_coerce, union
+from sqlalchemy import bindparam, func, select, type_coerce, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
@@ -38,7 +40,8 @@ from sqlalchemy.types import NullType
 from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.checkins.service import window as checkin_window
-from wol.circles.models import Circle, Meeting, Membership, guide_week_of
+from wol.circles import versions
+from wol.circles.models import Circle, CircleVersion, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
 from wol.health.service import start_reader
@@ -71,9 +74,12 @@ def _raw(*tables) -> list:
 
 @functools.cache
 def _queries():
-    """The three statements of the fingerprints (built once; the same for every reader)."""
+    """The statements of the cards' rows (built once; the same for every reader): the circles
+    of a person with their version stamps, and for some of them their circle, meeting and
+    membership rows."""
     circles, meetings = Circle.__table__, Meeting.__table__
     memberships, users = Membership.__table__, User.__table__
+    versions_table = CircleVersion.__table__
     user_id, ids = bindparam("user_id"), bindparam("ids", expanding=True)
     # One indexed look-up each (memberships by person, circles by organiser), united: an OR
     # of the two makes PostgreSQL read every circle.
@@ -83,7 +89,20 @@ def _queries():
         ),
         select(circles.c.id).where(circles.c.organiser_id == user_id),
     )
+    anyone = (
+        select(versions_table.c.n)
+        .where(versions_table.c.circle_id == versions.ANY_CIRCLE)
+        .scalar_subquery()
+    )
     return (
+        select(
+            circles.c.id,
+            func.coalesce(versions_table.c.n, 0).label("n"),
+            func.coalesce(anyone, 0).label("anyone"),
+        )
+        .outerjoin(versions_table, versions_table.c.circle_id == circles.c.id)
+        .where(circles.c.id.in_(theirs))
+        .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
         select(
             circles.c.id,
             circles.c.language,
@@ -91,9 +110,7 @@ def _queries():
             circles.c.duration_minutes,
             circles.c.ended_at,
             *_raw(circles),
-        )
-        .where(circles.c.id.in_(theirs))
-        .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
+        ).where(circles.c.id.in_(ids)),
         # All as stored: held and skipped are only tested for NULL, and a start is read as a
         # moment only where the next meeting is looked for (start_reader).
         select(meetings.c.circle_id, meetings.c.week, *_raw(meetings))
@@ -107,26 +124,76 @@ def _queries():
     )
 
 
-def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
-    """The circles ``user_id`` is in or organises, each with its card's fingerprint."""
-    circles_query, meetings_query, members_query = _queries()
-    circle_rows = db.session.execute(circles_query, {"user_id": user_id}).all()
-    ids = [row.id for row in circle_rows]
-    if not ids:
-        return []
-    by_circle: dict[int, list] = {circle_id: [] for circle_id in ids}
+@dataclass(frozen=True)
+class CardRows:
+    """A circle's rows as a card is made from them, and their fingerprint."""
+
+    circle: Any
+    meetings: list
+    fingerprint: int
+
+
+def _card_rows(ids: list[int]) -> dict[int, CardRows]:
+    """The rows of the circles with these ids (those that still exist)."""
+    _stamps, circles_query, meetings_query, members_query = _queries()
+    circle_rows = db.session.execute(circles_query, {"ids": ids}).all()
+    by_circle: dict[int, list] = {row.id: [] for row in circle_rows}
     for row in db.session.execute(meetings_query, {"ids": ids}).all():
         by_circle[row.circle_id].append(row)
-    members: dict[int, list] = {circle_id: [] for circle_id in ids}
+    members: dict[int, list] = {row.id: [] for row in circle_rows}
     for row in db.session.execute(members_query, {"ids": ids}).all():
         members[row.circle_id].append(tuple(row))
+    return {
+        # Python's hash of the plain values: cards are kept per process, where it is stable.
+        row.id: CardRows(
+            circle=row,
+            meetings=by_circle[row.id],
+            fingerprint=hash(
+                (tuple(row), tuple(map(tuple, by_circle[row.id])), tuple(members[row.id]))
+            ),
+        )
+        for row in circle_rows
+    }
+
+
+def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
+    """The circles ``user_id`` is in or organises, each with its card's fingerprint.
+
+    A circle's rows are read once and kept under its version stamp (wol/circles/versions.py):
+    an organiser of forty circles no longer reads their five hundred meeting rows on every
+    visit, only the forty stamps. While this session has changes of its own not yet
+    committed, everything is read afresh and nothing kept."""
+    stamps_query = _queries()[0]
+    pending = versions.pending(db.session())
+    stamps = [
+        (row.id, None if pending else (row.n, row.anyone))
+        for row in db.session.execute(stamps_query, {"user_id": user_id}).all()
+    ]
+    if not stamps:
+        return []
+    keep = keeping(current_app)
+    rows_kept = kept(current_app, "card-rows") if keep else {}
+    rows: dict[int, CardRows] = {}
+    for circle_id, stamp in stamps:
+        found = rows_kept.get(circle_id) if stamp is not None else None
+        if found is not None and found[0] == stamp:
+            rows[circle_id] = found[1]
+    missing = [circle_id for circle_id, _stamp in stamps if circle_id not in rows]
+    if missing:
+        fresh = _card_rows(missing)
+        rows.update(fresh)
+        if keep:
+            for circle_id, stamp in stamps:
+                if stamp is not None and circle_id in fresh:
+                    rows_kept[circle_id] = (stamp, fresh[circle_id])
     read_start = start_reader()
     facts = []
-    for row in circle_rows:
-        meeting_rows = by_circle[row.id]
-        upcoming = _next_meeting(meeting_rows, row.duration_minutes, now, read_start)
-        # Python's hash of the plain values: cards are kept per process, where it is stable.
-        digest = hash((tuple(row), tuple(map(tuple, meeting_rows)), tuple(members[row.id])))
+    for circle_id, _stamp in stamps:
+        card = rows.get(circle_id)
+        if card is None:  # gone between the two reads
+            continue
+        row = card.circle
+        upcoming = _next_meeting(card.meetings, row.duration_minutes, now, read_start)
         facts.append(
             CardFacts(
                 id=row.id,
@@ -135,7 +202,7 @@ def _fingerprints(user_id: int, now: datetime) -> list[CardFacts]:
                 ended=row.ended_at is not None,
                 next_week=upcoming[0] if upcoming is not None else None,
                 next_starts_at=upcoming[1] if upcoming is not None else None,
-                fingerprint=digest,
+                fingerprint=card.fingerprint,
             )
         )
     return facts
@@ -270,37 +337,83 @@ BODY_TEMPLATE = "circles/_detail_body.html"
 HARVEST_SLOT = f"wol-harvest-slot-{secrets.token_hex(16)}"
 
 
-def circle_body(
-    circle: Circle, viewer, upcoming: Meeting | None, now: datetime, draw: Callable[[], str]
-) -> Markup:
-    """The circle page between its header and footer: ``draw()`` once per everything it shows.
+@dataclass(frozen=True)
+class CirclePage:
+    """A circle page as kept: its title, its body (with the form token's placeholder and the
+    harvest panel's slot), whether the panel shows (the reader is a member and the last
+    meeting began) and whether the circle finished, and the coming week's guide title."""
 
-    A circle page drew some 150 template lines and a table of twelve meetings on every visit,
-    the same between two changes. What it shows is made from the circle, its meetings, its
-    memberships with the members' names, the organiser's name, the viewer's own account (roles,
-    zone, calendar delivery, address), the guide title of the coming week, the language, the
-    site's URL prefix and the moment to the minute (``upcoming``, the next meeting, follows from
-    them): all of it is in the key, compared in full,
-    so a change by any process draws the page again on its next visit, and moments that arrive
-    by themselves (a meeting starts, a check-in opens) show within the minute. Not in it: the
-    harvest panel (the viewer's harvest and follow-ups, other tables) goes in afterwards at
-    ``HARVEST_SLOT``, and the form token is the session's, put in on the way out.
+    circle_id: int
+    name: str
+    body: str
+    harvest: bool
+    finished: bool
+    guide: tuple | None  # (language, guide week, title, shown language)
+
+
+def kept_circle_page(
+    circle_id: int, viewer, now: datetime
+) -> tuple[tuple[int, int] | None, CirclePage | None]:
+    """The circle's version stamp (wol/circles/versions.py), and the page kept for ``viewer``
+    under it this minute, if any.
+
+    A circle page drew some 150 template lines and a table of twelve meetings from four
+    statements' worth of objects on every visit, the same between two changes. Now a visit
+    reads the circle's two version numbers; the page drawn for this reader, language, URL
+    prefix and minute is shown while they, the reader's own account and the coming week's
+    guide title are as they were. Every change to what the page shows raises the circle's
+    number, whoever made it, so the next visit draws it again; moments that arrive by
+    themselves (a meeting starts, a check-in opens) show within the minute. A reader who may
+    not see the circle has no kept page: they are sent through the access check as ever.
     """
-    view = guide_view(circle.language, circle.guide_week(upcoming.week)) if upcoming else None
-    key = (
-        circle.id,
+    stamp = versions.stamp(circle_id)
+    if stamp is None or not keeping(current_app):
+        return stamp, None
+    found = kept(current_app, "circle-pages").get(_page_key(circle_id, viewer, now))
+    if found is None or found[0] != (stamp, _columns(viewer)):
+        return stamp, None
+    page = found[1]
+    if page.guide is not None and _guide_of(page.guide[0], page.guide[1]) != page.guide:
+        return stamp, None
+    return stamp, page
+
+
+def keep_circle_page(
+    circle: Circle,
+    viewer,
+    upcoming: Meeting | None,
+    now: datetime,
+    stamp: tuple[int, int] | None,
+    draw: Callable[[], str],
+    harvest: bool,
+    finished: bool,
+) -> CirclePage:
+    """The page drawn by ``draw()``, kept under ``stamp`` (read before the circle was loaded)
+    when there is one."""
+    page = CirclePage(
+        circle_id=circle.id,
+        name=circle.name,
+        body=draw(),
+        harvest=harvest,
+        finished=finished,
+        guide=_guide_of(circle.language, circle.guide_week(upcoming.week)) if upcoming else None,
+    )
+    if stamp is not None and keeping(current_app):
+        store = kept(current_app, "circle-pages", 5_000)
+        store[_page_key(circle.id, viewer, now)] = ((stamp, _columns(viewer)), page)
+    return page
+
+
+def _page_key(circle_id: int, viewer, now: datetime) -> tuple:
+    return (
+        circle_id,
         viewer.id,
         str(get_locale()),
         request.script_root,
         now.replace(second=0, microsecond=0),
     )
-    basis = (
-        _columns(circle),
-        tuple(_columns(meeting) for meeting in circle.meetings),
-        tuple(_columns(membership) for membership in circle.memberships),
-        tuple((user.id, user.display_name) for user in circle.members),
-        circle.organiser.display_name if circle.organiser is not None else None,
-        _columns(viewer),
-        view and (view.title, view.shown_lang),
-    )
-    return Markup(drawn_once("circle-pages", key, draw, basis=basis, limit=5_000))  # noqa: S704
+
+
+def _guide_of(language: str, guide_week: int) -> tuple:
+    view = guide_view(language, guide_week)
+    return (language, guide_week, view.title, view.shown_lang)

@@ -103,8 +103,13 @@ def _follow_ups_query():
 def follow_ups_for(circle: Circle, user: User) -> tuple[FollowUp | None, FollowUp | None]:
     """The circle's "go on together" follow-up and the one ``user`` started (which may be the
     same), read in one query: what the finished circle's page offers."""
+    return follow_ups_of(circle.id, user)
+
+
+def follow_ups_of(circle_id: int, user: User) -> tuple[FollowUp | None, FollowUp | None]:
+    """As follow_ups_for, by the circle's id."""
     found = db.session.scalars(
-        _follow_ups_query(), {"circle_id": circle.id, "user_id": user.id}
+        _follow_ups_query(), {"circle_id": circle_id, "user_id": user.id}
     ).all()
     together = next((f for f in found if f.together), None)
     own = next((f for f in found if f.started_by_id == user.id), None)

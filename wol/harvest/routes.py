@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wol.access import viewable_circle
 from wol.admin.routes import page_number
+from wol.auth.models import User
 from wol.circles.forms import ConfirmForm
 from wol.circles.models import Circle
 from wol.circles.service import membership_of
@@ -265,11 +266,17 @@ def harvest_panel(circle: Circle):
     now = utcnow()
     if not service.harvest_open(circle, now):
         return None
-    finished = service.is_finished(circle, now)
-    together, own = followup.follow_ups_for(circle, current_user) if finished else (None, None)
+    return ending_of(circle.id, service.is_finished(circle, now), current_user)
+
+
+def ending_of(circle_id: int, finished: bool, user: User) -> dict:
+    """What the harvest panel shows ``user`` of a circle whose last meeting began: their
+    harvest, and once it ``finished`` the follow-ups (read by the circle's id alone, so a kept
+    circle page puts its panel in without loading the circle)."""
+    together, own = followup.follow_ups_of(circle_id, user) if finished else (None, None)
     return {
         "finished": finished,
-        "mine": service.harvest_of(circle, current_user),
+        "mine": service.harvest_by(circle_id, user),
         "together": together,
         "own": own if own is not None and not own.together else None,
     }

@@ -65,8 +65,13 @@ def may_write(circle: Circle, user: User, now: datetime) -> bool:
 
 def harvest_of(circle: Circle, user: User) -> Harvest | None:
     """``user``'s harvest of ``circle``, if they wrote one."""
+    return harvest_by(circle.id, user)
+
+
+def harvest_by(circle_id: int, user: User) -> Harvest | None:
+    """``user``'s harvest of the circle with id ``circle_id``, if they wrote one."""
     return db.session.scalar(
-        select(Harvest).where(Harvest.circle_id == circle.id, Harvest.user_id == user.id)
+        select(Harvest).where(Harvest.circle_id == circle_id, Harvest.user_id == user.id)
     )
 
 

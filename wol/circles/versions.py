@@ -1,0 +1,217 @@
+"""A version per circle: a number raised by every transaction that changes what its page shows.
+
+A circle page is the same between two changes of its circle, meetings, members (and their
+names), check-ins, waiting list, harvests or follow-ups. A process keeps the page drawn for a
+reader under the circle's number and the number of row 0 (wol/circles/views.py), and on the
+next visit reads those two numbers instead of the circle, its meetings and its members.
+
+The numbers move on when a transaction that changed any of these commits. The session notes
+what it changed as it flushes or executes: the circles of changed rows that hold a circle
+(``circle_id``, ``from_circle_id``, a circle itself), the meetings of changed check-ins and the
+people whose name or address changed; a bulk UPDATE, INSERT or DELETE or a hand-written
+statement of such a table, whose circles cannot be told, is noted as "any circle" (row 0).
+As its last statement before COMMIT, after the directory's counter (wol/directory/changes.py),
+the session raises the rows of those circles in the order of their ids: locked for as short as
+can be, always in the same order, never before a circle's own rows.
+
+A change made outside wol's sessions (SQL typed into a database console) must raise row 0
+itself, as README shows: ``INSERT INTO circle_versions (circle_id, n) VALUES (0, 1) ON CONFLICT
+(circle_id) DO UPDATE SET n = circle_versions.n + 1``. A session with changes of its own not
+yet committed reads no number (``stamp`` answers None), so it never keeps or reuses a page
+drawn from them.
+"""
+
+import functools
+import re
+
+from sqlalchemy import TextClause, bindparam, event, inspect, select, union, update
+from sqlalchemy.orm import Session
+
+from wol.auth.models import User
+from wol.checkins.models import CheckinRecord, MeetingAttendance
+from wol.circles.models import Circle, CircleVersion, Meeting, Membership
+from wol.extensions import db
+
+ANY_CIRCLE = 0
+_CIRCLES = "wol_circles_changed"
+_MEETINGS = "wol_circle_meetings_changed"
+_PEOPLE = "wol_circle_people_changed"
+_NOTES = (_CIRCLES, _MEETINGS, _PEOPLE)
+# The health tick and the nudge write these every few minutes; the page does not show them.
+IGNORED_CIRCLE_COLUMNS = frozenset({"health_status", "health_changed_at", "organiser_nudged_at"})
+# Of a person, a circle page shows the name (and to themselves the address).
+WATCHED_USER_COLUMNS = frozenset({"display_name", "email", "erased_at"})
+CHECKIN_TABLES = frozenset({MeetingAttendance.__tablename__, CheckinRecord.__tablename__})
+# Tables whose bulk or hand-written changes may change any circle page.
+WATCHED_TABLES = frozenset(
+    {
+        "circles",
+        "meetings",
+        "memberships",
+        "waitlist_entries",
+        "harvests",
+        "circle_follow_ups",
+        "follow_up_invitations",
+        "users",
+        *CHECKIN_TABLES,
+    }
+)
+_WRITE_TEXT = re.compile(
+    r"^\s*(update|insert|delete)\b.*\b(" + "|".join(sorted(WATCHED_TABLES)) + r")\b", re.I | re.S
+)
+
+
+@functools.cache
+def _stamp_query():
+    """The two numbers of a circle page, as one statement built once."""
+    return select(CircleVersion.circle_id, CircleVersion.n).where(
+        CircleVersion.circle_id.in_([bindparam("circle_id"), ANY_CIRCLE])
+    )
+
+
+def stamp(circle_id: int) -> tuple[int, int] | None:
+    """The circle's number and row 0's (0 for a row not written yet), or None when this
+    session has changes of its own not yet committed."""
+    session = db.session()
+    if pending(session):
+        return None
+    found = dict(session.execute(_stamp_query(), {"circle_id": circle_id}).all())
+    if pending(session):  # the query flushed what was pending
+        return None
+    return found.get(circle_id, 0), found.get(ANY_CIRCLE, 0)
+
+
+def pending(session: Session) -> bool:
+    """Whether ``session`` holds changes not yet committed (flushed or not) that may raise a
+    circle's number: what it reads then may be newer than the numbers say."""
+    return bool(
+        session.new
+        or session.dirty
+        or session.deleted
+        or any(session.info.get(name) for name in _NOTES)
+    )
+
+
+def _note(session: Session, name: str, values) -> None:
+    session.info.setdefault(name, set()).update(v for v in values if v is not None)
+
+
+def _changed_columns(instance) -> set[str]:
+    """The column attributes of a loaded object that this flush changes."""
+    state = inspect(instance)
+    return {
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    }
+
+
+def _values_of(instance, key: str) -> list:
+    """The value of column ``key`` of ``instance`` now and before this flush."""
+    history = inspect(instance).attrs[key].history
+    return [*history.added, *history.unchanged, *history.deleted]
+
+
+def _note_flush(session: Session, _context) -> None:
+    """After a flush: note the circles, meetings and people whose changes it wrote."""
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        dirty = instance in session.dirty
+        if isinstance(instance, Circle):
+            if not dirty or not _changed_columns(instance) <= IGNORED_CIRCLE_COLUMNS:
+                _note(session, _CIRCLES, [instance.id])
+        elif isinstance(instance, User):
+            if dirty and _changed_columns(instance) & WATCHED_USER_COLUMNS:
+                _note(session, _PEOPLE, [instance.id])
+        elif instance.__tablename__ in CHECKIN_TABLES:
+            _note(session, _MEETINGS, _values_of(instance, "meeting_id"))
+        else:
+            columns = inspect(instance).mapper.columns
+            for key in ("circle_id", "from_circle_id"):
+                if key in columns:
+                    _note(session, _CIRCLES, _values_of(instance, key))
+
+
+def _note_statement(state) -> None:
+    """Before a statement: note a bulk or hand-written change of a watched table."""
+    session, statement = state.session, state.statement
+    if isinstance(statement, TextClause):
+        if _WRITE_TEXT.match(statement.text):
+            _note(session, _CIRCLES, [ANY_CIRCLE])
+        return
+    if not (state.is_update or state.is_insert or state.is_delete):
+        return
+    table = getattr(getattr(statement, "table", None), "name", None)
+    if table not in WATCHED_TABLES:
+        return
+    if state.is_update and table in ("circles", "users"):
+        values = getattr(statement, "_values", None) or {}
+        columns = {getattr(key, "key", None) or str(key) for key in values}
+        if table == "circles" and columns and columns <= IGNORED_CIRCLE_COLUMNS:
+            return
+        if table == "users" and columns and not columns & WATCHED_USER_COLUMNS:
+            return
+    _note(session, _CIRCLES, [ANY_CIRCLE])
+
+
+def _circles_to_raise(session: Session) -> list[int]:
+    """The circles this transaction changed, in the order their rows are raised."""
+    circles = set(session.info.pop(_CIRCLES, ()))
+    meetings = session.info.pop(_MEETINGS, None)
+    people = session.info.pop(_PEOPLE, None)
+    queries = []
+    if meetings:
+        queries.append(select(Meeting.circle_id).where(Meeting.id.in_(meetings)))
+    if people:
+        queries.append(select(Membership.circle_id).where(Membership.user_id.in_(people)))
+        queries.append(select(Circle.id).where(Circle.organiser_id.in_(people)))
+    if queries:
+        circles.update(session.scalars(union(*queries)))
+    return sorted(circles)
+
+
+def _raise_before_commit(session: Session) -> None:
+    """Raise the numbers of the circles this transaction changed, last, in order of id."""
+    session.flush()
+    if not any(session.info.get(name) for name in _NOTES):
+        return
+    circles = _circles_to_raise(session)
+    if not circles:
+        return
+    bind = session.get_bind(mapper=inspect(CircleVersion))
+    table = CircleVersion.__table__
+    if bind.dialect.name in ("postgresql", "sqlite"):
+        if bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = (
+            insert(table)
+            .values([{"circle_id": circle_id, "n": 1} for circle_id in circles])
+            .on_conflict_do_update(index_elements=[table.c.circle_id], set_={"n": table.c.n + 1})
+        )
+        session.execute(statement)
+    else:
+        for circle_id in circles:
+            session.execute(
+                update(table).where(table.c.circle_id == circle_id).values(n=table.c.n + 1)
+            )
+
+
+def _forget(session: Session, transaction) -> None:
+    """When a session's outermost transaction ends, whatever it noted is committed (and
+    raised) or rolled back. A savepoint that rolls back leaves the notes from before it."""
+    if transaction.parent is None:
+        for name in _NOTES:
+            session.info.pop(name, None)
+
+
+def install() -> None:
+    """Listen to every session (once per process), after the directory's counter."""
+    for name, listener in (
+        ("after_flush", _note_flush),
+        ("do_orm_execute", _note_statement),
+        ("before_commit", _raise_before_commit),
+        ("after_transaction_end", _forget),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
