@@ -30,12 +30,12 @@ def circle(app, make_user):
     return open_data_circle(app, make_user)
 
 
-def bodies_drawn(app, visit) -> int:
-    """How often ``visit()`` drew the circle page's body."""
+def bodies_drawn(app, visit, template_name: str = BODY) -> int:
+    """How often ``visit()`` drew the circle page's body (or ``template_name``)."""
     drawn = []
 
     def record(sender, template, context, **extra):
-        if template.name == BODY:
+        if template.name == template_name:
             drawn.append(template.name)
 
     with template_rendered.connected_to(record, app):
@@ -244,3 +244,51 @@ def db_user(app, email: str) -> User:
         user = by_email(email)
         db.session.expunge(user)
         return user
+
+
+MEETING_TOP = "guides/_meeting_header.html"
+
+
+def test_the_meeting_pages_top_is_kept_and_shows_changes_at_once(app, make_user, circle):
+    """The top of a meeting page is kept like the circle page; the reader's own notes are
+    read on every visit and never shown to another member."""
+    cas = make_user(email="cas@example.org", display_name="Cas Janssens")
+    change(app, lambda: join_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    bob, cas_client = signed_in(app, "bob@example.org"), signed_in(app, "cas@example.org")
+    url = f"/circles/{circle}/week/2"
+    bob.get("/home")
+    for _ in range(3):
+        minute = utcnow().replace(second=0, microsecond=0)
+        first = bob.get(url).get_data(as_text=True)
+        drawn = bodies_drawn(app, lambda: bob.get(url), MEETING_TOP)
+        if utcnow().replace(second=0, microsecond=0) == minute:
+            break
+    assert drawn == 0
+    assert "Did this meeting take place?" in first  # week 2 began yesterday
+
+    saved = bob.post(f"/circles/{circle}/week/2/notes", data={"body": "Bobs eigen notitie"})
+    assert saved.status_code in (302, 303)
+    assert "Bobs eigen notitie" in bob.get(url).get_data(as_text=True)
+    assert "Bobs eigen notitie" not in cas_client.get(url).get_data(as_text=True)
+
+    def held():
+        week = meeting(circle, 2)
+        week.held_at = datetime.now(UTC)
+        week.attended = 2
+
+    change(app, held)
+    page = bob.get(url).get_data(as_text=True)
+    assert "Did this meeting take place?" not in page and "Who was there" in page
+
+    change(app, lambda: setattr(db.session.get(Circle, circle), "name", "Cirkel Linked Data"))
+    assert "Cirkel Linked Data" in cas_client.get(url).get_data(as_text=True)
+
+
+def test_a_meeting_page_in_another_guide_language_is_its_own(app, circle):
+    bob = signed_in(app, "bob@example.org")
+    url = f"/circles/{circle}/week/2"
+    english = bob.get(url).get_data(as_text=True)
+    dutch = bob.get(url + "?guide=nl").get_data(as_text=True)
+    assert 'lang="en"' in english.split("<h1>")[1].split("</h1>")[0]
+    assert 'lang="nl"' in dutch.split("<h1>")[1].split("</h1>")[0]
+    assert bob.get(url).get_data(as_text=True).split("<h1>")[1] == english.split("<h1>")[1]

@@ -366,16 +366,7 @@ def kept_circle_page(
     themselves (a meeting starts, a check-in opens) show within the minute. A reader who may
     not see the circle has no kept page: they are sent through the access check as ever.
     """
-    stamp = versions.stamp(circle_id)
-    if stamp is None or not keeping(current_app):
-        return stamp, None
-    found = kept(current_app, "circle-pages").get(_page_key(circle_id, viewer, now))
-    if found is None or found[0] != (stamp, _columns(viewer)):
-        return stamp, None
-    page = found[1]
-    if page.guide is not None and _guide_of(page.guide[0], page.guide[1]) != page.guide:
-        return stamp, None
-    return stamp, page
+    return kept_for("circle-pages", circle_id, (), viewer, now)
 
 
 def keep_circle_page(
@@ -396,17 +387,40 @@ def keep_circle_page(
         body=draw(),
         harvest=harvest,
         finished=finished,
-        guide=_guide_of(circle.language, circle.guide_week(upcoming.week)) if upcoming else None,
+        guide=guide_of(circle.language, circle.guide_week(upcoming.week)) if upcoming else None,
     )
-    if stamp is not None and keeping(current_app):
-        store = kept(current_app, "circle-pages", 5_000)
-        store[_page_key(circle.id, viewer, now)] = ((stamp, _columns(viewer)), page)
+    keep_for("circle-pages", circle.id, (), viewer, now, stamp, page)
     return page
 
 
-def _page_key(circle_id: int, viewer, now: datetime) -> tuple:
+def kept_for(store: str, circle_id: int, key: tuple, viewer, now: datetime) -> tuple:
+    """The circle's version stamp, and what is kept in ``store`` for the circle, ``key``, the
+    reader, language, URL prefix and minute under that stamp and the reader's account as it
+    is, if any (and its guide title, a ``guide`` tuple of guide_of, still the same)."""
+    stamp = versions.stamp(circle_id)
+    if stamp is None or not keeping(current_app):
+        return stamp, None
+    found = kept(current_app, store).get(_page_key(circle_id, key, viewer, now))
+    if found is None or found[0] != (stamp, _columns(viewer)):
+        return stamp, None
+    value = found[1]
+    if value.guide is not None and guide_of(value.guide[0], value.guide[1]) != value.guide:
+        return stamp, None
+    return stamp, value
+
+
+def keep_for(store: str, circle_id: int, key: tuple, viewer, now: datetime, stamp, value) -> None:
+    """Keep ``value`` as kept_for finds it, when there is a ``stamp`` (read before what
+    ``value`` was drawn from)."""
+    if stamp is not None and keeping(current_app):
+        found = kept(current_app, store, 5_000)
+        found[_page_key(circle_id, key, viewer, now)] = ((stamp, _columns(viewer)), value)
+
+
+def _page_key(circle_id: int, key: tuple, viewer, now: datetime) -> tuple:
     return (
         circle_id,
+        *key,
         viewer.id,
         str(get_locale()),
         request.script_root,
@@ -414,6 +428,6 @@ def _page_key(circle_id: int, viewer, now: datetime) -> tuple:
     )
 
 
-def _guide_of(language: str, guide_week: int) -> tuple:
+def guide_of(language: str, guide_week: int) -> tuple:
     view = guide_view(language, guide_week)
     return (language, guide_week, view.title, view.shown_lang)

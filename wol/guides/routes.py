@@ -277,26 +277,68 @@ def week(lang: str, week: int):
 # --- a circle's meeting -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MeetingPage:
+    """A meeting page as kept: what the page around its header needs, and the header drawn
+    (with the form token's placeholder). ``guide`` is the guide title it shows (guide_of)."""
+
+    circle_id: int
+    name: str
+    circle_language: str
+    week: int
+    meeting_id: int
+    guide_week: int
+    header: str
+    harvest: bool  # the last meeting's page, for a member, once it began
+    finished: bool
+    notes: bool  # the reader keeps notes here (a current member)
+    guide: tuple
+
+
 @bp.get("/circles/<int:circle_id>/week/<int:week>")
 @login_required
 def meeting(circle_id: int, week: int):
-    """A circle's meeting of one week: when, its state, the guide and meeting mode."""
-    circle = viewable_circle(circle_id)
-    meeting = meeting_of(circle, week)
-    languages = guide_service().languages()
+    """A circle's meeting of one week: when, its state, the guide and meeting mode.
+
+    The top of the page is kept under the circle's version (wol/circles/versions.py) for the
+    reader, the guide language asked for, the language and the minute, like the circle page:
+    a visit with nothing changed reads the version instead of the circle, its meetings and
+    its members. The guide's parts are kept per guide library; the reader's notes and harvest
+    are read on every visit."""
+    # Imported here: the circles' modules import the guides (wol/circles/models.py).
+    from wol.circles.views import keep_for, kept_for
+    from wol.harvest.routes import ending_of
+    from wol.personal.routes import notes_panel_of
+
+    viewer = current_user._get_current_object()
+    now = utcnow()
     asked = request.args.get("guide")
-    lang = asked if asked in languages else circle.language
-    # A follow-up circle's week n reads follow-up week n (wol/guides/document.py).
-    key = circle.guide_week(week)
+    asked = asked if asked in guide_service().languages() else None
+    stamp, page = kept_for("meeting-pages", circle_id, (week, asked), viewer, now)
+    if page is None:
+        page = _draw_meeting(viewable_circle(circle_id), week, asked, viewer, now)
+        keep_for("meeting-pages", circle_id, (week, asked), viewer, now, stamp, page)
+    lang = asked or page.circle_language
+    key = page.guide_week
     view = guide_view(lang, key)
-    weeks = [m.week for m in circle.meetings]
+    harvest_html = ""
+    if page.harvest:
+        harvest_html = render_template(
+            "harvest/_panel.html",
+            ending=ending_of(page.circle_id, page.finished, viewer),
+            panel_circle=page.circle_id,
+        )
+    notes_panel = None
+    if page.notes:
+        notes_panel = notes_panel_of(page.circle_id, page.meeting_id, week, key, view.shown_lang)
     return render_template(
         "guides/meeting.html",
-        circle=circle,
-        meeting=meeting,
+        name=page.name,
         week=week,
-        state=circles.meeting_state(meeting, circle, utcnow(), current_user.timezone),
         view=view,
+        header=Markup(page.header.replace(_TOKEN_PLACEHOLDER, generate_csrf())),  # noqa: S704
+        harvest_html=Markup(harvest_html),  # noqa: S704 - drawn by Jinja, escaped there
+        notes_panel=notes_panel,
         meeting_mode_html=_cached_html(
             "guides/_meeting_mode.html", (lang, key), lambda: {"view": view}
         ),
@@ -305,15 +347,51 @@ def meeting(circle_id: int, week: int):
             (lang, key),
             lambda: {"view": view, "note": reader_note(view)},
         ),
-        previous_week=week - 1 if week - 1 in weeks else None,
-        next_week=week + 1 if week + 1 in weeks else None,
         language_links=_language_links(
             lang,
             lambda code: url_for(
                 "guides.meeting",
-                circle_id=circle.id,
+                circle_id=page.circle_id,
                 week=week,
-                guide=None if code == circle.language else code,
+                guide=None if code == page.circle_language else code,
             ),
         ),
+    )
+
+
+def _draw_meeting(circle, week: int, asked: str | None, viewer, now) -> MeetingPage:
+    """The meeting page's top drawn for ``viewer``, with what the rest of the page needs."""
+    from wol.circles.views import guide_of
+    from wol.harvest.service import harvest_open, is_finished
+
+    meeting = meeting_of(circle, week)
+    lang = asked or circle.language
+    # A follow-up circle's week n reads follow-up week n (wol/guides/document.py).
+    key = circle.guide_week(week)
+    view = guide_view(lang, key)
+    weeks = [m.week for m in circle.meetings]
+    member = circles.membership_of(circle, viewer) is not None
+    harvest = member and week == max(weeks) and harvest_open(circle, now)
+    return MeetingPage(
+        circle_id=circle.id,
+        name=circle.name,
+        circle_language=circle.language,
+        week=week,
+        meeting_id=meeting.id,
+        guide_week=key,
+        header=render_template(
+            "guides/_meeting_header.html",
+            circle=circle,
+            meeting=meeting,
+            week=week,
+            state=circles.meeting_state(meeting, circle, now, viewer.timezone),
+            view=view,
+            previous_week=week - 1 if week - 1 in weeks else None,
+            next_week=week + 1 if week + 1 in weeks else None,
+            csrf_token=lambda: _TOKEN_PLACEHOLDER,
+        ),
+        harvest=harvest,
+        finished=harvest and is_finished(circle, now),
+        notes=member,
+        guide=guide_of(lang, key),
     )

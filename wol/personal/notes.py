@@ -74,13 +74,22 @@ def _ticks_query():
 
 def note_of(user: User, meeting: Meeting) -> str:
     """What ``user`` wrote for ``meeting`` ("" when nothing)."""
-    body = db.session.scalar(_note_query(), {"user_id": user.id, "meeting_id": meeting.id})
+    return note_by(user, meeting.id)
+
+
+def note_by(user: User, meeting_id: int) -> str:
+    """What ``user`` wrote for the meeting with id ``meeting_id`` ("" when nothing)."""
+    body = db.session.scalar(_note_query(), {"user_id": user.id, "meeting_id": meeting_id})
     return body or ""
 
 
 def ticks_of(user: User, meeting: Meeting) -> set[str]:
     """Ids of the exercises ``user`` ticked for ``meeting``."""
-    found = db.session.scalars(_ticks_query(), {"user_id": user.id, "meeting_id": meeting.id})
+    return _ticks_by(user, meeting.id)
+
+
+def _ticks_by(user: User, meeting_id: int) -> set[str]:
+    found = db.session.scalars(_ticks_query(), {"user_id": user.id, "meeting_id": meeting_id})
     return set(found)
 
 
@@ -88,10 +97,18 @@ def checklist(
     user: User, meeting: Meeting, lang: str, ticked: set[str] | None = None
 ) -> list[ChecklistItem]:
     """The week's exercises with the member's ticks (or ``ticked``, when re-showing a form)."""
-    done = ticks_of(user, meeting) if ticked is None else ticked
+    return checklist_by(user, meeting.id, meeting.circle.guide_week(meeting.week), lang, ticked)
+
+
+def checklist_by(
+    user: User, meeting_id: int, guide_week: int, lang: str, ticked: set[str] | None = None
+) -> list[ChecklistItem]:
+    """As checklist, for the meeting with id ``meeting_id`` that reads guide week
+    ``guide_week`` (a kept meeting page has no loaded meeting)."""
+    done = _ticks_by(user, meeting_id) if ticked is None else ticked
     return [
         ChecklistItem(ex, ex_lang, ex.id in done)
-        for ex, ex_lang in week_exercises(lang, meeting.circle.guide_week(meeting.week))
+        for ex, ex_lang in week_exercises(lang, guide_week)
     ]
 
 

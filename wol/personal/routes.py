@@ -91,19 +91,27 @@ def private_notes_panel(circle, meeting, lang: str):
     """For the meeting page: the viewer's own notes form and checklist, or None."""
     if not notes.may_keep_notes(circle, current_user):
         return None
+    return notes_panel_of(
+        circle.id, meeting.id, meeting.week, circle.guide_week(meeting.week), lang
+    )
+
+
+def notes_panel_of(circle_id: int, meeting_id: int, week: int, guide_week: int, lang: str):
+    """The current member's notes form and checklist for a meeting, by ids (a kept meeting
+    page has no loaded circle or meeting; it knows they are a member)."""
     draft = g.get("private_notes_draft")
     form = NotesForm(formdata=None)
     if draft is not None:
         form.body.data = draft["body"]
         form.body.errors = [draft["error"]]
-        items = notes.checklist(current_user, meeting, lang, ticked=draft["done"])
+        ticked = draft["done"]
     else:
-        form.body.data = notes.note_of(current_user, meeting)
-        items = notes.checklist(current_user, meeting, lang)
+        form.body.data = notes.note_by(current_user, meeting_id)
+        ticked = None
     return {
         "form": form,
-        "items": items,
-        "action": url_for("personal.save_notes", circle_id=circle.id, week=meeting.week),
+        "items": notes.checklist_by(current_user, meeting_id, guide_week, lang, ticked=ticked),
+        "action": url_for("personal.save_notes", circle_id=circle_id, week=week),
     }
 
 
