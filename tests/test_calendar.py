@@ -839,3 +839,41 @@ def test_a_new_guide_title_gives_the_feed_a_new_version(app, make_user):
     renamed = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
     assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
     assert "week 1: Nieuwe start" in renamed.get_data(as_text=True).replace("\r\n ", "")
+
+
+def test_a_feed_is_drawn_once_per_version(app, make_user):
+    """A feed without If-None-Match (a client that keeps no ETag) is drawn once per version and
+    kept under it; a change gives a new version, drawn again with the change."""
+    ann = make_user(email="ann@example.org")
+    circle = brussels_circle(app, ann)
+    with app.app_context():
+        token = db.session.get(User, ann.id).feed_token
+    client = app.test_client()
+    first = client.get(f"/calendar/{token}.ics")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            again = client.get(f"/calendar/{token}.ics")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert again.status_code == 200 and again.data == first.data
+    assert not any("FROM meetings" in s for s in statements)  # kept, not drawn again
+    with app.test_request_context():
+        loaded = db.session.get(Circle, circle.id)
+        move_meeting(
+            loaded,
+            loaded.meetings[10],
+            db.session.get(User, ann.id),
+            date(2026, 5, 13),
+            time(12, 0),
+        )
+        db.session.commit()
+    moved = client.get(f"/calendar/{token}.ics")
+    assert moved.headers["ETag"] != first.headers["ETag"]
+    assert "20260513T120000" in moved.get_data(as_text=True)
+    assert "20260513T120000" not in first.get_data(as_text=True)

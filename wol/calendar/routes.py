@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from wol.access import viewable_circle
+from wol.cache import drawn_once
 from wol.calendar import bp, service
 from wol.calendar.forms import CalendarSettingsForm
 from wol.errors import DomainError
@@ -68,7 +69,11 @@ def feed(token: str):
     elif request.if_modified_since and request.if_modified_since >= last_modified:
         response.status_code = 304
         return response
-    response.set_data(service.render_feed(user))
+    # The ETag is the feed's version (a calendar that has it keeps its copy), so the feed drawn
+    # for it is kept under it: polled by every subscriber, drawn once per change.
+    response.set_data(
+        drawn_once("feeds", (user.id, etag), lambda: service.render_feed(user), limit=1_000)
+    )
     response.headers["Content-Type"] = ICS_TYPE
     return response
 
