@@ -20,6 +20,7 @@ from tests.circles_helpers import make_circle, meetings_of
 from tests.conftest import PASSWORD
 from tests.icalcheck import run_checker
 from tests.itip import ClientStore
+from tests.test_query_counts import counted
 from wol.auth.models import User
 from wol.circles.models import Circle
 from wol.circles.service import (
@@ -188,6 +189,20 @@ def test_feed_tokens_rotate_and_unknown_ones_are_404(app, make_user):
     assert f"http://wol.test/calendar/{new}.ics" in page
 
 
+def move_week_11(app, circle, ann) -> None:
+    """Ann moves week 11 of ``circle`` to Wednesday 13 May 2026 at 12:00."""
+    with app.test_request_context():
+        loaded = db.session.get(Circle, circle.id)
+        move_meeting(
+            loaded,
+            loaded.meetings[10],
+            db.session.get(User, ann.id),
+            date(2026, 5, 13),
+            time(12, 0),
+        )
+        db.session.commit()
+
+
 def test_feed_answers_304_without_rendering(app, make_user):
     ann = make_user(email="ann@example.org")
     circle = brussels_circle(app, ann)
@@ -214,16 +229,7 @@ def test_feed_answers_304_without_rendering(app, make_user):
     assert again.data == b"" and again.headers["ETag"] == etag
     assert not any("FROM meetings" in s for s in statements)  # nothing was rendered
     # A change gives a new version.
-    with app.test_request_context():
-        loaded = db.session.get(Circle, circle.id)
-        move_meeting(
-            loaded,
-            loaded.meetings[10],
-            db.session.get(User, ann.id),
-            date(2026, 5, 13),
-            time(12, 0),
-        )
-        db.session.commit()
+    move_week_11(app, circle, ann)
     changed = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
@@ -850,29 +856,11 @@ def test_a_feed_is_drawn_once_per_version(app, make_user):
         token = db.session.get(User, ann.id).feed_token
     client = app.test_client()
     first = client.get(f"/calendar/{token}.ics")
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            again = client.get(f"/calendar/{token}.ics")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+    with counted(app) as statements:
+        again = client.get(f"/calendar/{token}.ics")
     assert again.status_code == 200 and again.data == first.data
     assert not any("FROM meetings" in s for s in statements)  # kept, not drawn again
-    with app.test_request_context():
-        loaded = db.session.get(Circle, circle.id)
-        move_meeting(
-            loaded,
-            loaded.meetings[10],
-            db.session.get(User, ann.id),
-            date(2026, 5, 13),
-            time(12, 0),
-        )
-        db.session.commit()
+    move_week_11(app, circle, ann)
     moved = client.get(f"/calendar/{token}.ics")
     assert moved.headers["ETag"] != first.headers["ETag"]
     assert "20260513T120000" in moved.get_data(as_text=True)

@@ -292,4 +292,5 @@ def test_a_meeting_page_in_another_guide_language_is_its_own(app, circle):
     dutch = bob.get(url + "?guide=nl").get_data(as_text=True)
     assert 'lang="en"' in english.split("<h1>")[1].split("</h1>")[0]
     assert 'lang="nl"' in dutch.split("<h1>")[1].split("</h1>")[0]
-    assert bob.get(url).get_data(as_text=True).split("<h1>")[1] == english.split("<h1>")[1]
+    again = bob.get(url).get_data(as_text=True)
+    assert untokened(again.split("<h1>")[1]) == untokened(english.split("<h1>")[1])

@@ -38,7 +38,7 @@ from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.forms import show_domain_error
-from wol.harvest.routes import ending_of
+from wol.harvest.routes import panel_of
 from wol.harvest.service import harvest_open, is_finished
 from wol.i18n import gettext as _
 from wol.i18n import in_zone, ngettext
@@ -146,13 +146,7 @@ def _render_detail(
 def _show(page: CirclePage, viewer) -> str:
     """A drawn or kept circle page, with the session's form token and the reader's harvest
     panel."""
-    panel = ""
-    if page.harvest:
-        panel = render_template(
-            "harvest/_panel.html",
-            ending=ending_of(page.circle_id, page.finished, viewer),
-            panel_circle=page.circle_id,
-        )
+    panel = panel_of(page.circle_id, page.harvest, page.finished, viewer)
     body = page.body.replace(TOKEN_PLACEHOLDER, generate_csrf()).replace(HARVEST_SLOT, panel)
     return render_template(
         "circles/detail.html",

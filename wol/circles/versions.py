@@ -24,13 +24,14 @@ drawn from them.
 import functools
 import re
 
-from sqlalchemy import TextClause, bindparam, event, inspect, select, union, update
+from sqlalchemy import TextClause, bindparam, inspect, select, union
 from sqlalchemy.orm import Session
 
 from wol.auth.models import User
 from wol.checkins.models import CheckinRecord, MeetingAttendance
 from wol.circles.models import Circle, CircleVersion, Meeting, Membership
 from wol.extensions import db
+from wol.session_changes import changed_columns, count_up, forget_when_done, listen, update_columns
 
 ANY_CIRCLE = 0
 _CIRCLES = "wol_circles_changed"
@@ -56,6 +57,7 @@ WATCHED_TABLES = frozenset(
         *CHECKIN_TABLES,
     }
 )
+_forget = forget_when_done(*_NOTES)
 _WRITE_TEXT = re.compile(
     r"^\s*(update|insert|delete)\b.*\b(" + "|".join(sorted(WATCHED_TABLES)) + r")\b", re.I | re.S
 )
@@ -96,16 +98,6 @@ def _note(session: Session, name: str, values) -> None:
     session.info.setdefault(name, set()).update(v for v in values if v is not None)
 
 
-def _changed_columns(instance) -> set[str]:
-    """The column attributes of a loaded object that this flush changes."""
-    state = inspect(instance)
-    return {
-        attr.key
-        for attr in state.mapper.column_attrs
-        if state.attrs[attr.key].history.has_changes()
-    }
-
-
 def _values_of(instance, key: str) -> list:
     """The value of column ``key`` of ``instance`` now and before this flush."""
     history = inspect(instance).attrs[key].history
@@ -117,10 +109,10 @@ def _note_flush(session: Session, _context) -> None:
     for instance in (*session.new, *session.dirty, *session.deleted):
         dirty = instance in session.dirty
         if isinstance(instance, Circle):
-            if not dirty or not _changed_columns(instance) <= IGNORED_CIRCLE_COLUMNS:
+            if not dirty or not changed_columns(instance) <= IGNORED_CIRCLE_COLUMNS:
                 _note(session, _CIRCLES, [instance.id])
         elif isinstance(instance, User):
-            if dirty and _changed_columns(instance) & WATCHED_USER_COLUMNS:
+            if dirty and changed_columns(instance) & WATCHED_USER_COLUMNS:
                 _note(session, _PEOPLE, [instance.id])
         elif instance.__tablename__ in CHECKIN_TABLES:
             _note(session, _MEETINGS, _values_of(instance, "meeting_id"))
@@ -144,8 +136,7 @@ def _note_statement(state) -> None:
     if table not in WATCHED_TABLES:
         return
     if state.is_update and table in ("circles", "users"):
-        values = getattr(statement, "_values", None) or {}
-        columns = {getattr(key, "key", None) or str(key) for key in values}
+        columns = update_columns(statement)
         if table == "circles" and columns and columns <= IGNORED_CIRCLE_COLUMNS:
             return
         if table == "users" and columns and not columns & WATCHED_USER_COLUMNS:
@@ -177,41 +168,9 @@ def _raise_before_commit(session: Session) -> None:
     circles = _circles_to_raise(session)
     if not circles:
         return
-    bind = session.get_bind(mapper=inspect(CircleVersion))
-    table = CircleVersion.__table__
-    if bind.dialect.name in ("postgresql", "sqlite"):
-        if bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = (
-            insert(table)
-            .values([{"circle_id": circle_id, "n": 1} for circle_id in circles])
-            .on_conflict_do_update(index_elements=[table.c.circle_id], set_={"n": table.c.n + 1})
-        )
-        session.execute(statement)
-    else:
-        for circle_id in circles:
-            session.execute(
-                update(table).where(table.c.circle_id == circle_id).values(n=table.c.n + 1)
-            )
-
-
-def _forget(session: Session, transaction) -> None:
-    """When a session's outermost transaction ends, whatever it noted is committed (and
-    raised) or rolled back. A savepoint that rolls back leaves the notes from before it."""
-    if transaction.parent is None:
-        for name in _NOTES:
-            session.info.pop(name, None)
+    count_up(session, CircleVersion, circles)
 
 
 def install() -> None:
     """Listen to every session (once per process), after the directory's counter."""
-    for name, listener in (
-        ("after_flush", _note_flush),
-        ("do_orm_execute", _note_statement),
-        ("before_commit", _raise_before_commit),
-        ("after_transaction_end", _forget),
-    ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    listen(_note_flush, _note_statement, _raise_before_commit, _forget)

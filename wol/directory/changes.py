@@ -21,18 +21,20 @@ reads no kept copy (``version`` answers None).
 
 import re
 
-from sqlalchemy import TextClause, event, inspect, select, update
+from sqlalchemy import TextClause, select
 from sqlalchemy.orm import Session
 
 from wol.circles.models import Circle, Meeting
 from wol.directory.models import DirectoryVersion
 from wol.extensions import db
+from wol.session_changes import changed_columns, count_up, forget_when_done, listen, update_columns
 
 PENDING = "wol_directory_changed"
 _MEMO = "wol_directory_version"
 # Columns whose change the directory does not show (the tick writes them every few minutes).
 IGNORED_CIRCLE_COLUMNS = frozenset({"health_status", "health_changed_at", "organiser_nudged_at"})
 WATCHED_MEETING_COLUMNS = frozenset({"circle_id", "week", "starts_at", "skipped_at"})
+_forget = forget_when_done(PENDING)
 _WRITE_TEXT = re.compile(r"^\s*(update|insert|delete)\b.*\b(circles|meetings)\b", re.I | re.S)
 
 
@@ -71,16 +73,6 @@ def _shows(table: str | None, columns: set[str] | None) -> bool:
     return False
 
 
-def _changed_columns(instance) -> set[str]:
-    """The column attributes of a loaded object that this flush changes."""
-    state = inspect(instance)
-    return {
-        attr.key
-        for attr in state.mapper.column_attrs
-        if state.attrs[attr.key].history.has_changes()
-    }
-
-
 def _note_flush(session: Session, _context) -> None:
     """After a flush: note when it inserted, deleted or changed what the directory shows."""
     if session.info.get(PENDING):
@@ -91,7 +83,7 @@ def _note_flush(session: Session, _context) -> None:
             return
     for instance in session.dirty:
         if isinstance(instance, Circle | Meeting) and _shows(
-            instance.__tablename__, _changed_columns(instance)
+            instance.__tablename__, changed_columns(instance)
         ):
             session.info[PENDING] = True
             return
@@ -109,11 +101,7 @@ def _note_statement(state) -> None:
     if not (state.is_update or state.is_insert or state.is_delete):
         return
     table = getattr(getattr(statement, "table", None), "name", None)
-    columns = None
-    if state.is_update:
-        values = getattr(statement, "_values", None)
-        if values:
-            columns = {getattr(key, "key", None) or str(key) for key in values}
+    columns = update_columns(statement) if state.is_update else None
     if _shows(table, columns):
         session.info[PENDING] = True
 
@@ -125,38 +113,10 @@ def _raise_before_commit(session: Session) -> None:
     session.flush()
     if not session.info.pop(PENDING, False):
         return
-    bind = session.get_bind(mapper=inspect(DirectoryVersion))
-    table = DirectoryVersion.__table__
-    if bind.dialect.name in ("postgresql", "sqlite"):
-        if bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        # Puts the row back if it was deleted (the tests empty every table).
-        statement = (
-            insert(table)
-            .values(id=1, n=1)
-            .on_conflict_do_update(index_elements=[table.c.id], set_={"n": table.c.n + 1})
-        )
-    else:
-        statement = update(table).where(table.c.id == 1).values(n=table.c.n + 1)
-    session.execute(statement)
-
-
-def _forget(session: Session, transaction) -> None:
-    """When a session's outermost transaction ends: whatever it noted is committed (and counted)
-    or rolled back. A savepoint that rolls back leaves the notes of what came before it."""
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+    # Puts the row back if it was deleted (the tests empty every table).
+    count_up(session, DirectoryVersion, [1])
 
 
 def install() -> None:
     """Listen to every session (once per process)."""
-    for name, listener in (
-        ("after_flush", _note_flush),
-        ("do_orm_execute", _note_statement),
-        ("before_commit", _raise_before_commit),
-        ("after_transaction_end", _forget),
-    ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    listen(_note_flush, _note_statement, _raise_before_commit, _forget)

@@ -307,7 +307,7 @@ def meeting(circle_id: int, week: int):
     are read on every visit."""
     # Imported here: the circles' modules import the guides (wol/circles/models.py).
     from wol.circles.views import keep_for, kept_for
-    from wol.harvest.routes import ending_of
+    from wol.harvest.routes import panel_of
     from wol.personal.routes import notes_panel_of
 
     viewer = current_user._get_current_object()
@@ -321,13 +321,7 @@ def meeting(circle_id: int, week: int):
     lang = asked or page.circle_language
     key = page.guide_week
     view = guide_view(lang, key)
-    harvest_html = ""
-    if page.harvest:
-        harvest_html = render_template(
-            "harvest/_panel.html",
-            ending=ending_of(page.circle_id, page.finished, viewer),
-            panel_circle=page.circle_id,
-        )
+    harvest_html = panel_of(page.circle_id, page.harvest, page.finished, viewer)
     notes_panel = None
     if page.notes:
         notes_panel = notes_panel_of(page.circle_id, page.meeting_id, week, key, view.shown_lang)

@@ -269,6 +269,18 @@ def harvest_panel(circle: Circle):
     return ending_of(circle.id, service.is_finished(circle, now), current_user)
 
 
+def panel_of(circle_id: int, shown: bool, finished: bool, user: User) -> str:
+    """The harvest panel of a kept circle or meeting page, drawn for ``user`` when ``shown``
+    (they are a member and the last meeting began), else nothing."""
+    if not shown:
+        return ""
+    return render_template(
+        "harvest/_panel.html",
+        ending=ending_of(circle_id, finished, user),
+        panel_circle=circle_id,
+    )
+
+
 def ending_of(circle_id: int, finished: bool, user: User) -> dict:
     """What the harvest panel shows ``user`` of a circle whose last meeting began: their
     harvest, and once it ``finished`` the follow-ups (read by the circle's id alone, so a kept
