@@ -219,14 +219,17 @@ def test_the_dashboard_issues_the_same_queries_for_10_or_2000_circles(app, els, 
         add_many_circles(els.id, [p.id for p in people], 1990, utcnow(), seed=3)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Circle)) == 2000
+    # The first visit after a change reads the rows again; later ones read their versions.
+    with counted(app) as fresh:
+        assert client.get("/organise?sort=last_held").status_code == 200
     with counted(app) as large:
         response = client.get("/organise?sort=last_held")
         assert response.status_code == 200
     assert len(large) == len(small), (len(small), len(large))
-    assert len(large) <= 8
+    assert len(fresh) <= 8
     with counted(app) as csv_queries:
         assert client.get("/organise/circles.csv").status_code == 200
-    assert len(csv_queries) == len(large)
+    assert len(csv_queries) <= len(fresh)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 5
 

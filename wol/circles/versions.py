@@ -1,9 +1,11 @@
 """A version per circle: a number raised by every transaction that changes what its page shows.
 
-A circle page is the same between two changes of its circle, meetings, members (and their
-names), check-ins, waiting list, harvests or follow-ups. A process keeps the page drawn for a
-reader under the circle's number and the number of row 0 (wol/circles/views.py), and on the
-next visit reads those two numbers instead of the circle, its meetings and its members.
+A circle page is the same between two changes of its circle (its health as the tick stores it
+too), meetings, members (and their names), check-ins, waiting list, harvests or follow-ups. A
+process keeps the page drawn for a reader under the circle's number and the number of row 0
+(wol/circles/views.py), and on the next visit reads those two numbers instead of the circle,
+its meetings and its members. The home cards and the organisers' dashboard keep their rows
+the same way (wol/organise/views.py).
 
 The numbers move on when a transaction that changed any of these commits. The session notes
 what it changed as it flushes or executes: the circles of changed rows that hold a circle
@@ -38,10 +40,9 @@ _CIRCLES = "wol_circles_changed"
 _MEETINGS = "wol_circle_meetings_changed"
 _PEOPLE = "wol_circle_people_changed"
 _NOTES = (_CIRCLES, _MEETINGS, _PEOPLE)
-# The health tick and the nudge write these every few minutes; the page does not show them.
-IGNORED_CIRCLE_COLUMNS = frozenset({"health_status", "health_changed_at", "organiser_nudged_at"})
-# Of a person, a circle page shows the name (and to themselves the address).
-WATCHED_USER_COLUMNS = frozenset({"display_name", "email", "erased_at"})
+# Of a person, the pages kept under a circle's version show the name, to themselves the
+# address, and on the organisers' dashboard the organiser's organisation.
+WATCHED_USER_COLUMNS = frozenset({"display_name", "email", "erased_at", "organisation"})
 CHECKIN_TABLES = frozenset({MeetingAttendance.__tablename__, CheckinRecord.__tablename__})
 # Tables whose bulk or hand-written changes may change any circle page.
 WATCHED_TABLES = frozenset(
@@ -107,12 +108,10 @@ def _values_of(instance, key: str) -> list:
 def _note_flush(session: Session, _context) -> None:
     """After a flush: note the circles, meetings and people whose changes it wrote."""
     for instance in (*session.new, *session.dirty, *session.deleted):
-        dirty = instance in session.dirty
         if isinstance(instance, Circle):
-            if not dirty or not changed_columns(instance) <= IGNORED_CIRCLE_COLUMNS:
-                _note(session, _CIRCLES, [instance.id])
+            _note(session, _CIRCLES, [instance.id])
         elif isinstance(instance, User):
-            if dirty and changed_columns(instance) & WATCHED_USER_COLUMNS:
+            if instance in session.dirty and changed_columns(instance) & WATCHED_USER_COLUMNS:
                 _note(session, _PEOPLE, [instance.id])
         elif instance.__tablename__ in CHECKIN_TABLES:
             _note(session, _MEETINGS, _values_of(instance, "meeting_id"))
@@ -135,11 +134,9 @@ def _note_statement(state) -> None:
     table = getattr(getattr(statement, "table", None), "name", None)
     if table not in WATCHED_TABLES:
         return
-    if state.is_update and table in ("circles", "users"):
+    if state.is_update and table == "users":
         columns = update_columns(statement)
-        if table == "circles" and columns and columns <= IGNORED_CIRCLE_COLUMNS:
-            return
-        if table == "users" and columns and not columns & WATCHED_USER_COLUMNS:
+        if columns and not columns & WATCHED_USER_COLUMNS:
             return
     _note(session, _CIRCLES, [ANY_CIRCLE])
 

@@ -15,7 +15,6 @@ from wol.health.service import (
     scope_of,
     summaries,
     summaries_of,
-    summary_rows,
     thresholds,
 )
 from wol.health.status import STALLED
@@ -34,7 +33,7 @@ from wol.organise.service import (
     survival,
     table_rows,
 )
-from wol.organise.views import dashboard_body
+from wol.organise.views import dashboard_body, rows_for
 from wol.timestamps import utcnow
 from wol.urls import safe_next
 
@@ -70,7 +69,7 @@ def _load(now):
 def dashboard():
     """Which circles thrive, falter, stall or finish, and why: counts, never people."""
     now = utcnow()
-    rows = summary_rows(scope_of(current_user))
+    rows = rows_for(current_user)
     body = dashboard_body(current_user, rows, now, lambda: _draw(rows, now))
     return render_template("organise/dashboard.html", body=body)
 

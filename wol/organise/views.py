@@ -10,16 +10,21 @@ shows within the minute. A change by any process changes the rows, and so draws 
 on the next visit. The form token is the session's, put in on the way out.
 """
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import bindparam, func, select
 
-from wol.cache import TOKEN_PLACEHOLDER, drawn_once
-from wol.health.service import SummaryRows
+from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
+from wol.circles import versions
+from wol.circles.models import Circle, CircleVersion
+from wol.extensions import db
+from wol.health.service import SummaryRows, scope_of, summary_rows
 
 MAX_KEPT = 256
 
@@ -40,3 +45,37 @@ def dashboard_body(user, rows: SummaryRows, now: datetime, draw: Callable[[], st
     # The rows themselves are compared, not only their hash: equal rows, equal page.
     body = drawn_once("dashboard-bodies", key, draw, basis=rows, limit=MAX_KEPT)
     return Markup(body.replace(TOKEN_PLACEHOLDER, generate_csrf()))  # noqa: S704 - as drawn
+
+
+@functools.cache
+def _stamps_query():
+    """An organiser's circles with their version numbers and row 0's (built once)."""
+    table = CircleVersion.__table__
+    anyone = select(table.c.n).where(table.c.circle_id == versions.ANY_CIRCLE).scalar_subquery()
+    return (
+        select(Circle.id, func.coalesce(table.c.n, 0), func.coalesce(anyone, 0))
+        .outerjoin(table, table.c.circle_id == Circle.id)
+        .where(Circle.organiser_id == bindparam("user_id"))
+        .order_by(Circle.id)
+    )
+
+
+def rows_for(user) -> SummaryRows:
+    """The dashboard's summary rows for ``user``.
+
+    An organiser's rows are kept per process under the version numbers of their circles
+    (wol/circles/versions.py): a visit reads those forty numbers, and the rows of forty circles
+    and their five hundred meetings only after one of them changed. An admin's dashboard
+    covers every circle and reads its rows as before, as does a session with changes of its
+    own."""
+    scope = scope_of(user)
+    if user.is_admin or not keeping(current_app) or versions.pending(db.session()):
+        return summary_rows(scope)
+    stamps = tuple(map(tuple, db.session.execute(_stamps_query(), {"user_id": user.id})))
+    store = kept(current_app, "dashboard-rows", MAX_KEPT)
+    found = store.get(user.id)
+    if found is not None and found[0] == stamps:
+        return found[1]
+    rows = summary_rows(scope)
+    store[user.id] = (stamps, rows)
+    return rows
