@@ -189,18 +189,17 @@ def test_feed_tokens_rotate_and_unknown_ones_are_404(app, make_user):
     assert f"http://wol.test/calendar/{new}.ics" in page
 
 
-def move_week_11(app, circle, ann) -> None:
-    """Ann moves week 11 of ``circle`` to Wednesday 13 May 2026 at 12:00."""
+def move_week(app, circle, ann, week: int, day: date, at: time) -> None:
+    """Ann moves ``week`` of ``circle`` to ``day`` at ``at``, committed."""
     with app.test_request_context():
         loaded = db.session.get(Circle, circle.id)
-        move_meeting(
-            loaded,
-            loaded.meetings[10],
-            db.session.get(User, ann.id),
-            date(2026, 5, 13),
-            time(12, 0),
-        )
+        move_meeting(loaded, loaded.meetings[week - 1], db.session.get(User, ann.id), day, at)
         db.session.commit()
+
+
+def move_week_11(app, circle, ann) -> None:
+    """Ann moves week 11 of ``circle`` to Wednesday 13 May 2026 at 12:00."""
+    move_week(app, circle, ann, 11, date(2026, 5, 13), time(12, 0))
 
 
 def test_feed_answers_304_without_rendering(app, make_user):
@@ -809,16 +808,7 @@ def test_calendar_clients_polling_a_feed_at_once_all_get_one_version(app, make_u
         assert {status for status, _, _ in answers} == {200}, answers
         assert len({(etag, modified) for _, etag, modified in answers}) == 1, answers
         seen_dates.append(parsedate_to_datetime(answers[0][2]))
-        with app.test_request_context():
-            loaded = db.session.get(Circle, circle.id)
-            move_meeting(
-                loaded,
-                loaded.meetings[11],
-                db.session.get(User, ann.id),
-                date(2026, 5, 19),
-                time(13 + trial % 2, 0),
-            )
-            db.session.commit()
+        move_week(app, circle, ann, 12, date(2026, 5, 19), time(13 + trial % 2, 0))
     assert seen_dates == sorted(seen_dates) and len(set(seen_dates)) == len(seen_dates)
 
 

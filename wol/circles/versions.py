@@ -26,7 +26,7 @@ drawn from them.
 import functools
 import re
 
-from sqlalchemy import TextClause, bindparam, inspect, select, union
+from sqlalchemy import TextClause, bindparam, func, inspect, select, union
 from sqlalchemy.orm import Session
 
 from wol.auth.models import User
@@ -70,6 +70,18 @@ def _stamp_query():
     return select(CircleVersion.circle_id, CircleVersion.n).where(
         CircleVersion.circle_id.in_([bindparam("circle_id"), ANY_CIRCLE])
     )
+
+
+def stamped(circle_id):
+    """A statement reading the column ``circle_id`` (of circles) with each circle's number
+    (``n``, 0 for a row not written yet) and row 0's (``anyone``); filter and order it."""
+    table = CircleVersion.__table__
+    anyone = select(table.c.n).where(table.c.circle_id == ANY_CIRCLE).scalar_subquery()
+    return select(
+        circle_id,
+        func.coalesce(table.c.n, 0).label("n"),
+        func.coalesce(anyone, 0).label("anyone"),
+    ).outerjoin(table, table.c.circle_id == circle_id)
 
 
 def stamp(circle_id: int) -> tuple[int, int] | None:

@@ -32,7 +32,7 @@ from flask import current_app, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, select, type_coerce, union
+from sqlalchemy import bindparam, select, type_coerce, union
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import NullType
@@ -41,7 +41,7 @@ from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.checkins.service import window as checkin_window
 from wol.circles import versions
-from wol.circles.models import Circle, CircleVersion, Meeting, Membership, guide_week_of
+from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.guides.service import guide_view
 from wol.health.service import start_reader
@@ -79,7 +79,6 @@ def _queries():
     membership rows."""
     circles, meetings = Circle.__table__, Meeting.__table__
     memberships, users = Membership.__table__, User.__table__
-    versions_table = CircleVersion.__table__
     user_id, ids = bindparam("user_id"), bindparam("ids", expanding=True)
     # One indexed look-up each (memberships by person, circles by organiser), united: an OR
     # of the two makes PostgreSQL read every circle.
@@ -89,18 +88,8 @@ def _queries():
         ),
         select(circles.c.id).where(circles.c.organiser_id == user_id),
     )
-    anyone = (
-        select(versions_table.c.n)
-        .where(versions_table.c.circle_id == versions.ANY_CIRCLE)
-        .scalar_subquery()
-    )
     return (
-        select(
-            circles.c.id,
-            func.coalesce(versions_table.c.n, 0).label("n"),
-            func.coalesce(anyone, 0).label("anyone"),
-        )
-        .outerjoin(versions_table, versions_table.c.circle_id == circles.c.id)
+        versions.stamped(circles.c.id)
         .where(circles.c.id.in_(theirs))
         .order_by(circles.c.ended_at.is_not(None), circles.c.first_day.desc(), circles.c.id),
         select(
@@ -333,8 +322,8 @@ def meetings_table(
 
 # --- the circle page ----------------------------------------------------------------------------
 
-BODY_TEMPLATE = "circles/_detail_body.html"
 HARVEST_SLOT = f"wol-harvest-slot-{secrets.token_hex(16)}"
+PAGES_KEPT = 5_000  # per store and process: circle pages, meeting-page tops
 
 
 @dataclass(frozen=True)
@@ -400,7 +389,7 @@ def kept_for(store: str, circle_id: int, key: tuple, viewer, now: datetime) -> t
     stamp = versions.stamp(circle_id)
     if stamp is None or not keeping(current_app):
         return stamp, None
-    found = kept(current_app, store).get(_page_key(circle_id, key, viewer, now))
+    found = kept(current_app, store, PAGES_KEPT).get(_page_key(circle_id, key, viewer, now))
     if found is None or found[0] != (stamp, _columns(viewer)):
         return stamp, None
     value = found[1]
@@ -413,7 +402,7 @@ def keep_for(store: str, circle_id: int, key: tuple, viewer, now: datetime, stam
     """Keep ``value`` as kept_for finds it, when there is a ``stamp`` (read before what
     ``value`` was drawn from)."""
     if stamp is not None and keeping(current_app):
-        found = kept(current_app, store, 5_000)
+        found = kept(current_app, store, PAGES_KEPT)
         found[_page_key(circle_id, key, viewer, now)] = ((stamp, _columns(viewer)), value)
 
 

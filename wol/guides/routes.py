@@ -285,7 +285,6 @@ class MeetingPage:
     circle_id: int
     name: str
     circle_language: str
-    week: int
     meeting_id: int
     guide_week: int
     header: str
@@ -370,7 +369,6 @@ def _draw_meeting(circle, week: int, asked: str | None, viewer, now) -> MeetingP
         circle_id=circle.id,
         name=circle.name,
         circle_language=circle.language,
-        week=week,
         meeting_id=meeting.id,
         guide_week=key,
         header=render_template(

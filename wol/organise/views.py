@@ -18,11 +18,11 @@ from flask import current_app, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam
 
 from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.circles import versions
-from wol.circles.models import Circle, CircleVersion
+from wol.circles.models import Circle
 from wol.extensions import db
 from wol.health.service import SummaryRows, scope_of, summary_rows
 
@@ -50,11 +50,8 @@ def dashboard_body(user, rows: SummaryRows, now: datetime, draw: Callable[[], st
 @functools.cache
 def _stamps_query():
     """An organiser's circles with their version numbers and row 0's (built once)."""
-    table = CircleVersion.__table__
-    anyone = select(table.c.n).where(table.c.circle_id == versions.ANY_CIRCLE).scalar_subquery()
     return (
-        select(Circle.id, func.coalesce(table.c.n, 0), func.coalesce(anyone, 0))
-        .outerjoin(table, table.c.circle_id == Circle.id)
+        versions.stamped(Circle.id)
         .where(Circle.organiser_id == bindparam("user_id"))
         .order_by(Circle.id)
     )
