@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     login_manager.init_app(app)
 
-    from wol import models  # noqa: F401 - registers every table with the metadata
+    from wol import front, models  # noqa: F401 - models registers every table
     from wol.web import IdConverter
 
     # Before any route exists: every <int:...> in a URL is bounded like a database id.
@@ -84,4 +84,5 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(devmail_bp)
     register_web(app)
     register_cli(app)
+    front.install(app)
     return app

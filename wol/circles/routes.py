@@ -29,6 +29,7 @@ from wol.circles.models import FULL_WEEKS, Circle
 from wol.circles.views import (
     HARVEST_SLOT,
     CirclePage,
+    front_checks,
     keep_circle_page,
     kept_circle_page,
     meetings_table,
@@ -38,6 +39,7 @@ from wol.directory.forms import SharingForm
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
 from wol.forms import show_domain_error
+from wol.front import keep
 from wol.harvest.routes import panel_of
 from wol.harvest.service import harvest_open, is_finished
 from wol.i18n import gettext as _
@@ -159,6 +161,7 @@ def _show(page: CirclePage, viewer) -> str:
 @login_required
 def detail(circle_id: int):
     """The circle page: members, the twelve meetings and what the viewer may do."""
+    keep(*front_checks(circle_id))
     viewer = current_user._get_current_object()
     stamp, page = kept_circle_page(circle_id, viewer, utcnow())
     if page is not None:

@@ -65,7 +65,7 @@ _WRITE_TEXT = re.compile(
 
 
 @functools.cache
-def _stamp_query():
+def stamp_query():
     """The two numbers of a circle page, as one statement built once."""
     return select(CircleVersion.circle_id, CircleVersion.n).where(
         CircleVersion.circle_id.in_([bindparam("circle_id"), ANY_CIRCLE])
@@ -90,7 +90,7 @@ def stamp(circle_id: int) -> tuple[int, int] | None:
     session = db.session()
     if pending(session):
         return None
-    found = dict(session.execute(_stamp_query(), {"circle_id": circle_id}).all())
+    found = dict(session.execute(stamp_query(), {"circle_id": circle_id}).all())
     if pending(session):  # the query flushed what was pending
         return None
     return found.get(circle_id, 0), found.get(ANY_CIRCLE, 0)

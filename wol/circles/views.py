@@ -41,8 +41,9 @@ from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.checkins.service import window as checkin_window
 from wol.circles import versions
-from wol.circles.models import Circle, Meeting, Membership, guide_week_of
+from wol.circles.models import Circle, CircleVersion, Meeting, Membership, guide_week_of
 from wol.extensions import db
+from wol.front import Check
 from wol.guides.service import guide_view
 from wol.health.service import start_reader
 
@@ -338,6 +339,40 @@ class CirclePage:
     harvest: bool
     finished: bool
     guide: tuple | None  # (language, guide week, title, shown language)
+
+
+@functools.cache
+def _follow_ups_query():
+    """The follow-ups started from a circle, with their own circles' numbers (built once)."""
+    from wol.harvest.models import FollowUp
+
+    follow_ups, numbers = FollowUp.__table__, CircleVersion.__table__
+    return (
+        select(follow_ups, numbers.c.n)
+        .outerjoin(numbers, numbers.c.circle_id == follow_ups.c.circle_id)
+        .where(follow_ups.c.from_circle_id == bindparam("circle_id"))
+        .order_by(follow_ups.c.id)
+    )
+
+
+@functools.cache
+def _layer_query():
+    """The token of the guides' published layer (built once)."""
+    from wol.guides.models import GuideLayerState
+
+    return select(GuideLayerState.token).where(GuideLayerState.name == "layer")
+
+
+def front_checks(circle_id: int) -> tuple[Check, ...]:
+    """What a circle's page (and its meeting pages) is drawn from, for the front
+    (wol/front.py): the circle's two version numbers, the follow-ups started from it with
+    their circles' numbers (its harvest panel names them), and the guides' published layer
+    (week titles). The reader's account and session the front adds itself."""
+    return (
+        Check.of(versions.stamp_query(), circle_id=circle_id),
+        Check.of(_follow_ups_query(), circle_id=circle_id),
+        Check(_layer_query()),
+    )
 
 
 def kept_circle_page(

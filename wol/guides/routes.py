@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from wol.access import meeting_of, viewable_circle
 from wol.circles import service as circles
+from wol.front import keep
 from wol.guides import bp
 from wol.guides.library import WEEKS
 from wol.guides.service import (
@@ -305,11 +306,13 @@ def meeting(circle_id: int, week: int):
     its members. The guide's parts are kept per guide library; the reader's notes and harvest
     are read on every visit."""
     # Imported here: the circles' modules import the guides (wol/circles/models.py).
-    from wol.circles.views import keep_for, kept_for
+    from wol.circles.views import front_checks, keep_for, kept_for
     from wol.harvest.routes import panel_of
+    from wol.personal import notes
     from wol.personal.routes import notes_panel_of
 
     viewer = current_user._get_current_object()
+    keep(*front_checks(circle_id), *notes.front_checks(viewer.id, circle_id, week))
     now = utcnow()
     asked = request.args.get("guide")
     asked = asked if asked in guide_service().languages() else None

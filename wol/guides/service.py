@@ -156,6 +156,8 @@ class GuideService:
         # (files, layer token, files with the layer, cache of what was derived from them)
         self._effective: tuple[GuideLibrary, str, GuideLibrary, dict[tuple, Any]] | None = None
         self._checked_at = 0.0
+        # Counts the guide files loaded: what was drawn from older files is not given again.
+        self.generation = 0
         self._published_parts = published_parts
         self.layer_check_seconds = layer_check_seconds
         self._token_seen: tuple[str, float] | None = None  # (token, when it was read)
@@ -243,6 +245,7 @@ class GuideService:
         """Swap in the files; what was derived from older ones is dropped (caller locks)."""
         self._loaded = (library, {})
         self._effective = None
+        self.generation += 1
         self._checked_at = self._clock()
 
     def _cached(self, key: tuple, build: Callable[[GuideLibrary], Any]) -> Any:

@@ -16,6 +16,7 @@ from wol.circles.service import membership_of
 from wol.errors import DomainError, NotAllowed
 from wol.extensions import db
 from wol.forms import text_problem
+from wol.front import Check
 from wol.guides.document import Exercise, exercises
 from wol.guides.service import SOURCE_LANG, guide_service, guide_view
 from wol.i18n import gettext as _
@@ -157,3 +158,31 @@ def save_notes(circle: Circle, meeting: Meeting, user: User, *, body: str, done:
             .on_conflict_do_nothing(index_elements=["user_id", "meeting_id", "exercise_id"])
         )
     db.session.flush()
+
+
+@functools.cache
+def _own_rows_queries():
+    """A member's note and ticks of one circle's week (built once)."""
+    queries = []
+    for model in (PrivateNote, ExerciseTick):
+        table = model.__table__
+        queries.append(
+            select(table)
+            .join(Meeting.__table__, Meeting.id == table.c.meeting_id)
+            .where(
+                table.c.user_id == bindparam("user_id"),
+                Meeting.circle_id == bindparam("circle_id"),
+                Meeting.week == bindparam("week"),
+            )
+            .order_by(*table.primary_key.columns)
+        )
+    return tuple(queries)
+
+
+def front_checks(user_id: int, circle_id: int, week: int) -> tuple[Check, ...]:
+    """The reader's own note and ticks on a meeting page, for the front (wol/front.py): they
+    raise no circle's version, so a kept meeting page reads them."""
+    return tuple(
+        Check.of(query, user_id=user_id, circle_id=circle_id, week=week)
+        for query in _own_rows_queries()
+    )

@@ -1,0 +1,317 @@
+"""The front: an answer given again, before Flask's request machinery runs, while what it was
+drawn from is unchanged.
+
+A signed-in page costs about half its time before its view runs: the session cookie opened,
+the person loaded as an ORM object, locale and time zone chosen, the hooks run. Between two
+changes, most visits to a page (an organiser looking at the dashboard again, a member opening
+the circle page from a phone and a desk) answer exactly the same bytes. The front keeps such
+an answer per process and gives it again on a visit that sends the same request, after reading
+in one connection that everything the view named is as it was.
+
+- **The same request** is the same path, query, host, scheme, client address, cookies,
+  languages asked for, browser and conditional headers (``KEY_FIELDS``). The raw ``Cookie``
+  header holds the whole session: the signed-in person, the session's form token, messages.
+- **What it was drawn from** (``Check``): the person's account row and the open session's row
+  (signing out deletes the session: the next visit goes to Flask, which sends them to sign
+  in), and whatever the view names with ``keep`` (its circles' version numbers,
+  wol/circles/versions.py; the reader's own notes; a feed's version rows). Each check is
+  one statement whose rows are compared in full. The front reads the person's rows before
+  Flask runs, a view reads its checks before it loads what it draws: what was drawn is never
+  older than what the answer is kept under.
+- **Never longer than the minute** it was drawn in: pages say "starts in 5 minutes", a
+  check-in opens, and those moments arrive without any change in the database. Nor past the
+  moment the session cookie ages out.
+- **Only** answers 200 or 304 to a GET that set no cookie (a session that changed, such as a
+  first form token or a message shown, is drawn again), from a view that called ``keep``
+  without changes of its own in its session, in a process that keeps drawn pages at all
+  (not while templates are edited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import parse_cookie
+
+from wol.cache import keeping, kept
+
+ENVIRON_KEY = "wol.front"
+ANSWERS_KEPT = 2_000
+# What makes two requests the same request (WSGI environ names).
+KEY_FIELDS = (
+    "PATH_INFO",
+    "QUERY_STRING",
+    "SCRIPT_NAME",
+    "HTTP_HOST",
+    "wsgi.url_scheme",
+    "REMOTE_ADDR",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PREFIX",
+    "HTTP_COOKIE",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_USER_AGENT",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+)
+KEPT_STATUSES = ("200 ", "304 ")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One statement (a SQLAlchemy select, built once) with its parameters: the rows it reads
+    are part of what a kept answer was drawn from."""
+
+    statement: Any
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, statement, **params) -> Check:
+        return cls(statement, tuple(sorted(params.items())))
+
+
+@dataclass
+class Answer:
+    """A kept answer and what it was drawn from."""
+
+    checks: tuple[Check, ...]
+    basis: tuple
+    minute: int
+    until: float
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass
+class Pending:
+    """A request the front let through: what its answer would be kept under."""
+
+    key: tuple
+    minute: int
+    until: float
+    checks: list[Check] = field(default_factory=list)
+    basis: list = field(default_factory=list)
+    keep: bool = False
+
+
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def keep(*checks: Check) -> None:
+    """Let the front give this request's answer again while the rows of ``checks`` (read now,
+    so call this before loading what the page shows) and the reader's account and session are
+    unchanged, within the minute. Nothing is kept when the request's session has changes of
+    its own."""
+    pending = request.environ.get(ENVIRON_KEY)
+    if pending is None:
+        return
+    from wol.circles import versions
+    from wol.extensions import db
+
+    session = db.session()
+    if versions.pending(session):
+        return
+    front = request.environ["wol.front.app"]
+    pending.basis.extend(front.read(checks, session.connection().connection))
+    pending.checks.extend(checks)
+    pending.keep = True
+
+
+class Front:
+    """WSGI middleware in front of the Flask app: gives kept answers again (see the module)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.inner = app.wsgi_app
+        self._statements: dict[int, tuple[str, tuple | None, dict]] = {}
+        self._engine = None
+        # Called with each statement the front runs itself, on a DBAPI connection where
+        # SQLAlchemy's events do not see it (the tests count a page's statements).
+        self.listeners: list[Callable[[str], None]] = []
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or not keeping(self.app):
+            return self.inner(environ, start_response)
+        key = tuple(environ.get(name) for name in KEY_FIELDS)
+        answers = kept(self.app, "front", ANSWERS_KEPT)
+        answer = answers.get(key)
+        if (
+            answer is not None
+            and answer.minute == _minute()
+            and time.time() < answer.until
+            and self._unchanged(answer)
+        ):
+            start_response(answer.status, answer.headers)
+            return [answer.body]
+        pending = self._pending(key, environ)
+        if pending is None:
+            return self.inner(environ, start_response)
+        environ[ENVIRON_KEY] = pending
+        environ["wol.front.app"] = self
+        seen: list = []
+
+        def starting(status, headers, exc_info=None):
+            seen[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.inner(environ, starting)
+        if not (pending.keep and seen and self._keepable(seen[0], seen[1])):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        if pending.minute == _minute():
+            answers[key] = Answer(
+                tuple(pending.checks),
+                tuple(pending.basis),
+                pending.minute,
+                pending.until,
+                seen[0],
+                list(seen[1]),
+                data,
+            )
+        return [data]
+
+    @staticmethod
+    def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:
+        return status.startswith(KEPT_STATUSES) and not any(
+            name.lower() == "set-cookie" for name, _ in headers
+        )
+
+    def _unchanged(self, answer: Answer) -> bool:
+        """Whether the rows of the answer's checks and the guides are as they were drawn."""
+        try:
+            connection = self._engine_of().raw_connection()
+        except SQLAlchemyError:
+            return False
+        try:
+            return self._guides() + self.read(answer.checks, connection) == answer.basis
+        except Exception:  # noqa: BLE001 - any doubt: let Flask answer (and report) it
+            return False
+        finally:
+            connection.close()
+
+    def _pending(self, key: tuple, environ) -> Pending | None:
+        """What this request's answer would be kept under, starting with the guides and the
+        signed-in person's rows, read before Flask runs; None when it may not be kept."""
+        until = time.time() + 365 * 24 * 3600
+        checks: list[Check] = []
+        name = self.app.config["SESSION_COOKIE_NAME"]
+        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(name)
+        if cookie:
+            serializer = self.app.session_interface.get_signing_serializer(self.app)
+            lifetime = int(self.app.permanent_session_lifetime.total_seconds())
+            try:
+                data, signed_at = serializer.loads(cookie, max_age=lifetime, return_timestamp=True)
+            except Exception:  # noqa: BLE001 - a broken cookie: Flask decides what it means
+                return None
+            if data.get("_flashes"):
+                return None
+            until = signed_at.timestamp() + lifetime
+            person = person_check(data.get("_user_id"))
+            if person is not None:
+                checks.append(person)
+        pending = Pending(key, _minute(), until, checks)
+        try:
+            connection = self._engine_of().raw_connection()
+        except SQLAlchemyError:
+            return None
+        try:
+            pending.basis = [*self._guides(), *self.read(checks, connection)]
+        except Exception:  # noqa: BLE001 - Flask answers, and reports what is wrong
+            return None
+        finally:
+            connection.close()
+        return pending
+
+    def _engine_of(self):
+        if self._engine is None:
+            from wol.extensions import db
+
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def _guides(self) -> tuple:
+        """The generation of the guide files this process serves (titles show on pages)."""
+        from wol.guides.service import guide_service
+
+        return (guide_service(self.app).generation,)
+
+    def read(self, checks: Iterable[Check], connection) -> tuple:
+        """The rows of ``checks``, read on a DBAPI ``connection``."""
+        cursor = connection.cursor()
+        try:
+            found = []
+            for check in checks:
+                sql, order, defaults = self._statement(check.statement)
+                params = {**defaults, **dict(check.params)}
+                for listener in self.listeners:
+                    listener(sql)
+                cursor.execute(sql, tuple(params[n] for n in order) if order else params)
+                found.append(tuple(map(tuple, cursor.fetchall())))
+            return tuple(found)
+        finally:
+            cursor.close()
+
+    def _statement(self, statement) -> tuple[str, tuple | None, dict]:
+        """``statement`` as SQL for this database, compiled once."""
+        found = self._statements.get(id(statement))
+        if found is None or found[3] is not statement:
+            compiled = statement.compile(dialect=self._engine_of().dialect)
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            found = (str(compiled), order, dict(compiled.params), statement)
+            self._statements[id(statement)] = found
+        return found[:3]
+
+
+_PERSON = None
+
+
+def person_check(session_id: str | None) -> Check | None:
+    """The rows of a signed-in person and their open session, for a session id from a cookie
+    (``user id:secret``, as wol/auth/service.py load_session_user reads it)."""
+    from wol.auth.service import looks_like_token
+
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
+        return None
+    return Check.of(
+        _person_statement(),
+        user_id=int(user_id),
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+    )
+
+
+def _person_statement():
+    global _PERSON
+    if _PERSON is None:
+        from wol.auth.models import User, UserSession
+
+        users, sessions = User.__table__, UserSession.__table__
+        _PERSON = (
+            select(users, sessions)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(
+                users.c.id == bindparam("user_id"), sessions.c.token_hash == bindparam("token_hash")
+            )
+        )
+    return _PERSON
+
+
+def install(app: Flask) -> None:
+    """Put the front before ``app`` (inside any proxy fix, so it keys on what the client
+    sent)."""
+    app.wsgi_app = Front(app)
