@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.circles_helpers import make_circle, meetings_of
+from tests.conftest import PASSWORD
 from wol.circles.models import Circle, Membership
 from wol.directory.models import QuietPeriodsVersion
 from wol.extensions import db
@@ -167,6 +168,21 @@ def test_the_circle_page_names_coming_meetings_in_a_quiet_period(app, client, an
     assert f'href="/circles/{circle.id}/meetings/9/skip"' in page
     clear = make_circle(app, ann, name="Clear", first_day=FIRST + timedelta(weeks=10), today=TODAY)
     assert "coming meeting" not in client.get(f"/circles/{clear.id}").get_data(as_text=True)
+
+
+def test_a_new_list_shows_on_circle_pages_seen_a_moment_before(app, client, ann, make_user):
+    """Circle pages are kept between changes (wol/circles/versions.py, wol/front.py): a list
+    saved by an admin is such a change for every circle."""
+    circle = make_circle(app, ann, name="Into the break", first_day=FIRST, today=TODAY)
+    url = f"/circles/{circle.id}"
+    for _ in range(3):
+        assert "2 coming meetings fall in Spring break." in client.get(url).get_data(as_text=True)
+    make_user(email="root@example.org", roles={"admin"})
+    admin = app.test_client()
+    admin.post("/login", data={"email": "root@example.org", "password": PASSWORD})
+    saved = admin.post("/admin/quiet-periods", data={"body": "07-01 08-31 Summer"})
+    assert saved.status_code == 303
+    assert "Spring break" not in client.get(url).get_data(as_text=True)
 
 
 def test_a_missing_configured_file_means_no_warnings_not_an_error(app, client, ann, tmp_path):

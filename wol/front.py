@@ -37,13 +37,15 @@ from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie
 
-from wol.cache import keeping, kept
+from wol.cache import keeping
 
 ENVIRON_KEY = "wol.front"
+# A process keeps at most this many answers and bytes of them (a circle page is some 20 kB,
+# a round of 500 sign-ups 150 kB); when full, it starts again empty.
 ANSWERS_KEPT = 2_000
+BYTES_KEPT = 48 * 1024 * 1024
 # What makes two requests the same request (WSGI environ names).
 KEY_FIELDS = (
     "PATH_INFO",
@@ -135,6 +137,8 @@ class Front:
         self.inner = app.wsgi_app
         self._statements: dict[int, tuple[str, tuple | None, dict]] = {}
         self._engine = None
+        self.answers: dict[tuple, Answer] = {}
+        self._bytes = 0
         # Called with each statement the front runs itself, on a DBAPI connection where
         # SQLAlchemy's events do not see it (the tests count a page's statements).
         self.listeners: list[Callable[[str], None]] = []
@@ -143,8 +147,7 @@ class Front:
         if environ.get("REQUEST_METHOD") != "GET" or not keeping(self.app):
             return self.inner(environ, start_response)
         key = tuple(environ.get(name) for name in KEY_FIELDS)
-        answers = kept(self.app, "front", ANSWERS_KEPT)
-        answer = answers.get(key)
+        answer = self.answers.get(key)
         if (
             answer is not None
             and answer.minute == _minute()
@@ -173,16 +176,27 @@ class Front:
             if hasattr(body, "close"):
                 body.close()
         if pending.minute == _minute():
-            answers[key] = Answer(
-                tuple(pending.checks),
-                tuple(pending.basis),
-                pending.minute,
-                pending.until,
-                seen[0],
-                list(seen[1]),
-                data,
+            self._keep(
+                key,
+                Answer(
+                    tuple(pending.checks),
+                    tuple(pending.basis),
+                    pending.minute,
+                    pending.until,
+                    seen[0],
+                    list(seen[1]),
+                    data,
+                ),
             )
         return [data]
+
+    def _keep(self, key: tuple, answer: Answer) -> None:
+        if len(self.answers) >= ANSWERS_KEPT or self._bytes + len(answer.body) > BYTES_KEPT:
+            self.answers.clear()
+            self._bytes = 0
+        replaced = self.answers.get(key)
+        self.answers[key] = answer
+        self._bytes += len(answer.body) - (len(replaced.body) if replaced else 0)
 
     @staticmethod
     def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:
@@ -194,7 +208,7 @@ class Front:
         """Whether the rows of the answer's checks and the guides are as they were drawn."""
         try:
             connection = self._engine_of().raw_connection()
-        except SQLAlchemyError:
+        except Exception:  # noqa: BLE001 - the database is away: Flask says so
             return False
         try:
             return self._guides() + self.read(answer.checks, connection) == answer.basis
@@ -226,7 +240,7 @@ class Front:
         pending = Pending(key, _minute(), until, checks)
         try:
             connection = self._engine_of().raw_connection()
-        except SQLAlchemyError:
+        except Exception:  # noqa: BLE001 - the database is away: Flask says so
             return None
         try:
             pending.basis = [*self._guides(), *self.read(checks, connection)]

@@ -12,6 +12,7 @@ from wol.calendar import bp, service
 from wol.calendar.forms import CalendarSettingsForm
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.front import keep
 from wol.i18n import gettext as _
 from wol.urls import external_url
 
@@ -40,6 +41,7 @@ def download(circle_id: int):
 @bp.get("/calendar/<token>.ics")
 def feed(token: str):
     """A person's calendar feed; the secret in the URL is the only key, no session needed."""
+    keep(*service.feed_checks(token))
     # Calendars poll an unchanged feed most of the time: one small query tells whether the
     # ETag they have is still the current one, before any person or circle is loaded.
     if request.if_none_match:

@@ -41,8 +41,10 @@ from wol.circles import service as circle_rules
 from wol.circles.models import FULL_WEEKS, Circle, Meeting, Membership, guide_week_of
 from wol.errors import DomainError
 from wol.extensions import db
+from wol.front import Check
 from wol.guides.document import FOLLOW_UP_WEEKS
 from wol.guides.service import guide_titles
+from wol.guides.store import layer_check
 from wol.i18n import gettext as _
 from wol.i18n import ngettext
 from wol.mail.service import queue_mail
@@ -336,6 +338,28 @@ def _feed_version_query():
         )
         .where(users.c.feed_token == bindparam("token"))
         .order_by(circles.c.id)
+    )
+
+
+@functools.cache
+def _feed_state_query():
+    """The recorded version of the feed of a token (built once)."""
+    users, states = User.__table__, FeedState.__table__
+    return (
+        select(states)
+        .join(users, users.c.id == states.c.user_id)
+        .where(users.c.feed_token == bindparam("token"))
+    )
+
+
+def feed_checks(token: str) -> tuple[Check, ...]:
+    """What the feed of ``token`` (and its 304) is drawn from, for the front (wol/front.py):
+    the rows its ETag is made of, its recorded Last-Modified and the guides' published layer
+    (week titles)."""
+    return (
+        Check.of(_feed_version_query(), token=token),
+        Check.of(_feed_state_query(), token=token),
+        layer_check(),
     )
 
 

@@ -9,9 +9,11 @@ the same way (wol/organise/views.py).
 
 The numbers move on when a transaction that changed any of these commits. The session notes
 what it changed as it flushes or executes: the circles of changed rows that hold a circle
-(``circle_id``, ``from_circle_id``, a circle itself), the meetings of changed check-ins and the
-people whose name or address changed; a bulk UPDATE, INSERT or DELETE or a hand-written
-statement of such a table, whose circles cannot be told, is noted as "any circle" (row 0).
+(``circle_id``, ``from_circle_id``, a circle itself), the meetings of changed check-ins, the
+people whose name, address, organisation or erasure changed, and "any circle" (row 0) for a
+new list of holidays, which every circle page warns of; a bulk UPDATE, INSERT or DELETE or a
+hand-written statement of such a table, whose circles cannot be told, is noted as "any
+circle" (row 0).
 As its last statement before COMMIT, after the directory's counter (wol/directory/changes.py),
 the session raises the rows of those circles in the order of their ids: locked for as short as
 can be, always in the same order, never before a circle's own rows.
@@ -44,6 +46,8 @@ _NOTES = (_CIRCLES, _MEETINGS, _PEOPLE)
 # address, and on the organisers' dashboard the organiser's organisation.
 WATCHED_USER_COLUMNS = frozenset({"display_name", "email", "erased_at", "organisation"})
 CHECKIN_TABLES = frozenset({MeetingAttendance.__tablename__, CheckinRecord.__tablename__})
+# Tables every circle page reads: the holidays it warns of (saved by an admin).
+EVERY_CIRCLE_TABLES = frozenset({"quiet_periods_versions"})
 # Tables whose bulk or hand-written changes may change any circle page.
 WATCHED_TABLES = frozenset(
     {
@@ -56,6 +60,7 @@ WATCHED_TABLES = frozenset(
         "follow_up_invitations",
         "users",
         *CHECKIN_TABLES,
+        *EVERY_CIRCLE_TABLES,
     }
 )
 _forget = forget_when_done(*_NOTES)
@@ -125,6 +130,8 @@ def _note_flush(session: Session, _context) -> None:
         elif isinstance(instance, User):
             if instance in session.dirty and changed_columns(instance) & WATCHED_USER_COLUMNS:
                 _note(session, _PEOPLE, [instance.id])
+        elif instance.__tablename__ in EVERY_CIRCLE_TABLES:
+            _note(session, _CIRCLES, [ANY_CIRCLE])
         elif instance.__tablename__ in CHECKIN_TABLES:
             _note(session, _MEETINGS, _values_of(instance, "meeting_id"))
         else:

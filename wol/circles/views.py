@@ -45,6 +45,7 @@ from wol.circles.models import Circle, CircleVersion, Meeting, Membership, guide
 from wol.extensions import db
 from wol.front import Check
 from wol.guides.service import guide_view
+from wol.guides.store import layer_check
 from wol.health.service import start_reader
 
 CARD_TEMPLATE = "main/_circle_card.html"
@@ -355,14 +356,6 @@ def _follow_ups_query():
     )
 
 
-@functools.cache
-def _layer_query():
-    """The token of the guides' published layer (built once)."""
-    from wol.guides.models import GuideLayerState
-
-    return select(GuideLayerState.token).where(GuideLayerState.name == "layer")
-
-
 def front_checks(circle_id: int) -> tuple[Check, ...]:
     """What a circle's page (and its meeting pages) is drawn from, for the front
     (wol/front.py): the circle's two version numbers, the follow-ups started from it with
@@ -371,7 +364,21 @@ def front_checks(circle_id: int) -> tuple[Check, ...]:
     return (
         Check.of(versions.stamp_query(), circle_id=circle_id),
         Check.of(_follow_ups_query(), circle_id=circle_id),
-        Check(_layer_query()),
+        layer_check(),
+    )
+
+
+def home_front_checks(user_id: int) -> tuple[Check, ...]:
+    """What the home page of ``user_id`` is drawn from, for the front (wol/front.py): their
+    circles with their version numbers, row 0's, their open invitations to follow-ups with
+    those circles' numbers, and the guides' published layer (cards show week titles)."""
+    from wol.harvest.followup import invitations_check
+
+    return (
+        Check.of(_queries()[0], user_id=user_id),
+        Check.of(versions.stamp_query(), circle_id=versions.ANY_CIRCLE),
+        invitations_check(user_id),
+        layer_check(),
     )
 
 

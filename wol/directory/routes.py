@@ -18,6 +18,7 @@ from wol.directory.quiet import REGION_OF_ZONE
 from wol.directory.views import entries_html, filters_html
 from wol.errors import Conflict, DomainError
 from wol.extensions import db
+from wol.front import keep
 from wol.i18n import gettext as _
 from wol.timestamps import utcnow
 
@@ -36,6 +37,7 @@ IGNORED_NAMES = {
 @login_required
 def index():
     """Listed circles with seats left, filtered by what the URL asks for, paged."""
+    keep(*service.front_checks(current_user.id))
     filt, ignored = DirectoryFilter.parse(request.args)
     page, page_ok = page_number(request.args.get("page"))
     if not page_ok:

@@ -5,6 +5,7 @@ when it is listed, not ended, has a free seat and its week 2 is not over; invite
 are never read by anything here that a person can see or count.
 """
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from wol.auth.models import User
 from wol.calendar import service as calendar
@@ -22,7 +23,7 @@ from wol.circles.models import Circle, Membership
 from wol.directory.filters import CircleFacts, DirectoryFilter
 from wol.directory.listing import ListedCircle, Listing, open_listing, weekly_start
 from wol.directory.listing import place_suggestions as listing_place_suggestions
-from wol.directory.models import CircleAlert, QuietPeriodsVersion
+from wol.directory.models import CircleAlert, DirectoryVersion, QuietPeriodsVersion
 from wol.directory.quiet import (
     QuietHit,
     QuietPeriod,
@@ -34,6 +35,7 @@ from wol.directory.quiet import (
 )
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
+from wol.front import Check
 from wol.i18n import gettext as _
 
 PAGE_SIZE = 20
@@ -62,6 +64,33 @@ def latest_quiet_periods_version() -> QuietPeriodsVersion | None:
     """The admin's latest saved list, if any."""
     return db.session.scalar(
         select(QuietPeriodsVersion).order_by(QuietPeriodsVersion.id.desc()).limit(1)
+    )
+
+
+@functools.cache
+def _front_queries():
+    """What the directory page is drawn from besides the minute (built once): the directory's
+    version, the reader's memberships and alerts, and the admin's latest quiet periods."""
+    return (
+        select(DirectoryVersion.id, DirectoryVersion.n).order_by(DirectoryVersion.id),
+        select(Membership.circle_id)
+        .where(Membership.user_id == bindparam("user_id"), Membership.left_at.is_(None))
+        .order_by(Membership.circle_id),
+        select(CircleAlert.__table__)
+        .where(CircleAlert.user_id == bindparam("user_id"))
+        .order_by(CircleAlert.id),
+        select(QuietPeriodsVersion.id).order_by(QuietPeriodsVersion.id.desc()).limit(1),
+    )
+
+
+def front_checks(user_id: int) -> tuple[Check, ...]:
+    """The directory page of ``user_id`` as the front (wol/front.py) keeps it."""
+    versions, memberships, alerts, quiet = _front_queries()
+    return (
+        Check(versions),
+        Check.of(memberships, user_id=user_id),
+        Check.of(alerts, user_id=user_id),
+        Check(quiet),
     )
 
 

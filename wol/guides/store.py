@@ -14,6 +14,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wol.extensions import db
+from wol.front import Check
 from wol.guides.layer import PublishedPart
 from wol.guides.models import GuideLayerState, GuideText
 
@@ -42,6 +43,15 @@ def _read_token() -> str:
     connection can be held by requests waiting for that lock."""
     token = db.session.execute(text(_TOKEN_SQL)).scalar()
     return token or ""
+
+
+def layer_check() -> Check:
+    """The layer's token as a check of the front (wol/front.py): pages that show week titles
+    are not given again after a publish."""
+    return Check(_LAYER_QUERY)
+
+
+_LAYER_QUERY = select(GuideLayerState.token).where(GuideLayerState.name == "layer")
 
 
 def forget_layer_token() -> None:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
 from wol.circles import service as circles
-from wol.circles.models import FULL_WEEKS, Circle, Membership
+from wol.circles.models import FULL_WEEKS, Circle, CircleVersion, Membership
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
+from wol.front import Check
 from wol.harvest import notifications
 from wol.harvest.models import FollowUp, FollowUpInvitation
 from wol.harvest.service import is_finished
@@ -204,6 +205,23 @@ def _invitations_query():
         )
         .order_by(FollowUpInvitation.created_at, FollowUpInvitation.id)
     )
+
+
+@functools.cache
+def _invitations_rows():
+    """Every invitation of one person with its circle's version number (built once)."""
+    invitations, numbers = FollowUpInvitation.__table__, CircleVersion.__table__
+    return (
+        select(invitations, numbers.c.n)
+        .outerjoin(numbers, numbers.c.circle_id == invitations.c.circle_id)
+        .where(invitations.c.user_id == bindparam("user_id"))
+        .order_by(invitations.c.id)
+    )
+
+
+def invitations_check(user_id: int) -> Check:
+    """A person's invitations as a check of the front (wol/front.py), for the home page."""
+    return Check.of(_invitations_rows(), user_id=user_id)
 
 
 def invitations_of(user: User) -> list[FollowUpInvitation]:

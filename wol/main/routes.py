@@ -5,8 +5,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from wol.cache import anonymous_page
-from wol.circles.views import home_cards
+from wol.circles.views import home_cards, home_front_checks
 from wol.extensions import db
+from wol.front import keep
 from wol.i18n import LANGUAGES
 from wol.main import bp
 from wol.timestamps import utcnow
@@ -25,6 +26,7 @@ def index():
 @login_required
 def home():
     """The signed-in person's own page: their circles and this week's guide."""
+    keep(*home_front_checks(current_user.id))
     now = utcnow()
     return render_template("main/home.html", circles=home_cards(current_user, now), now=now)
 

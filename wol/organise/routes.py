@@ -7,6 +7,7 @@ from wol.access import role_required
 from wol.cache import TOKEN_PLACEHOLDER
 from wol.circles.service import load_circle
 from wol.extensions import db
+from wol.front import keep
 from wol.health.notifications import NUDGE_EVERY, organiser_nudge
 from wol.health.service import (
     CircleSummary,
@@ -33,7 +34,7 @@ from wol.organise.service import (
     survival,
     table_rows,
 )
-from wol.organise.views import dashboard_body, rows_for
+from wol.organise.views import dashboard_body, front_checks, rows_for
 from wol.timestamps import utcnow
 from wol.urls import safe_next
 
@@ -68,6 +69,9 @@ def _load(now):
 @role_required("organiser")
 def dashboard():
     """Which circles thrive, falter, stall or finish, and why: counts, never people."""
+    checks = front_checks(current_user)
+    if checks:
+        keep(*checks)
     now = utcnow()
     rows = rows_for(current_user)
     body = dashboard_body(current_user, rows, now, lambda: _draw(rows, now))

@@ -24,6 +24,7 @@ from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.circles import versions
 from wol.circles.models import Circle
 from wol.extensions import db
+from wol.front import Check
 from wol.health.service import SummaryRows, scope_of, summary_rows
 
 MAX_KEPT = 256
@@ -55,6 +56,13 @@ def _stamps_query():
         .where(Circle.organiser_id == bindparam("user_id"))
         .order_by(Circle.id)
     )
+
+
+def front_checks(user) -> tuple[Check, ...]:
+    """What an organiser's dashboard is drawn from, for the front (wol/front.py): their
+    circles with their version numbers and row 0's. An admin's covers every circle: not
+    kept."""
+    return () if user.is_admin else (Check.of(_stamps_query(), user_id=user.id),)
 
 
 def rows_for(user) -> SummaryRows:

@@ -13,6 +13,7 @@ from wol.circles.forms import ConfirmForm
 from wol.errors import DomainError
 from wol.extensions import db
 from wol.forms import language_choices, show_domain_error
+from wol.front import keep
 from wol.i18n import gettext
 from wol.i18n import gettext as _
 from wol.rounds import bp, proposals, service, views
@@ -126,6 +127,7 @@ def _render_detail(
 def detail(round_id: int):
     """Sign-ups, counts per language and time, the link, import, and forming."""
     # The sign-ups are read as rows, and only when they changed (wol/rounds/views.py).
+    keep(*views.front_checks(round_id))
     return _render_detail(_managed_round(round_id, with_signups=False))
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import bindparam, func, select
 
 from wol.cache import drawn_once, keeping
 from wol.extensions import db
+from wol.front import Check
 from wol.rounds.models import Round, Signup
 from wol.rounds.service import language_name
 from wol.rounds.slots import slot_label
@@ -105,6 +106,35 @@ def _fingerprint_query():
         .outerjoin(Signup, Signup.round_id == Round.id)
         .where(Round.id == bindparam("round_id"))
         .group_by(Round.id, Round.version)
+    )
+
+
+@functools.cache
+def _front_queries():
+    """What the round page shows besides its sign-ups (built once): the round's row, its
+    circles with their version numbers (wol/circles/versions.py) and the people on their
+    waiting lists by name."""
+    from wol.auth.models import User
+    from wol.circles import versions
+    from wol.circles.models import WaitlistEntry
+    from wol.rounds.models import RoundCircle
+
+    of_round = RoundCircle.round_id == bindparam("round_id")
+    return (
+        select(Round.__table__).where(Round.id == bindparam("round_id")),
+        versions.stamped(RoundCircle.circle_id).where(of_round).order_by(RoundCircle.circle_id),
+        select(WaitlistEntry.id, WaitlistEntry.circle_id, User.id, User.display_name)
+        .join(User, User.id == WaitlistEntry.user_id)
+        .where(WaitlistEntry.circle_id.in_(select(RoundCircle.circle_id).where(of_round)))
+        .order_by(WaitlistEntry.id),
+    )
+
+
+def front_checks(round_id: int) -> tuple[Check, ...]:
+    """The round page as the front (wol/front.py) keeps it: the sign-ups' fingerprint and
+    what ``_front_queries`` reads."""
+    return tuple(
+        Check.of(query, round_id=round_id) for query in (_fingerprint_query(), *_front_queries())
     )
 
 
