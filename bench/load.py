@@ -51,6 +51,10 @@ from wol.paths import resource_dir  # noqa: E402
 
 PASSWORD = "load bench password"  # noqa: S105 - throw-away accounts in a throw-away database
 SECRET = "load-bench-" + "x" * 40
+# Every request of the run comes from one browser, as a person's visits do: signing in keeps a
+# fingerprint of the browser in the session (Flask-Login's session protection), and a request
+# from another one makes the session new again, with a new cookie on every answer.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) wol-load-bench"
 ORGANISER = "els@bench.example"
 PARTICIPANT = "bram@bench.example"
 WEEKDAYS_TIMES = [clock_time(h, m) for h in (8, 9, 12, 14, 16) for m in (0, 30)]
@@ -278,7 +282,7 @@ def serve(url: str, workers: int, workdir: Path) -> tuple[subprocess.Popen, str]
 def sign_in(base: str, email: str) -> str:
     """Sign in through the real form; return the Cookie header of the session."""
     opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(base + "/login") as response:
+    with opener.open(urllib.request.Request(base + "/login", headers=_browser())) as response:
         page = response.read().decode()
         cookies = _cookies(response.headers.get_all("Set-Cookie") or [])
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -287,7 +291,7 @@ def sign_in(base: str, email: str) -> str:
         base + "/login",
         data=body.encode(),
         method="POST",
-        headers={"Cookie": _cookie_header(cookies)},
+        headers=_browser({"Cookie": _cookie_header(cookies)}),
     )
     try:
         opener.open(request)
@@ -304,7 +308,7 @@ def sign_in(base: str, email: str) -> str:
 
 def _visit(url: str, cookies: dict[str, str]) -> http.client.HTTPResponse:
     """GET ``url`` with ``cookies`` and keep what it sets, as a browser does; the response."""
-    request = urllib.request.Request(url, headers={"Cookie": _cookie_header(cookies)})
+    request = urllib.request.Request(url, headers=_browser({"Cookie": _cookie_header(cookies)}))
     with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as response:
         cookies.update(_cookies(response.headers.get_all("Set-Cookie") or []))
         return response
@@ -315,6 +319,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def _browser(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """``headers`` with the run's browser (``BROWSER``)."""
+    return {"User-Agent": BROWSER, **(headers or {})}
 
 
 def _cookies(headers: list[str]) -> dict[str, str]:
@@ -328,7 +337,7 @@ def _cookie_header(cookies: dict[str, str]) -> str:
 
 def status_of(base: str, path: str, headers: dict[str, str]) -> int:
     """The status one GET of ``path`` answers with."""
-    request = urllib.request.Request(base + path, headers=headers)
+    request = urllib.request.Request(base + path, headers=_browser(headers))
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=30) as response:
@@ -339,7 +348,8 @@ def status_of(base: str, path: str, headers: dict[str, str]) -> int:
 
 def etag_of(base: str, path: str) -> str:
     """The ETag a page answers with."""
-    with urllib.request.urlopen(base + path, timeout=30) as response:
+    request = urllib.request.Request(base + path, headers=_browser())
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.headers["ETag"]
 
 
@@ -357,7 +367,7 @@ def drive(
 ) -> dict:
     """Run wrk against one path and return its summary."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
-    for name, value in headers.items():
+    for name, value in _browser(headers).items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(
         command + [base + path], capture_output=True, text=True, check=True, timeout=seconds + 60

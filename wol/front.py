@@ -109,24 +109,25 @@ def _minute() -> int:
     return int(time.time() // 60)
 
 
-def keep(*checks: Check) -> None:
+def keep(*checks: Check) -> bool:
     """Let the front give this request's answer again while the rows of ``checks`` (read now,
     so call this before loading what the page shows) and the reader's account and session are
-    unchanged, within the minute. Nothing is kept when the request's session has changes of
-    its own."""
+    unchanged, within the minute; whether it may. Nothing is kept when the request's session
+    has changes of its own."""
     pending = request.environ.get(ENVIRON_KEY)
     if pending is None:
-        return
+        return False
     from wol.circles import versions
     from wol.extensions import db
 
     session = db.session()
     if versions.pending(session):
-        return
+        return False
     front = request.environ["wol.front.app"]
     pending.basis.extend(front.read(checks, session.connection().connection))
     pending.checks.extend(checks)
     pending.keep = True
+    return True
 
 
 class Front:

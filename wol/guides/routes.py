@@ -33,6 +33,7 @@ from wol.guides.service import (
     guide_title,
     guide_view,
 )
+from wol.guides.store import layer_check
 from wol.i18n import LANGUAGE_NAMES, LANGUAGES
 from wol.i18n import gettext as _
 from wol.timestamps import utcnow
@@ -185,6 +186,14 @@ def _cached_html(template: str, key: tuple, context: Callable[[], dict]) -> Mark
     return Markup(html)  # noqa: S704 - our own template's output, autoescaped when rendered
 
 
+def _keep_reader_page() -> None:
+    """Let the front (wol/front.py) give a reading page again while no translation was
+    published; the page is then drawn from the layer as it is now, not as this process last
+    looked (anonymous readers' pages otherwise look once per minute)."""
+    if keep(layer_check()):
+        guide_service().forget_layer()
+
+
 def _reader_page(template: str, key: tuple, context: Callable[[], dict]):
     """Render a guide reading page; anonymous readers get a copy made once per library.
 
@@ -226,6 +235,7 @@ def _reader_page(template: str, key: tuple, context: Callable[[], dict]):
 def index(lang: str):
     """The start guide and the twelve weeks, with titles and summaries."""
     _known_language(lang)
+    _keep_reader_page()
     return _reader_page(
         "guides/index.html",
         (lang,),
@@ -252,6 +262,7 @@ def week(lang: str, week: int):
     _known_language(lang)
     if week not in WEEKS:
         abort(404)
+    _keep_reader_page()
     view = guide_view(lang, week)
 
     def context() -> dict:
