@@ -2,8 +2,9 @@
 objects for the same person, whether wol holds a few circles or five times as many.
 
 Objects are counted as SQLAlchemy loads them into the session (the ``loaded_as_persistent``
-event), statements as they reach the database. The people looking are in the same circles
-before and after; only everybody else grows.
+event), statements as they reach the database, those the front (wol/front.py) runs on its own
+connection too. The people looking are in the same circles before and after; only everybody
+else grows.
 """
 
 from collections import Counter
@@ -48,23 +49,29 @@ def counted(app):
         engine = db.engine
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(Session, "loaded_as_persistent", loaded)
+    app.wsgi_app.listeners.append(statements.append)
     try:
         yield statements, objects
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(Session, "loaded_as_persistent", loaded)
+        app.wsgi_app.listeners.remove(statements.append)
 
 
 def work_of(app, client, path: str, headers: dict | None = None) -> tuple[int, Counter, int]:
     """(statements, objects by class, status) of one GET of ``path``, after a warm-up.
 
-    Home cards and the dashboard are kept per minute: when a new minute starts between the
-    warm-up and the GET, they are drawn afresh and the GET measures other work than its twin
-    in the other organisation. Such a pair is measured again.
+    Pages are kept per minute: when a new minute starts between the warm-up and the GET, they
+    are drawn afresh and the GET measures other work than its twin in the other organisation.
+    Such a pair is measured again.
     """
     while True:
         minute = utcnow().replace(second=0, microsecond=0)
-        client.get(path, headers=headers)  # first use (guide files, caches) is not page work
+        # First use (guide files, caches, the session's first form token) is not page work;
+        # the last of these visits, which sets no cookie, is the answer the front keeps.
+        for _ in range(3):
+            if "Set-Cookie" not in client.get(path, headers=headers).headers:
+                break
         with counted(app) as (statements, objects):
             status = client.get(path, headers=headers).status_code
         if utcnow().replace(second=0, microsecond=0) == minute:
@@ -219,7 +226,9 @@ def test_the_forming_page_does_the_same_work_with_five_times_the_sign_ups(app, m
     assert large == small, f"{small} with 20 sign-ups, {large} with 100"
     (drawn_statements, drawn_objects), (kept_statements, kept_objects) = large
     assert "Signup" not in drawn_objects and sum(drawn_objects.values()) <= 3, drawn_objects
-    assert kept_statements == drawn_statements - 1  # the sign-ups are read only when changed
+    # Unchanged, the page is given again by the front: the person, the round and its
+    # sign-ups' fingerprint are read, nothing is loaded as an object.
+    assert not kept_objects and kept_statements <= 5
 
 
 def test_the_directory_and_the_dashboard_do_the_same_work_with_five_times_the_circles(
@@ -231,18 +240,20 @@ def test_the_directory_and_the_dashboard_do_the_same_work_with_five_times_the_ci
     els = make_user(email="els@example.org", roles={"organiser"})
     make_user(email="bob@example.org")
     clients = {who: signed_in(app, f"{who}@example.org") for who in ("els", "bob")}
+    pages = (("bob", "/circles"), ("bob", "/circles?page=2&lang=nl"), ("els", "/organise"))
+    for who, path in pages:  # the message of signing in, the session's first form token
+        clients[who].get(path)
 
     def visits() -> dict:
         found = {}
-        for who, path in (
-            ("bob", "/circles"),
-            ("bob", "/circles?page=2&lang=nl"),
-            ("els", "/organise"),
-        ):
+        for who, path in pages:
             for visit in ("first", "next"):
+                minute = utcnow().replace(second=0, microsecond=0)
                 with counted(app) as (statements, objects):
                     assert clients[who].get(path).status_code == 200
                 found[path, visit] = (len(statements), dict(objects))
+            if utcnow().replace(second=0, microsecond=0) != minute:
+                return visits()  # a new minute: the next visit was drawn afresh, measure again
         return found
 
     with app.app_context():
@@ -252,6 +263,10 @@ def test_the_directory_and_the_dashboard_do_the_same_work_with_five_times_the_ci
         seed_listed_circles(els.id, 240)
     large = visits()
     assert large == small
-    for (path, visit), (statements, objects) in large.items():
-        assert objects == {"User": 1}, (path, visit, objects)
-        assert statements <= 10, (path, visit, statements)
+    for path in ("/circles", "/circles?page=2&lang=nl", "/organise"):
+        # The first visit after the change is drawn; the next is given again by the front,
+        # which reads the person and the versions and loads no object.
+        statements, objects = large[path, "first"]
+        assert objects == {"User": 1} and statements <= 15, (path, statements, objects)
+        statements, objects = large[path, "next"]
+        assert objects == {} and statements <= 5, (path, statements, objects)

@@ -103,6 +103,9 @@ class Pending:
     checks: list[Check] = field(default_factory=list)
     basis: list = field(default_factory=list)
     keep: bool = False
+    # The rows of checks read a moment ago, before Flask ran (those of a kept answer that
+    # turned out to be out of date): read again, they would only be newer.
+    known: dict = field(default_factory=dict)
 
 
 def _minute() -> int:
@@ -124,7 +127,9 @@ def keep(*checks: Check) -> bool:
     if versions.pending(session):
         return False
     front = request.environ["wol.front.app"]
-    pending.basis.extend(front.read(checks, session.connection().connection))
+    unread = [check for check in checks if check not in pending.known]
+    read = dict(zip(unread, front.read(unread, session.connection().connection), strict=True))
+    pending.basis.extend(pending.known[c] if c in pending.known else read[c] for c in checks)
     pending.checks.extend(checks)
     pending.keep = True
     return True
@@ -149,15 +154,15 @@ class Front:
             return self.inner(environ, start_response)
         key = tuple(environ.get(name) for name in KEY_FIELDS)
         answer = self.answers.get(key)
-        if (
-            answer is not None
-            and answer.minute == _minute()
-            and time.time() < answer.until
-            and self._unchanged(answer)
-        ):
-            start_response(answer.status, answer.headers)
-            return [answer.body]
-        pending = self._pending(key, environ)
+        known: dict = {}
+        if answer is not None and answer.minute == _minute() and time.time() < answer.until:
+            now = self._read_now(answer.checks)
+            if now == answer.basis:
+                start_response(answer.status, answer.headers)
+                return [answer.body]
+            if now is not None and now[0] == answer.basis[0]:
+                known = dict(zip(answer.checks, now[1:], strict=True))
+        pending = self._pending(key, environ, known)
         if pending is None:
             return self.inner(environ, start_response)
         environ[ENVIRON_KEY] = pending
@@ -205,22 +210,24 @@ class Front:
             name.lower() == "set-cookie" for name, _ in headers
         )
 
-    def _unchanged(self, answer: Answer) -> bool:
-        """Whether the rows of the answer's checks and the guides are as they were drawn."""
+    def _read_now(self, checks: Iterable[Check]) -> tuple | None:
+        """The guides' generation and the rows of ``checks`` as they are now, as a kept
+        answer's basis is made; None when the database cannot tell."""
         try:
             connection = self._engine_of().raw_connection()
         except Exception:  # noqa: BLE001 - the database is away: Flask says so
-            return False
+            return None
         try:
-            return self._guides() + self.read(answer.checks, connection) == answer.basis
+            return self._guides() + self.read(checks, connection)
         except Exception:  # noqa: BLE001 - any doubt: let Flask answer (and report) it
-            return False
+            return None
         finally:
             connection.close()
 
-    def _pending(self, key: tuple, environ) -> Pending | None:
+    def _pending(self, key: tuple, environ, known: dict) -> Pending | None:
         """What this request's answer would be kept under, starting with the guides and the
-        signed-in person's rows, read before Flask runs; None when it may not be kept."""
+        signed-in person's rows, read before Flask runs (or ``known``: read a moment ago);
+        None when it may not be kept."""
         until = time.time() + 365 * 24 * 3600
         checks: list[Check] = []
         name = self.app.config["SESSION_COOKIE_NAME"]
@@ -238,17 +245,14 @@ class Front:
             person = person_check(data.get("_user_id"))
             if person is not None:
                 checks.append(person)
-        pending = Pending(key, _minute(), until, checks)
-        try:
-            connection = self._engine_of().raw_connection()
-        except Exception:  # noqa: BLE001 - the database is away: Flask says so
+        pending = Pending(key, _minute(), until, checks, known=known)
+        if checks and checks[0] in known:
+            pending.basis = [self._guides()[0], known[checks[0]]]
+            return pending
+        now = self._read_now(checks)
+        if now is None:
             return None
-        try:
-            pending.basis = [*self._guides(), *self.read(checks, connection)]
-        except Exception:  # noqa: BLE001 - Flask answers, and reports what is wrong
-            return None
-        finally:
-            connection.close()
+        pending.basis = list(now)
         return pending
 
     def _engine_of(self):

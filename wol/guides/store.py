@@ -51,6 +51,11 @@ def layer_check() -> Check:
     return Check(_LAYER_QUERY)
 
 
+def layer_token_column():
+    """The layer's token as a column of another statement (a scalar subquery)."""
+    return _LAYER_QUERY.scalar_subquery().label("layer_token")
+
+
 _LAYER_QUERY = select(GuideLayerState.token).where(GuideLayerState.name == "layer")
 
 
