@@ -14,10 +14,11 @@ in one connection that everything the view named is as it was.
 - **What it was drawn from** (``Check``): the person's account row and the open session's row
   (signing out deletes the session: the next visit goes to Flask, which sends them to sign
   in), and whatever the view names with ``keep`` (its circles' version numbers,
-  wol/circles/versions.py; the reader's own notes; a feed's version rows). Each check is
-  one statement whose rows are compared in full. The front reads the person's rows before
-  Flask runs, a view reads its checks before it loads what it draws: what was drawn is never
-  older than what the answer is kept under.
+  wol/circles/versions.py; the reader's own notes; a feed's version rows; the guides'
+  published layer), and the guide files this process loaded. Each check is one statement
+  whose rows are compared in full. The front reads the person's rows before Flask runs, a
+  view reads its checks before it loads what it draws: what was drawn is never older than
+  what the answer is kept under.
 - **Never longer than the minute** it was drawn in: pages say "starts in 5 minutes", a
   check-in opens, and those moments arrive without any change in the database. Nor past the
   moment the session cookie ages out.
@@ -29,7 +30,7 @@ in one connection that everything the view named is as it was.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,8 +43,8 @@ from werkzeug.http import parse_cookie
 from wol.cache import keeping
 
 ENVIRON_KEY = "wol.front"
-# A process keeps at most this many answers and bytes of them (a circle page is some 20 kB,
-# a round of 500 sign-ups 150 kB); when full, it starts again empty.
+# A process keeps at most this many answers and bytes of them (a circle page is some 12 kB,
+# the page of a round of 500 sign-ups some 100 kB); when full, it starts again empty.
 ANSWERS_KEPT = 2_000
 BYTES_KEPT = 48 * 1024 * 1024
 # What makes two requests the same request (WSGI environ names).
@@ -296,38 +297,31 @@ class Front:
         return found[:3]
 
 
-_PERSON = None
-
-
 def person_check(session_id: str | None) -> Check | None:
     """The rows of a signed-in person and their open session, for a session id from a cookie
     (``user id:secret``, as wol/auth/service.py load_session_user reads it)."""
-    from wol.auth.service import looks_like_token
+    from wol.auth.service import session_key
 
-    user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
+    key = session_key(session_id)
+    if key is None:
         return None
-    return Check.of(
-        _person_statement(),
-        user_id=int(user_id),
-        token_hash=hashlib.sha256(token.encode()).hexdigest(),
-    )
+    return Check.of(_person_statement(), user_id=key[0], token_hash=key[2])
 
 
+@functools.cache
 def _person_statement():
-    global _PERSON
-    if _PERSON is None:
-        from wol.auth.models import User, UserSession
+    """A person's row with the row of one open session of theirs (built once)."""
+    from wol.auth.models import User, UserSession
 
-        users, sessions = User.__table__, UserSession.__table__
-        _PERSON = (
-            select(users, sessions)
-            .join(sessions, sessions.c.user_id == users.c.id)
-            .where(
-                users.c.id == bindparam("user_id"), sessions.c.token_hash == bindparam("token_hash")
-            )
+    users, sessions = User.__table__, UserSession.__table__
+    return (
+        select(users, sessions)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(
+            users.c.id == bindparam("user_id"),
+            sessions.c.token_hash == bindparam("token_hash"),
         )
-    return _PERSON
+    )
 
 
 def install(app: Flask) -> None:

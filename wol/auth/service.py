@@ -330,14 +330,22 @@ def _session_user_query():
     )
 
 
-def load_session_user(session_id: str) -> User | None:
-    """The user of a session id from a cookie (``user id:secret``), if that session is open."""
+def session_key(session_id: str | None) -> tuple[int, str, str] | None:
+    """The user id, secret and the secret's stored hash of a session id from a cookie
+    (``user id:secret``); None when it cannot be one."""
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 9 or not looks_like_token(token):
         return None
-    user = db.session.scalar(
-        _session_user_query(), {"user_id": int(user_id), "token_hash": _token_hash(token)}
-    )
+    return int(user_id), token, _token_hash(token)
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user of a session id from a cookie (``user id:secret``), if that session is open."""
+    key = session_key(session_id)
+    if key is None:
+        return None
+    user_id, token, token_hash = key
+    user = db.session.scalar(_session_user_query(), {"user_id": user_id, "token_hash": token_hash})
     if user is not None:
         user.session_token = token
     return user

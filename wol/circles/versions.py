@@ -89,6 +89,19 @@ def stamped(circle_id):
     ).outerjoin(table, table.c.circle_id == circle_id)
 
 
+def rows_with_numbers(table, column: str):
+    """A statement: the rows of ``table`` whose ``column`` is the parameter of that name, each
+    with the number of the circle in its ``circle_id``, in order of id (for the front's checks,
+    wol/front.py: a row and the circle it names both as they are)."""
+    numbers = CircleVersion.__table__
+    return (
+        select(table, numbers.c.n)
+        .outerjoin(numbers, numbers.c.circle_id == table.c.circle_id)
+        .where(table.c[column] == bindparam(column))
+        .order_by(table.c.id)
+    )
+
+
 def stamp(circle_id: int) -> tuple[int, int] | None:
     """The circle's number and row 0's (0 for a row not written yet), or None when this
     session has changes of its own not yet committed."""

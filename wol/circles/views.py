@@ -41,7 +41,7 @@ from wol.auth.models import User
 from wol.cache import TOKEN_PLACEHOLDER, drawn_once, keeping, kept
 from wol.checkins.service import window as checkin_window
 from wol.circles import versions
-from wol.circles.models import Circle, CircleVersion, Meeting, Membership, guide_week_of
+from wol.circles.models import Circle, Meeting, Membership, guide_week_of
 from wol.extensions import db
 from wol.front import Check
 from wol.guides.service import guide_view
@@ -347,13 +347,7 @@ def _follow_ups_query():
     """The follow-ups started from a circle, with their own circles' numbers (built once)."""
     from wol.harvest.models import FollowUp
 
-    follow_ups, numbers = FollowUp.__table__, CircleVersion.__table__
-    return (
-        select(follow_ups, numbers.c.n)
-        .outerjoin(numbers, numbers.c.circle_id == follow_ups.c.circle_id)
-        .where(follow_ups.c.from_circle_id == bindparam("circle_id"))
-        .order_by(follow_ups.c.id)
-    )
+    return versions.rows_with_numbers(FollowUp.__table__, "from_circle_id")
 
 
 def front_checks(circle_id: int) -> tuple[Check, ...]:
@@ -363,7 +357,7 @@ def front_checks(circle_id: int) -> tuple[Check, ...]:
     (week titles). The reader's account and session the front adds itself."""
     return (
         Check.of(versions.stamp_query(), circle_id=circle_id),
-        Check.of(_follow_ups_query(), circle_id=circle_id),
+        Check.of(_follow_ups_query(), from_circle_id=circle_id),
         layer_check(),
     )
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from wol.auth.models import User
 from wol.circles import service as circles
-from wol.circles.models import FULL_WEEKS, Circle, CircleVersion, Membership
+from wol.circles import versions
+from wol.circles.models import FULL_WEEKS, Circle, Membership
 from wol.errors import Conflict, DomainError, NotAllowed
 from wol.extensions import db
 from wol.front import Check
@@ -210,13 +211,7 @@ def _invitations_query():
 @functools.cache
 def _invitations_rows():
     """Every invitation of one person with its circle's version number (built once)."""
-    invitations, numbers = FollowUpInvitation.__table__, CircleVersion.__table__
-    return (
-        select(invitations, numbers.c.n)
-        .outerjoin(numbers, numbers.c.circle_id == invitations.c.circle_id)
-        .where(invitations.c.user_id == bindparam("user_id"))
-        .order_by(invitations.c.id)
-    )
+    return versions.rows_with_numbers(FollowUpInvitation.__table__, "user_id")
 
 
 def invitations_check(user_id: int) -> Check:
