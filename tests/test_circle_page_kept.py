@@ -15,7 +15,7 @@ from tests.circles_helpers import make_circle
 from tests.test_dashboard_kept import untokened
 from tests.test_home_cards import change, meeting, open_data_circle, signed_in
 from wol.auth.models import User
-from wol.circles.models import Circle
+from wol.circles.models import Circle, CircleVersion
 from wol.circles.service import join_circle, leave_circle
 from wol.extensions import db
 from wol.harvest.models import Harvest
@@ -192,8 +192,8 @@ def test_the_harvest_panel_is_the_readers_own(app, make_user):
 
 
 def test_bulk_and_hand_written_changes_show_at_once(app, circle):
-    """A bulk UPDATE, and SQL written by hand through a session, cannot be told apart by circle:
-    they raise every circle's page (row 0 of circle_versions)."""
+    """A bulk UPDATE raises the circle its WHERE names; SQL written by hand through a session
+    cannot be told apart by circle: it raises every circle's page (row 0 of circle_versions)."""
     bob = signed_in(app, "bob@example.org")
     url = f"/circles/{circle}"
     assert "Zaal 9" not in bob.get(url).get_data(as_text=True)
@@ -213,6 +213,31 @@ def test_bulk_and_hand_written_changes_show_at_once(app, circle):
         ),
     )
     assert "Zaal 9.02" in bob.get(url).get_data(as_text=True)
+
+
+def numbers(app) -> dict[int, int]:
+    """The version number of every circle (row 0: any circle)."""
+    with app.app_context():
+        return dict(db.session.execute(select(CircleVersion.circle_id, CircleVersion.n)).all())
+
+
+def test_a_join_raises_its_own_circle_not_every_circle(app, make_user, circle):
+    """Joining runs bulk statements (a seat taken, the account held, a waiting-list entry
+    removed), each limited to one circle or person by its WHERE: the joined circle's number
+    moves on, row 0 and other circles' numbers stay, so their kept pages stay kept."""
+    with app.app_context():
+        ann = db.session.scalar(select(User).where(User.email == "ann@example.org"))
+        db.session.expunge(ann)
+    other = make_circle(app, ann, join=False, name="Cirkel Ander")
+    cas = make_user(email="cas@example.org", display_name="Cas Janssens")
+    before = numbers(app)
+    change(app, lambda: join_circle(db.session.get(Circle, circle), db.session.get(User, cas.id)))
+    after = numbers(app)
+    assert after[circle] > before[circle]
+    assert after.get(0, 0) == before.get(0, 0)
+    assert after.get(other.id, 0) == before.get(other.id, 0)
+    bob = signed_in(app, "bob@example.org")
+    assert "Cas Janssens" in bob.get(f"/circles/{circle}").get_data(as_text=True)
 
 
 def test_a_check_in_by_another_member_shows_at_once(app, make_user, circle):

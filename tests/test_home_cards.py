@@ -168,7 +168,7 @@ def test_the_circle_pages_table_of_meetings_shows_changes_at_once(app, circle):
 
 
 def test_a_bulk_change_shows_at_once(app, circle):
-    """A bulk UPDATE cannot be told apart by circle: it raises every circle's version."""
+    """A bulk UPDATE of a circle raises that circle's version (wol/circles/versions.py)."""
     bob = signed_in(app, "bob@example.org")
     assert "Zaal 9.01" not in bob.get("/home").get_data(as_text=True)
     change(

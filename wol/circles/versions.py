@@ -28,8 +28,10 @@ drawn from them.
 import functools
 import re
 
-from sqlalchemy import TextClause, bindparam, func, inspect, select, union
+from sqlalchemy import Column, TextClause, bindparam, func, inspect, select, union
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from wol.auth.models import User
 from wol.checkins.models import CheckinRecord, MeetingAttendance
@@ -170,7 +172,56 @@ def _note_statement(state) -> None:
         columns = update_columns(statement)
         if columns and not columns & WATCHED_USER_COLUMNS:
             return
-    _note(session, _CIRCLES, [ANY_CIRCLE])
+    scope = _scope_of(table, statement) if not state.is_insert else None
+    if scope is None:
+        _note(session, _CIRCLES, [ANY_CIRCLE])
+    else:
+        _note(session, *scope)
+
+
+# Of a bulk UPDATE or DELETE of a watched table, a condition ``column == value`` (or ``column
+# IN values``) among those its WHERE requires names whose rows it can change: circles, meetings
+# (their circles are raised at COMMIT) or people (their circles too).
+_SCOPE_COLUMNS = {
+    "circle_id": _CIRCLES,
+    "from_circle_id": _CIRCLES,
+    "meeting_id": _MEETINGS,
+}
+_OWN_ID = {"circles": _CIRCLES, "meetings": _MEETINGS, "users": _PEOPLE}
+
+
+def _scope_of(table: str, statement) -> tuple[str, list] | None:
+    """The circles, meetings or people a bulk UPDATE or DELETE of ``table`` can change, when
+    its WHERE requires them by value; None when it cannot be told (then: any circle)."""
+    where = getattr(statement, "whereclause", None)
+    if where is None or table in EVERY_CIRCLE_TABLES:
+        return None
+    required = where.clauses if getattr(where, "operator", None) is operators.and_ else [where]
+    for clause in required:
+        column, values = _required_values(clause)
+        if column is None or getattr(getattr(column, "table", None), "name", None) != table:
+            continue
+        note = _OWN_ID.get(table) if column.key == "id" else _SCOPE_COLUMNS.get(column.key)
+        if note is not None and values:
+            return note, values
+    return None
+
+
+def _required_values(clause) -> tuple:
+    """(column, values) of ``column == value`` or ``column IN (values)`` with bound values;
+    (None, None) for anything else."""
+    if not isinstance(clause, BinaryExpression) or not isinstance(clause.left, Column):
+        return None, None
+    right = clause.right
+    if not isinstance(right, BindParameter):
+        return None, None
+    value = right.effective_value
+    if clause.operator is operators.eq and isinstance(value, int):
+        return clause.left, [value]
+    if clause.operator is operators.in_op and isinstance(value, list | tuple):
+        if value and all(isinstance(v, int) for v in value):
+            return clause.left, list(value)
+    return None, None
 
 
 def _circles_to_raise(session: Session) -> list[int]:
