@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, create_engine, select
 from werkzeug.http import parse_cookie
 
 from wol.cache import keeping
@@ -219,8 +220,9 @@ class Front:
         except Exception:  # noqa: BLE001 - the database is away: Flask says so
             return None
         try:
-            return self._guides() + self.read(checks, connection)
+            return self._guides() + self.read(checks, connection, batched=True)
         except Exception:  # noqa: BLE001 - any doubt: let Flask answer (and report) it
+            connection.invalidate()  # a broken connection is not given out again
             return None
         finally:
             connection.close()
@@ -257,11 +259,26 @@ class Front:
         return pending
 
     def _engine_of(self):
+        """Where the front reads: the app's engine on SQLite. On PostgreSQL an engine of its
+        own whose connections read in autocommit, without the app's ping on every checkout:
+        a read then needs no BEGIN, ROLLBACK or ping, only its statements, sent together
+        (``read``). A broken connection is dropped when a read on it fails."""
         if self._engine is None:
             from wol.extensions import db
 
             with self.app.app_context():
-                self._engine = db.engine
+                engine = db.engine
+            if engine.dialect.name == "postgresql":
+                engine = create_engine(
+                    engine.url,
+                    isolation_level="AUTOCOMMIT",
+                    pool_reset_on_return=None,
+                    pool_size=2,
+                    max_overflow=8,
+                )
+                # Its connections are closed with the app, not left to the garbage collector.
+                weakref.finalize(self.app, engine.dispose)
+            self._engine = engine
         return self._engine
 
     def _guides(self) -> tuple:
@@ -270,17 +287,28 @@ class Front:
 
         return (guide_service(self.app).generation,)
 
-    def read(self, checks: Iterable[Check], connection) -> tuple:
-        """The rows of ``checks``, read on a DBAPI ``connection``."""
+    def read(self, checks: Iterable[Check], connection, batched: bool = False) -> tuple:
+        """The rows of ``checks``, read on a (pooled) DBAPI ``connection``; ``batched``: sent
+        to PostgreSQL together and answered in one round trip (psycopg's pipeline)."""
+        statements = []
+        for check in checks:
+            sql, order, defaults = self._statement(check.statement)
+            params = {**defaults, **dict(check.params)}
+            for listener in self.listeners:
+                listener(sql)
+            statements.append((sql, tuple(params[n] for n in order) if order else params))
+        driver = getattr(connection, "driver_connection", connection)
+        if batched and len(statements) > 1 and hasattr(driver, "pipeline"):
+            with driver.pipeline():
+                cursors = [driver.cursor() for _ in statements]
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params)
+                return tuple(tuple(map(tuple, cursor.fetchall())) for cursor in cursors)
         cursor = connection.cursor()
         try:
             found = []
-            for check in checks:
-                sql, order, defaults = self._statement(check.statement)
-                params = {**defaults, **dict(check.params)}
-                for listener in self.listeners:
-                    listener(sql)
-                cursor.execute(sql, tuple(params[n] for n in order) if order else params)
+            for sql, params in statements:
+                cursor.execute(sql, params)
                 found.append(tuple(map(tuple, cursor.fetchall())))
             return tuple(found)
         finally:

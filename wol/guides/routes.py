@@ -189,8 +189,11 @@ def _cached_html(template: str, key: tuple, context: Callable[[], dict]) -> Mark
 def _keep_reader_page() -> None:
     """Let the front (wol/front.py) give a reading page again while no translation was
     published; the page is then drawn from the layer as it is now, not as this process last
-    looked (anonymous readers' pages otherwise look once per minute)."""
-    if keep(layer_check()):
+    looked (for anonymous readers at most every quarter of a second). A first visit, whose
+    session gets its form token now, sets a cookie: the front cannot give that answer again,
+    so it is not asked to."""
+    token_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if token_name in session and keep(layer_check()):
         guide_service().forget_layer()
 
 
