@@ -19,8 +19,8 @@ PAGES = [
 def queries(app, client, path: str) -> int:
     """Statements for one GET of ``path`` (after a warm-up: the first visit after a change,
     and the one the front keeps)."""
-    assert client.get(path).status_code == 200
-    assert client.get(path).status_code == 200
+    for _ in range(3):
+        assert client.get(path).status_code == 200
     with counted(app) as statements:
         response = client.get(path)
     assert response.status_code == 200

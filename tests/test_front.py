@@ -290,3 +290,12 @@ def test_a_page_drawn_while_another_process_changes_the_circle_is_never_given_ol
     for reader in readers:
         for _ in range(3):
             assert "Kring 40" in reader.get(f"/circles/{circle}").get_data(as_text=True)
+
+
+def test_a_page_that_keeps_nothing_costs_the_front_no_statement(app, circle):
+    """The front learns which pages keep their answers; a visit to any other page (here the
+    settings) goes to Flask without the front reading anything first."""
+    bob = signed_in(app, "bob@example.org")
+    for _ in range(3):
+        response, ran, front = Visits(app).get(bob, "/settings")
+        assert response.status_code == 200 and ran > 0 and front == 0

@@ -22,6 +22,9 @@ in one connection that everything the view named is as it was.
 - **Never longer than the minute** it was drawn in: pages say "starts in 5 minutes", a
   check-in opens, and those moments arrive without any change in the database. Nor past the
   moment the session cookie ages out.
+- **Pages that keep nothing** cost the front no statement: it learns which pages call
+  ``keep`` (the first visit to each, per process, is not kept) and reads nothing before
+  Flask for any other.
 - **Only** answers 200 or 304 to a GET that set no cookie (a session that changed, such as a
   first form token or a message shown, is drawn again), from a view that called ``keep``
   without changes of its own in its session, in a process that keeps drawn pages at all
@@ -39,6 +42,7 @@ from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import bindparam, create_engine, select
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie
 
 from wol.cache import keeping
@@ -108,6 +112,9 @@ class Pending:
     # The rows of checks read a moment ago, before Flask ran (those of a kept answer that
     # turned out to be out of date): read again, they would only be newer.
     known: dict = field(default_factory=dict)
+    # Set for a request to a page not yet known to keep its answers: nothing was read before
+    # Flask ran, so this answer is not kept; the page is known from now on.
+    learning: str | None = None
 
 
 def _minute() -> int:
@@ -121,6 +128,9 @@ def keep(*checks: Check) -> bool:
     has changes of its own."""
     pending = request.environ.get(ENVIRON_KEY)
     if pending is None:
+        return False
+    if pending.learning is not None:
+        request.environ["wol.front.app"].keeping_endpoints.add(pending.learning)
         return False
     from wol.circles import versions
     from wol.extensions import db
@@ -147,6 +157,9 @@ class Front:
         self._engine = None
         self.answers: dict[tuple, Answer] = {}
         self._bytes = 0
+        # The pages that ask to keep their answers (``keep``), learnt as they do: a request
+        # to any other page goes to Flask without the front reading anything first.
+        self.keeping_endpoints: set[str] = set()
         # Called with each statement the front runs itself, on a DBAPI connection where
         # SQLAlchemy's events do not see it (the tests count a page's statements).
         self.listeners: list[Callable[[str], None]] = []
@@ -164,7 +177,13 @@ class Front:
                 return [answer.body]
             if now is not None and now[0] == answer.basis[0]:
                 known = dict(zip(answer.checks, now[1:], strict=True))
-        pending = self._pending(key, environ, known)
+        endpoint = self._endpoint(environ)
+        if endpoint is None:
+            return self.inner(environ, start_response)
+        if endpoint in self.keeping_endpoints:
+            pending = self._pending(key, environ, known)
+        else:
+            pending = Pending(key, 0, 0.0, learning=endpoint)
         if pending is None:
             return self.inner(environ, start_response)
         environ[ENVIRON_KEY] = pending
@@ -197,6 +216,16 @@ class Front:
                 ),
             )
         return [data]
+
+    def _endpoint(self, environ) -> str | None:
+        """The endpoint a GET of this path goes to, None when it goes to none."""
+        try:
+            adapter = self.app.url_map.bind_to_environ(
+                environ, server_name=self.app.config["SERVER_NAME"]
+            )
+            return adapter.match()[0]
+        except HTTPException:  # not found, another method, a redirect: Flask answers
+            return None
 
     def _keep(self, key: tuple, answer: Answer) -> None:
         if len(self.answers) >= ANSWERS_KEPT or self._bytes + len(answer.body) > BYTES_KEPT:
