@@ -34,6 +34,7 @@ in one connection that everything the view named is as it was.
 from __future__ import annotations
 
 import functools
+import math
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -103,7 +104,6 @@ class Answer:
 class Pending:
     """A request the front let through: what its answer would be kept under."""
 
-    key: tuple
     minute: int
     until: float
     checks: list[Check] = field(default_factory=list)
@@ -181,9 +181,9 @@ class Front:
         if endpoint is None:
             return self.inner(environ, start_response)
         if endpoint in self.keeping_endpoints:
-            pending = self._pending(key, environ, known)
+            pending = self._pending(environ, known)
         else:
-            pending = Pending(key, 0, 0.0, learning=endpoint)
+            pending = Pending(0, 0.0, learning=endpoint)
         if pending is None:
             return self.inner(environ, start_response)
         environ[ENVIRON_KEY] = pending
@@ -256,11 +256,11 @@ class Front:
         finally:
             connection.close()
 
-    def _pending(self, key: tuple, environ, known: dict) -> Pending | None:
+    def _pending(self, environ, known: dict) -> Pending | None:
         """What this request's answer would be kept under, starting with the guides and the
         signed-in person's rows, read before Flask runs (or ``known``: read a moment ago);
         None when it may not be kept."""
-        until = time.time() + 365 * 24 * 3600
+        until = math.inf  # no session cookie to age out
         checks: list[Check] = []
         name = self.app.config["SESSION_COOKIE_NAME"]
         cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(name)
@@ -277,7 +277,7 @@ class Front:
             person = person_check(data.get("_user_id"))
             if person is not None:
                 checks.append(person)
-        pending = Pending(key, _minute(), until, checks, known=known)
+        pending = Pending(_minute(), until, checks, known=known)
         if checks and checks[0] in known:
             pending.basis = [self._guides()[0], known[checks[0]]]
             return pending
@@ -382,6 +382,6 @@ def _person_statement():
 
 
 def install(app: Flask) -> None:
-    """Put the front before ``app`` (inside any proxy fix, so it keys on what the client
-    sent)."""
+    """Put the front before ``app``, outside any proxy fix: it keys on the request as it
+    arrived, forwarded headers included."""
     app.wsgi_app = Front(app)

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 
 from flask import g, has_app_context
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from wol.extensions import db
@@ -20,8 +20,8 @@ from wol.guides.models import GuideLayerState, GuideText
 
 LAYER = "layer"
 _G_KEY = "_wol_guide_layer_token"
-# Constants only (no parameters), so the same text works with every DB-API paramstyle.
-_TOKEN_SQL = "SELECT token FROM guide_layer_state WHERE name = 'layer'"  # noqa: S105
+# The layer's token: read by requests, and by the front (wol/front.py) as a check.
+_LAYER_QUERY = select(GuideLayerState.token).where(GuideLayerState.name == LAYER)
 
 
 def layer_token() -> str:
@@ -41,7 +41,7 @@ def _read_token() -> str:
     the pool: a request that already writes (a join, a check-in) and then renders a guide
     title would wait for a free connection while holding its lock, and under load every
     connection can be held by requests waiting for that lock."""
-    token = db.session.execute(text(_TOKEN_SQL)).scalar()
+    token = db.session.execute(_LAYER_QUERY).scalar()
     return token or ""
 
 
@@ -54,9 +54,6 @@ def layer_check() -> Check:
 def layer_token_column():
     """The layer's token as a column of another statement (a scalar subquery)."""
     return _LAYER_QUERY.scalar_subquery().label("layer_token")
-
-
-_LAYER_QUERY = select(GuideLayerState.token).where(GuideLayerState.name == "layer")
 
 
 def forget_layer_token() -> None:
